@@ -1,0 +1,50 @@
+-- Who agrees with whom: every pair of sources reporting the same fact, compared as ranges.
+-- A figure's range follows its qualifier (counts are whole numbers, so "more than 70" starts at 71;
+-- "about" allows 10% either way); overlapping ranges are compatible, disjoint ranges contradict.
+CREATE OR REPLACE TABLE main.source_agreement AS
+WITH ranged AS (
+    SELECT
+        fact,
+        doc_id,
+        source,
+        figure_id,
+        value,
+        qualifier,
+        value_display,
+        claimant_name,
+        CASE qualifier
+            WHEN 'exact' THEN value
+            WHEN 'at_least' THEN value
+            WHEN 'more_than' THEN floor(value) + 1
+            WHEN 'about' THEN value * 0.9
+            WHEN 'up_to' THEN 0
+        END AS range_low,
+        CASE qualifier
+            WHEN 'exact' THEN value
+            WHEN 'about' THEN value * 1.1
+            WHEN 'up_to' THEN value
+            ELSE 'Infinity'::DOUBLE
+        END AS range_high
+    FROM main.figure_comparison
+    WHERE value IS NOT NULL AND qualifier <> 'vague'
+)
+SELECT
+    a.fact,
+    a.source AS source_a,
+    a.value_display AS value_a,
+    a.claimant_name AS claimant_a,
+    b.source AS source_b,
+    b.value_display AS value_b,
+    b.claimant_name AS claimant_b,
+    CASE
+        WHEN a.value = b.value AND a.qualifier = b.qualifier THEN 'agree'
+        WHEN a.range_low <= b.range_high AND b.range_low <= a.range_high THEN 'compatible'
+        ELSE 'contradict'
+    END AS relation,
+    a.doc_id AS doc_id_a,
+    b.doc_id AS doc_id_b,
+    a.figure_id AS figure_id_a,
+    b.figure_id AS figure_id_b
+FROM ranged AS a
+JOIN ranged AS b ON a.fact = b.fact AND a.doc_id < b.doc_id
+ORDER BY a.fact, relation, source_a, source_b;

@@ -1,0 +1,177 @@
+"""The `newsfacts` command: run the flow, query the warehouse, score and benchmark the stages."""
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from newsfacts import project, warehouse
+
+project.apply_quiet_defaults()
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks: our stages next to the well-known tools, in one run.")
+app.add_typer(bench_app, name="bench")
+console = Console()
+errors = Console(stderr=True)
+
+RawOption = Annotated[Path, typer.Option("--raw", help="Folder of raw articles (*.txt, *.html), read recursively.")]
+WarehouseOption = Annotated[Path, typer.Option("--warehouse", help="Folder for Parquet, DuckDB and reports.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
+
+
+def load_flow():
+    from prefect.flows import load_flow_from_entrypoint
+
+    return load_flow_from_entrypoint(project.flow_entrypoint())
+
+
+def run_flow(raw: Path, warehouse_dir: Path, full_refresh: bool = False) -> tuple[bool, dict | str]:
+    """Run the Prefect flow; (succeeded, summary) or (False, message) when it failed."""
+    state = load_flow()(raw_dir=str(raw), warehouse_dir=str(warehouse_dir), full_refresh=full_refresh,
+                        return_state=True)
+    if state.is_completed():
+        return True, state.result()
+    return False, state.message or state.name
+
+
+@app.command()
+def run(
+    raw: RawOption = Path("data/raw"),
+    warehouse_dir: WarehouseOption = Path("data/warehouse"),
+    full_refresh: Annotated[bool, typer.Option(help="Forget stored facts and process every raw file again.")] = False,
+):
+    """Ingest, clean, extract, store, load, validate and (only if valid) publish."""
+    if not raw.is_dir():
+        errors.print(f"[red]no such folder: {raw}[/red]")
+        raise typer.Exit(2)
+    ok, outcome = run_flow(raw, warehouse_dir, full_refresh)
+    if not ok:
+        errors.print(f"[red]run failed[/red]: {outcome}")
+        errors.print("Published tables were left as they were.")
+        raise typer.Exit(1)
+    print_summary(outcome)
+
+
+def print_summary(summary: dict) -> None:
+    stored = summary["stored"]
+    console.print(f"documents     {summary['new_documents']} new, {summary['skipped_documents']} already processed, "
+                  f"{summary['ingest_errors']} not ingested (see ingest_errors)")
+    console.print(f"removed lines {stored['removed_lines']} (boilerplate, titles and date lines; see removed_lines)")
+    console.print(f"facts         {stored['entity_mentions']} entity mentions, {summary['entities']} canonical "
+                  f"entities, {stored['figures']} figures, {stored['quotes']} quotes")
+    console.print(f"validation    passed ({len(summary['staged'])} staged tables checked)")
+    console.print(f"warehouse     {summary['warehouse']}")
+    console.print(f"report        {summary['data_docs']}")
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run against the published warehouse (read-only).")],
+    warehouse_dir: WarehouseOption = Path("data/warehouse"),
+    as_json: JsonOption = False,
+):
+    """Run ad hoc SQL on the published tables and print the result."""
+    import duckdb
+
+    try:
+        columns, rows = warehouse.query(warehouse_dir, query)
+    except (warehouse.WarehouseMissing, duckdb.Error) as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1)
+    if as_json:
+        print(json.dumps([dict(zip(columns, row)) for row in rows], default=str, ensure_ascii=False))
+        return
+    table = Table(*columns, show_lines=False)
+    for row in rows:
+        table.add_row(*["" if value is None else str(value) for value in row])
+    console.print(table)
+    console.print(f"{len(rows)} row(s)")
+
+
+@app.command(name="eval")
+def evaluate_command(
+    raw: RawOption = Path("data/raw"),
+    gold: Annotated[Path, typer.Option("--gold", help="Gold annotations (format of shared/gold/seeds.yaml).")] = Path(
+        "../shared/gold/seeds.yaml"),
+    as_json: JsonOption = False,
+):
+    """Run the flow on RAW into a temporary warehouse and score it against a gold file."""
+    from newsfacts import evaluate
+
+    with tempfile.TemporaryDirectory(prefix="newsfacts-eval-") as tmp:
+        ok, outcome = run_flow(raw, Path(tmp), full_refresh=True)
+        if not ok:
+            errors.print(f"[red]the run failed, nothing to score[/red]: {outcome}")
+            raise typer.Exit(1)
+        scores = evaluate.score_tables(warehouse.published_tables(Path(tmp)), evaluate.load_gold(gold))
+    print_scores(scores, as_json)
+
+
+def print_scores(scores: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(scores))
+        return
+    table = Table("measure", "score")
+    for name, value in scores.items():
+        table.add_row(name, f"{value:.3f}")
+    console.print(table)
+
+
+@bench_app.command("boilerplate")
+def bench_boilerplate(
+    data: Annotated[Path, typer.Option("--data", help="The article-extraction benchmark folder.")] = Path(
+        "../shared/benchmarks/article-extraction"),
+    as_json: JsonOption = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write each system's predictions here.")] = None,
+):
+    """Boilerplate removal: raw text, our text cleaner, trafilatura and our HTML path, scored in one run."""
+    from newsfacts.bench import boilerplate
+
+    results = boilerplate.run_boilerplate_bench(data, out)
+    print(json.dumps(results) if as_json else boilerplate.format_table(results))
+
+
+@bench_app.command("quotes")
+def bench_quotes(
+    raw: RawOption = Path("data/raw"),
+    gold: Annotated[Path, typer.Option("--gold")] = Path("../shared/gold/seeds.yaml"),
+    as_json: JsonOption = False,
+):
+    """Quote extraction: textacy's direct_quotations next to ours on the same gold."""
+    from newsfacts.bench import quotes
+
+    results = quotes.run_quotes_bench(raw, gold)
+    print(json.dumps(results) if as_json else quotes.format_table(results))
+
+
+@bench_app.command("extract")
+def bench_extract(raw: RawOption = Path("data/raw"), as_json: JsonOption = False):
+    """Words per second of our extract stage next to bare spaCy nlp.pipe on the same texts."""
+    from newsfacts.bench import extract_speed
+
+    results = extract_speed.run_extract_speed(raw)
+    print(json.dumps(results) if as_json else extract_speed.format_table(results))
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option(help="Cron schedule, e.g. '0 * * * *' for hourly.")] = "0 * * * *",
+    raw: RawOption = Path("data/raw"),
+    warehouse_dir: WarehouseOption = Path("data/warehouse"),
+    name: Annotated[str, typer.Option(help="Deployment name.")] = "newsfacts-scheduled",
+):
+    """Serve the flow as a Prefect deployment on a cron schedule (needs a Prefect server or Cloud)."""
+    flow = load_flow()
+    flow.serve(name=name, cron=cron,
+               parameters={"raw_dir": str(raw.resolve()), "warehouse_dir": str(warehouse_dir.resolve())})
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,46 @@
+"""Where the project's version-controlled SQL and expectation files live, and run-wide defaults."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Set before Prefect or GX is imported, so a local run prints only our own summary:
+# Prefect's ephemeral server otherwise writes telemetry into its SQLite file while flow
+# runs write there too ("database is locked"), and GX sends usage statistics.
+QUIET_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_TELEMETRY_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+    "PREFECT_LOGGING_TO_API_ENABLED": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "TQDM_DISABLE": "1",
+}
+
+
+def apply_quiet_defaults() -> None:
+    for name, value in QUIET_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+
+
+def project_root() -> Path:
+    """The checkout holding sql/, expectations/ and flows/ (override with NEWSFACTS_HOME)."""
+    if "NEWSFACTS_HOME" in os.environ:
+        return Path(os.environ["NEWSFACTS_HOME"]).resolve()
+    for candidate in [Path(__file__).resolve().parents[2], Path.cwd(), *Path.cwd().parents]:
+        if (candidate / "sql").is_dir() and (candidate / "expectations").is_dir():
+            return candidate
+    raise FileNotFoundError("cannot find the newsfacts checkout (sql/ and expectations/); set NEWSFACTS_HOME")
+
+
+def sql_dir() -> Path:
+    return project_root() / "sql"
+
+
+def expectations_dir() -> Path:
+    return project_root() / "expectations"
+
+
+def flow_entrypoint() -> str:
+    return f"{project_root() / 'flows' / 'newsfacts_flow.py'}:newsfacts_flow"

@@ -1,0 +1,157 @@
+"""Every stored table's Arrow schema, and the enumerations the checks rely on.
+
+One place for column names and types: `store` writes Parquet with these schemas,
+`sql/staging/*.sql` loads them, and `expectations/*.json` check them.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+
+INGEST_ERROR_REASONS = ("empty", "binary", "too_large", "undecodable", "unreadable", "duplicate", "unsupported")
+FORMATS = ("text", "html")
+QUALIFIERS = ("exact", "at_least", "more_than", "about", "up_to", "vague")
+CASUALTY_KINDS = ("killed", "died", "wounded", "displaced", "evacuated", "destroyed", "detained", "missing")
+ENTITY_TYPES = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE")
+
+documents = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source_path", pa.string(), nullable=False),
+        pa.field("format", pa.string(), nullable=False),
+        pa.field("charset", pa.string(), nullable=False),
+        pa.field("size_bytes", pa.int64(), nullable=False),
+        pa.field("title", pa.string()),
+        pa.field("published_date", pa.date32()),
+        pa.field("published_text", pa.string()),
+        pa.field("url", pa.string()),
+        pa.field("site_name", pa.string()),
+        pa.field("body_text", pa.large_string(), nullable=False),
+        pa.field("raw_line_count", pa.int32(), nullable=False),
+        pa.field("body_line_count", pa.int32(), nullable=False),
+        pa.field("word_count", pa.int32(), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    ]
+)
+
+removed_lines = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("line_no", pa.int32(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("rule", pa.string(), nullable=False),
+        pa.field("score", pa.float64()),
+    ]
+)
+
+entity_mentions = pa.schema(
+    [
+        pa.field("mention_id", pa.string(), nullable=False),
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("label", pa.string(), nullable=False),
+        pa.field("char_start", pa.int32(), nullable=False),
+        pa.field("char_end", pa.int32(), nullable=False),
+        pa.field("local_key", pa.string(), nullable=False),
+    ]
+)
+
+figures = pa.schema(
+    [
+        pa.field("figure_id", pa.string(), nullable=False),
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("value", pa.float64()),
+        pa.field("value_low", pa.float64()),
+        pa.field("value_high", pa.float64()),
+        pa.field("value_text", pa.string(), nullable=False),
+        pa.field("qualifier", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("counted", pa.string()),
+        pa.field("counted_class", pa.string()),
+        pa.field("claimant_text", pa.string()),
+        pa.field("claimant_key", pa.string()),
+        pa.field("sentence", pa.string(), nullable=False),
+        pa.field("char_start", pa.int32(), nullable=False),
+        pa.field("char_end", pa.int32(), nullable=False),
+        pa.field("event_date", pa.date32()),
+        pa.field("event_date_text", pa.string()),
+    ]
+)
+
+quotes = pa.schema(
+    [
+        pa.field("quote_id", pa.string(), nullable=False),
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("char_start", pa.int32(), nullable=False),
+        pa.field("char_end", pa.int32(), nullable=False),
+        pa.field("speaker_text", pa.string()),
+        pa.field("speaker_key", pa.string()),
+        pa.field("cue_verb", pa.string()),
+        pa.field("is_partial", pa.bool_(), nullable=False),
+        pa.field("event_date", pa.date32()),
+        pa.field("event_date_text", pa.string()),
+    ]
+)
+
+entities = pa.schema(
+    [
+        pa.field("entity_id", pa.string(), nullable=False),
+        pa.field("canonical_name", pa.string(), nullable=False),
+        pa.field("entity_type", pa.string(), nullable=False),
+        pa.field("surface_forms", pa.list_(pa.string()), nullable=False),
+        pa.field("document_count", pa.int32(), nullable=False),
+        pa.field("mention_count", pa.int32(), nullable=False),
+    ]
+)
+
+entity_links = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("local_key", pa.string(), nullable=False),
+        pa.field("entity_id", pa.string(), nullable=False),
+    ]
+)
+
+ingest_errors = pa.schema(
+    [
+        pa.field("source_path", pa.string(), nullable=False),
+        pa.field("doc_id", pa.string()),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string(), nullable=False),
+        pa.field("size_bytes", pa.int64()),
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("recorded_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    ]
+)
+
+# Tables written per document batch (appended run by run) ...
+PER_DOCUMENT_TABLES = {
+    "documents": documents,
+    "removed_lines": removed_lines,
+    "entity_mentions": entity_mentions,
+    "figures": figures,
+    "quotes": quotes,
+}
+# ... and tables rebuilt whole on every run.
+CORPUS_TABLES = {
+    "entities": entities,
+    "entity_links": entity_links,
+    "ingest_errors": ingest_errors,
+}
+STORED_TABLES = {**PER_DOCUMENT_TABLES, **CORPUS_TABLES}
+
+# One row per expectation of a validation run (published as main.validation_results).
+validation_results = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("table_name", pa.string(), nullable=False),
+        pa.field("expectation", pa.string(), nullable=False),
+        pa.field("column_name", pa.string()),
+        pa.field("success", pa.bool_(), nullable=False),
+        pa.field("element_count", pa.int64()),
+        pa.field("unexpected_count", pa.int64()),
+        pa.field("unexpected_examples", pa.string()),
+        pa.field("notes", pa.string()),
+    ]
+)

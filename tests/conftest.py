@@ -1,0 +1,48 @@
+"""Shared fixtures: the sample articles, the gold file, and one Prefect test server per session."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newsfacts import project
+
+project.apply_quiet_defaults()
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SAMPLES = REPO / "data" / "raw"
+GOLD = SHARED / "gold" / "seeds.yaml"
+BENCHMARK = SHARED / "benchmarks" / "article-extraction"
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def gold_path() -> Path:
+    if not GOLD.exists():
+        pytest.skip("../shared/gold/seeds.yaml is not beside the checkout")
+    return GOLD
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    """A throwaway Prefect API (SQLite in a temp folder) for every flow run of the session."""
+    os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def raw_copy(tmp_path, samples_dir) -> Path:
+    """A private raw folder holding the samples, for tests that add files next to them."""
+    target = tmp_path / "raw"
+    shutil.copytree(samples_dir, target)
+    return target

@@ -1,0 +1,100 @@
+"""Store -> load -> validate -> publish on small hand-made records (real Parquet, DuckDB and GX)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import duckdb
+import pytest
+
+from newsfacts import store, validate, warehouse
+from newsfacts.records import (
+    CleanedDocument,
+    DocumentFacts,
+    Entity,
+    EntityLink,
+    EntityMention,
+    Figure,
+    IngestError,
+    Quote,
+    RawDocument,
+    RemovedLine,
+)
+
+BODY = 'Officials said 12 people were wounded.\n\n"We are safe," Anna Smith said.'
+
+
+def sample_run(body: str = BODY, quote_end: int | None = None):
+    raw = RawDocument("d1", "a.txt", "text", "utf-8", 100, "Skip to content\n" + body)
+    cleaned = CleanedDocument("d1", body, [RemovedLine(1, "Skip to content", "navigation")],
+                              title="A title", published_date=date(2023, 5, 23), raw_line_count=4,
+                              body_line_count=2)
+    start = body.index("Anna Smith")
+    quote_start = body.index("We are safe,")
+    facts = DocumentFacts("d1", word_count=12, mentions=[
+        EntityMention("d1", "Anna Smith", "PERSON", start, start + 10, "Anna Smith")])
+    facts.figures.append(Figure("d1", 12, 12, 12, "12", "exact", "wounded", "people", "people", None, None,
+                                body.split("\n")[0], body.index("12"), body.index("12") + 2))
+    facts.quotes.append(Quote("d1", "We are safe,", quote_start, quote_end or quote_start + 12,
+                              "Anna Smith", "Anna Smith", "said", False))
+    return raw, cleaned, facts
+
+
+def stage(tmp_path, body: str = BODY, quote_end: int | None = None):
+    raw, cleaned, facts = sample_run(body, quote_end)
+    store.ensure_datasets(tmp_path)
+    now = datetime.now(timezone.utc)
+    store.store_run(tmp_path, "r1", now, [raw], [cleaned], [facts], [IngestError("bad.txt", "empty", "no bytes", 0)])
+    store.store_entities(tmp_path, [Entity("e1", "Anna Smith", "PERSON", ["Anna Smith"], 1, 1)],
+                         [EntityLink("d1", "Anna Smith", "e1")])
+    con = warehouse.connect(tmp_path)
+    warehouse.load_staging(con, tmp_path)
+    return con
+
+
+def test_valid_staging_passes_and_publishes_every_table(tmp_path):
+    with stage(tmp_path) as con:
+        report = validate.validate(warehouse.check_batches(con), tmp_path, "r1")
+        assert report.success, report.failures
+        counts = warehouse.publish(con, report.table())
+    assert counts["documents"] == 1 and counts["quotes"] == 1 and counts["ingest_errors"] == 1
+    columns, rows = warehouse.query(tmp_path, "SELECT speaker_name, text FROM quotes")
+    assert rows == [("Anna Smith", "We are safe,")]
+    _, profile = warehouse.query(tmp_path, "SELECT removed_line_count, figure_count, quote_count FROM source_profile")
+    assert profile == [(1, 1, 1)]
+    assert report.data_docs is not None and report.data_docs.exists()
+
+
+def test_a_span_that_misses_its_text_fails_validation_and_names_the_expectation(tmp_path):
+    with stage(tmp_path, quote_end=BODY.index("We are safe,") + 5) as con:
+        report = validate.validate(warehouse.check_batches(con), tmp_path, "r1")
+    assert not report.success
+    failed = {(row["table_name"], row["column_name"]) for row in report.failures}
+    assert ("quotes", "span_matches_text") in failed
+    assert "quotes: expect_column_values_to_be_in_set(span_matches_text) failed" in validate.describe(
+        next(r for r in report.failures if r["column_name"] == "span_matches_text"))
+
+
+def test_publish_is_all_or_nothing(tmp_path, monkeypatch):
+    with stage(tmp_path) as con:
+        report = validate.validate(warehouse.check_batches(con), tmp_path, "r1")
+        warehouse.publish(con, report.table())
+        real_read_sql = warehouse.read_sql
+
+        def broken(kind, table):
+            if (kind, table) == ("publish", "quote_corroboration"):
+                return "CREATE OR REPLACE TABLE main.quote_corroboration AS SELECT * FROM no_such_table"
+            return real_read_sql(kind, table)
+
+        con.execute("DELETE FROM staging.documents")
+        monkeypatch.setattr(warehouse, "read_sql", broken)
+        with pytest.raises(duckdb.Error):
+            warehouse.publish(con, report.table())
+    _, rows = warehouse.query(tmp_path, "SELECT count(*) FROM documents")
+    assert rows == [(1,)]
+
+
+def test_query_refuses_writes(tmp_path):
+    with stage(tmp_path) as con:
+        warehouse.publish(con, validate.validate(warehouse.check_batches(con), tmp_path, "r1").table())
+    with pytest.raises(duckdb.Error):
+        warehouse.query(tmp_path, "DROP TABLE documents")
