@@ -93,6 +93,7 @@ def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehou
         "entities": entity_count,
         "staged": staged,
         "validation_success": report.success,
+        "expectations_checked": len(report.rows),
         "validation_failures": [validate.describe(row) for row in report.failures],
         "data_docs": str(report.data_docs) if report.data_docs else None,
     }

@@ -18,8 +18,8 @@ project.apply_quiet_defaults()
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks: our stages next to the well-known tools, in one run.")
 app.add_typer(bench_app, name="bench")
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 RawOption = Annotated[Path, typer.Option("--raw", help="Folder of raw articles (*.txt, *.html), read recursively.")]
 WarehouseOption = Annotated[Path, typer.Option("--warehouse", help="Folder for Parquet, DuckDB and reports.")]
@@ -66,7 +66,8 @@ def print_summary(summary: dict) -> None:
     console.print(f"removed lines {stored['removed_lines']} (boilerplate, titles and date lines; see removed_lines)")
     console.print(f"facts         {stored['entity_mentions']} entity mentions, {summary['entities']} canonical "
                   f"entities, {stored['figures']} figures, {stored['quotes']} quotes")
-    console.print(f"validation    passed ({len(summary['staged'])} staged tables checked)")
+    console.print(f"validation    passed ({summary['expectations_checked']} expectations on "
+                  f"{len(summary['staged'])} staged tables)")
     console.print(f"warehouse     {summary['warehouse']}")
     console.print(f"report        {summary['data_docs']}")
 

@@ -1,0 +1,129 @@
+"""End to end: the real Prefect flow on the sample articles, into temporary warehouses."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newsfacts import project, warehouse
+from newsfacts.cli import app
+
+pytestmark = pytest.mark.e2e
+runner = CliRunner()
+
+
+def run_cli(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def published(prefect_server, tmp_path_factory, samples_dir):
+    home = tmp_path_factory.mktemp("warehouse")
+    before = tree_digest(samples_dir)
+    result = run_cli("run", "--raw", str(samples_dir), "--warehouse", str(home))
+    assert result.exit_code == 0, result.output
+    assert tree_digest(samples_dir) == before, "raw files must never change"
+    return home, result.output
+
+
+def count(home: Path, sql: str) -> int:
+    return warehouse.query(home, sql)[1][0][0]
+
+
+def test_run_prints_a_short_summary_and_no_traceback(published):
+    _, output = published
+    assert "Traceback" not in output and "database is locked" not in output
+    assert "5 new" in output and "validation    passed" in output and "newsfacts.duckdb" in output
+
+
+def test_every_published_table_is_filled_from_the_samples(published):
+    home, _ = published
+    assert count(home, "SELECT count(*) FROM documents") == 5
+    for table in ("removed_lines", "entity_mentions", "entities", "figures", "quotes", "source_profile",
+                  "figure_comparison", "validation_results"):
+        assert count(home, f"SELECT count(*) FROM {table}") > 0, table
+    assert count(home, "SELECT count(*) FROM validation_results WHERE NOT success") == 0
+    assert count(home, "SELECT count(*) FROM entity_mentions WHERE entity_id IS NULL") == 0
+
+
+def test_outlets_are_put_side_by_side(published):
+    home, _ = published
+    assert count(home, "SELECT max(n_sources) FROM figure_comparison") >= 3
+    assert count(home, "SELECT count(*) FROM source_agreement") > 0
+    assert count(home, "SELECT max(n_sources) FROM quote_corroboration") >= 3
+
+
+def test_sql_command_reads_the_published_warehouse(published):
+    home, _ = published
+    result = run_cli("sql", "SELECT count(*) AS n FROM documents", "--warehouse", str(home), "--json")
+    assert result.exit_code == 0 and json.loads(result.output) == [{"n": 5}]
+    refused = run_cli("sql", "DELETE FROM documents", "--warehouse", str(home))
+    assert refused.exit_code == 1 and count(home, "SELECT count(*) FROM documents") == 5
+
+
+def test_second_run_skips_processed_documents(published, tmp_path):
+    home, _ = published
+    copy = tmp_path / "warehouse"
+    shutil.copytree(home, copy)
+    before = count(copy, "SELECT count(*) FROM figures")
+    result = run_cli("run", "--raw", str(Path(__file__).resolve().parents[1] / "data" / "raw"),
+                     "--warehouse", str(copy))
+    assert result.exit_code == 0, result.output
+    assert "0 new, 5 already processed" in result.output
+    assert count(copy, "SELECT count(*) FROM figures") == before
+    assert count(copy, "SELECT count(*) FROM documents") == 5
+
+
+def test_bad_files_land_in_ingest_errors_while_good_ones_are_published(prefect_server, raw_copy, tmp_path):
+    (raw_copy / "empty.txt").write_bytes(b"")
+    (raw_copy / "scan.txt").write_bytes(b"\x00\x01\x02binary" * 50)
+    (raw_copy / "nested").mkdir()
+    latin = "Officials said on Monday that 14 people were wounded in the shelling of the town."
+    (raw_copy / "nested" / "latin1.txt").write_bytes(
+        ("Shelling hits border town\n\n" + latin + " Café owners fled.\n").encode("cp1252"))
+    home = tmp_path / "warehouse"
+    result = run_cli("run", "--raw", str(raw_copy), "--warehouse", str(home))
+    assert result.exit_code == 0, result.output
+    errors = dict(warehouse.query(home, "SELECT source_path, reason FROM ingest_errors")[1])
+    assert errors == {"empty.txt": "empty", "scan.txt": "binary"}
+    assert count(home, "SELECT count(*) FROM documents") == 6
+    assert count(home, "SELECT count(*) FROM documents WHERE source_path = 'nested/latin1.txt' "
+                       "AND charset <> 'utf-8' AND body_text LIKE '%Café%'") == 1
+
+
+@pytest.fixture
+def strict_project(tmp_path, monkeypatch):
+    """A copy of sql/, flows/ and expectations/ whose documents suite no article can pass."""
+    root = tmp_path / "project"
+    for folder in ("sql", "flows", "expectations"):
+        shutil.copytree(project.project_root() / folder, root / folder)
+    suite_file = root / "expectations" / "documents.json"
+    suite = json.loads(suite_file.read_text())
+    suite["expectations"].append({"type": "expect_column_values_to_be_between",
+                                  "kwargs": {"column": "word_count", "min_value": 0, "max_value": 5}})
+    suite_file.write_text(json.dumps(suite))
+    monkeypatch.setenv("NEWSFACTS_HOME", str(root))
+    return root
+
+
+def test_a_failing_expectation_blocks_publishing_and_keeps_the_old_tables(published, raw_copy, tmp_path,
+                                                                         strict_project):
+    home = tmp_path / "warehouse"
+    shutil.copytree(published[0], home)
+    before = warehouse.query(home, "SELECT doc_id, figure_count FROM source_profile ORDER BY doc_id")
+    (raw_copy / "new.txt").write_text("Evacuation ordered\n\nOfficials said on Tuesday that 30 people had been evacuated from the area.\n")
+    result = run_cli("run", "--raw", str(raw_copy), "--warehouse", str(home))
+    assert result.exit_code == 1
+    assert "documents: expect_column_values_to_be_between(word_count) failed" in result.output
+    assert warehouse.query(home, "SELECT doc_id, figure_count FROM source_profile ORDER BY doc_id") == before
+    rejected = list((home / "rejected").glob("*/documents.parquet"))
+    assert len(rejected) == 1, "the rejected run's facts are kept aside, not lost"
