@@ -127,3 +127,30 @@ def test_a_failing_expectation_blocks_publishing_and_keeps_the_old_tables(publis
     assert warehouse.query(home, "SELECT doc_id, figure_count FROM source_profile ORDER BY doc_id") == before
     rejected = list((home / "rejected").glob("*/documents.parquet"))
     assert len(rejected) == 1, "the rejected run's facts are kept aside, not lost"
+
+
+def test_eval_scores_the_samples_against_the_gold(prefect_server, samples_dir, gold_path):
+    result = run_cli("eval", "--raw", str(samples_dir), "--gold", str(gold_path), "--json")
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output.strip().splitlines()[-1])
+    assert list(scores) == ["boilerplate_precision", "boilerplate_recall", "figures_precision", "figures_recall",
+                            "claimant_accuracy", "quotes_recall", "speaker_accuracy", "entity_pairwise_f1",
+                            "published_date_accuracy"]
+    assert all(0.0 <= value <= 1.0 for value in scores.values())
+    # the quality bar the project holds itself to on its development set
+    floors = {"boilerplate_precision": 1.0, "boilerplate_recall": 1.0, "figures_recall": 0.90,
+              "figures_precision": 0.85, "claimant_accuracy": 0.80, "quotes_recall": 0.95, "speaker_accuracy": 0.90,
+              "entity_pairwise_f1": 0.90, "published_date_accuracy": 1.0}
+    below = {name: scores[name] for name, floor in floors.items() if scores[name] < floor}
+    assert not below, below
+
+
+def test_cross_source_tables_put_the_outlets_figures_side_by_side(published):
+    home, _ = published
+    fighters = warehouse.query(home, "SELECT DISTINCT regexp_extract(source_path, '[^/]+$'), value_display "
+                                     "FROM figure_comparison JOIN documents USING (doc_id) "
+                                     "WHERE kind = 'killed' AND counted_class = 'fighters' AND value = 70")[1]
+    assert len({doc for doc, _ in fighters}) >= 4
+    assert {display for _, display in fighters} >= {"70", ">70"}
+    relations = {r[0] for r in warehouse.query(home, "SELECT relation FROM source_agreement")[1]}
+    assert "compatible" in relations or "contradict" in relations

@@ -30,7 +30,10 @@ SELECT
         WHEN 'about' THEN '~'
         WHEN 'up_to' THEN '<='
         ELSE ''
-    END || coalesce(CAST(value AS VARCHAR), value_text) AS value_display,
+    END || coalesce(
+        CASE WHEN value = floor(value) THEN CAST(CAST(value AS BIGINT) AS VARCHAR) ELSE CAST(value AS VARCHAR) END,
+        value_text
+    ) AS value_display,
     counted,
     claimant_name,
     sentence,

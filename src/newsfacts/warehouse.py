@@ -84,7 +84,7 @@ def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table) -> dict[s
 def published_tables(warehouse: Path) -> dict[str, pa.Table]:
     with open_read_only(warehouse) as con:
         names = [r[0] for r in con.execute(read_sql("queries", "published_table_names")).fetchall()]
-        return {name: con.execute(f'SELECT * FROM main."{name}"').to_arrow_table() for name in names}
+        return {name: con.sql(f'SELECT * FROM main."{name}"').to_arrow_table() for name in names}
 
 
 def open_read_only(warehouse: Path) -> duckdb.DuckDBPyConnection:

@@ -1,0 +1,60 @@
+"""Extract-stage speed next to bare spaCy: words per second on the same texts, in one run.
+
+Bare is `list(nlp.pipe(texts))` with the same pipeline and batch size; ours is
+`extract.extract_documents`, which runs that same `nlp.pipe` and then every rule. The two are
+timed alternately, best of a few rounds each, so both see the same machine state; the ratio is
+what to compare across machines.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from newsfacts import extract
+from newsfacts.clean import clean_documents
+from newsfacts.ingest import ingest
+
+MIN_WORDS = 40_000  # the samples are small: repeat them so each timing is long enough to trust
+ROUNDS = 3
+
+
+def run_extract_speed(raw_dir: Path, rounds: int = ROUNDS, min_words: int = MIN_WORDS) -> dict:
+    cleaned = [doc for doc in clean_documents(ingest(Path(raw_dir)).documents) if doc.body_text]
+    if not cleaned:
+        raise ValueError(f"no readable article bodies under {raw_dir}")
+    nlp = extract.load_nlp()
+    words_once = sum(len(doc.body_text.split()) for doc in cleaned)
+    copies = max(1, -(-min_words // max(words_once, 1)))
+    corpus = [replace(doc, doc_id=f"{doc.doc_id}-{k}") for k in range(copies) for doc in cleaned]
+    texts = [doc.body_text for doc in corpus]
+    words = words_once * copies
+    list(nlp.pipe(texts[: len(cleaned)]))  # warm-up: first-call allocations are not per-word cost
+    bare, ours = [], []
+    for _ in range(rounds):
+        bare.append(timed(lambda: list(nlp.pipe(texts, batch_size=extract.BATCH_SIZE))))
+        ours.append(timed(lambda: extract.extract_documents(corpus, nlp)))
+    bare_wps, ours_wps = words / min(bare), words / min(ours)
+    return {
+        "words": words,
+        "documents": len(corpus),
+        "pipeline": list(nlp.pipe_names),
+        "bare_nlp_pipe_words_per_s": round(bare_wps, 1),
+        "extract_words_per_s": round(ours_wps, 1),
+        "extract_to_bare_ratio": round(ours_wps / bare_wps, 3),
+    }
+
+
+def timed(work) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def format_table(results: dict) -> str:
+    return "\n".join([
+        f"texts         {results['documents']} documents, {results['words']} words; pipeline {', '.join(results['pipeline'])}",
+        f"bare nlp.pipe {results['bare_nlp_pipe_words_per_s']:>10.1f} words/s",
+        f"extract stage {results['extract_words_per_s']:>10.1f} words/s",
+        f"ratio         {results['extract_to_bare_ratio']:>10.3f} (extract / bare)",
+    ])

@@ -1,0 +1,36 @@
+"""The non-blank lines of a decoded text, each with the shape facts every later step needs
+(computed once). Blank lines are structure, not content: a gap in line numbers marks one."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from newsfacts.clean.rules import WORD, ends_like_sentence, long_enough_for_prose, strip_list_number
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(slots=True)
+class Line:
+    no: int  # 1-based line number in the decoded text
+    raw: str  # the line as it was, without its line break
+    text: str  # stripped, without a leading list number
+    tokens: list[str]  # \w+ words of text
+    sentence: bool  # reads as prose (see rules.sentence_shape)
+    ends: bool  # ends as a sentence does (see rules.ends_like_sentence)
+
+
+def split_lines(text: str) -> tuple[list[Line], int]:
+    """(the non-blank lines, the number of lines in the text)."""
+    raw_lines = LINE_BREAK.split(text) if "\r" in text else text.split("\n")  # the same lines, faster
+    lines = []
+    for no, raw in enumerate(raw_lines, 1):
+        stripped = raw.strip()
+        if stripped[:1].isdigit():
+            stripped = strip_list_number(stripped)
+        if stripped:
+            tokens = WORD.findall(stripped)
+            ends = ends_like_sentence(stripped)
+            prose = long_enough_for_prose(stripped, len(tokens))
+            lines.append(Line(no, raw, stripped, tokens, prose is True or (prose is None and ends), ends))
+    return lines, len(raw_lines)

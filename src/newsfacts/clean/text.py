@@ -1,0 +1,194 @@
+"""The plain-text path: decide for every line whether it is article body or boilerplate.
+
+Order of decisions: line rules (shape of furniture), the publication date and title lines
+(they become fields), context rules (runs of menu items, captions around credits,
+caption-then-heading runs, fragments after the last sentence, the lead paragraph kept), then the
+line classifier for what is left.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from newsfacts.clean import classifier, rules
+from newsfacts.clean.lines import Line, split_lines
+from newsfacts.clean.fields import is_title_like, may_be_date_line, parse_date_line, split_site_name
+from newsfacts.records import CleanedDocument, RemovedLine
+
+PARAGRAPH_JOIN = "\n\n"
+MAX_PICTURE_BLOCK = 4  # link, caption, credit, and one more line such as a media label
+CAPTION_THEN_HEADING = re.compile(r"(?=sffs)")  # over a string of s(entence)/f(ragment), one per kept line
+MENU_ITEM_WORDS = 3
+MENU_RUN = re.compile(r"m{4,}")  # over a string of m(enu-item shaped)/other, one per line
+LEAD_MIN_WORDS = 12  # a standfirst is a full sentence or two
+LEAD_MAX_SKIPPED = 2  # short lines (byline, kicker) allowed between the headline and its lead
+
+
+@dataclass
+class Decision:
+    rule: str | None = None  # None: body
+    score: float | None = None
+    keep: str | None = None  # a context rule that keeps the line as body whatever the classifier says
+
+
+def clean_text(
+    text: str,
+    doc_id: str = "",
+    repeated: frozenset[str] = frozenset(),
+    model: classifier.LineModel | None = None,
+    use_classifier: bool = True,
+) -> CleanedDocument:
+    """The article body of a plain-text page. `repeated`: lines recurring across the batch;
+    `model`: the line classifier (default: the shipped one)."""
+    lines, line_count = split_lines(text)
+    decisions = decide_lines(lines, repeated, model, use_classifier)
+    return build_document(doc_id, lines, decisions, line_count)
+
+
+def decide_lines(
+    lines: list[Line],
+    repeated: frozenset[str] = frozenset(),
+    model: classifier.LineModel | None = None,
+    use_classifier: bool = True,
+) -> list[Decision]:
+    decisions = [Decision(rules.line_rule(line.text)) for line in lines]
+    mark_repeated(lines, decisions, repeated)
+    mark_published_date(lines, decisions)
+    mark_title(lines, decisions)
+    mark_menu_runs(lines, decisions)
+    mark_captions_near_media(lines, decisions)
+    mark_caption_before_heading(lines, decisions)
+    mark_trailing_fragments(lines, decisions)
+    mark_lead(lines, decisions)
+    if use_classifier:
+        classifier.mark_by_classifier(lines, decisions, model or classifier.shipped_model(), repeated)
+    return decisions
+
+
+def open_indices(decisions: list[Decision]) -> list[int]:
+    """Indices of the lines no rule has removed yet."""
+    return [i for i, decision in enumerate(decisions) if decision.rule is None]
+
+
+def mark_repeated(lines: list[Line], decisions: list[Decision], repeated: frozenset[str]) -> None:
+    """Short non-sentence lines that recur across documents of the batch are site furniture."""
+    if not repeated:
+        return
+    for i in open_indices(decisions):
+        if lines[i].text in repeated and not lines[i].sentence:
+            decisions[i].rule = "repeated_line"
+
+
+def mark_published_date(lines: list[Line], decisions: list[Decision]) -> None:
+    """The first line that is only a date (with a label) is the publication date."""
+    for i in open_indices(decisions):
+        if may_be_date_line(lines[i].text) and parse_date_line(lines[i].text) is not None:
+            decisions[i].rule = "published_date"
+            return
+
+
+def mark_title(lines: list[Line], decisions: list[Decision]) -> None:
+    """The first line left, when it reads as a headline, is the title."""
+    candidates = open_indices(decisions)
+    if candidates and is_title_like(lines[candidates[0]].text):
+        decisions[candidates[0]].rule = "title"
+
+
+def mark_menu_runs(lines: list[Line], decisions: list[Decision]) -> None:
+    """Four or more short fragments in a row (blank lines or not) are a menu, a tag list or a link
+    list: an article's headings and datelines stand alone, between paragraphs."""
+    shape = "".join(["m" if len(line.tokens) <= MENU_ITEM_WORDS and not line.sentence else "." for line in lines])
+    for run in MENU_RUN.finditer(shape):
+        for i in range(run.start(), run.end()):
+            if decisions[i].rule is None:
+                decisions[i].rule = "menu"
+
+
+def blocks(lines: list[Line]) -> list[list[int]]:
+    """Runs of lines between blank lines (a caption sits in its picture's block)."""
+    runs: list[list[int]] = []
+    for i, line in enumerate(lines):
+        if runs and lines[i - 1].no == line.no - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def mark_captions_near_media(lines: list[Line], decisions: list[Decision]) -> None:
+    """A non-sentence line in the same small block as a credit, a media caption or a bare link is a
+    caption. Only small blocks: a text without blank lines is one block, and its headings are not captions."""
+    if not any(decision.rule in rules.MEDIA_RULES for decision in decisions):
+        return
+    for block in blocks(lines):
+        if not 2 <= len(block) <= MAX_PICTURE_BLOCK or not any(decisions[i].rule in rules.MEDIA_RULES for i in block):
+            continue
+        for i in block:
+            if decisions[i].rule is None and not lines[i].sentence:
+                decisions[i].rule = "caption"
+
+
+def mark_caption_before_heading(lines: list[Line], decisions: list[Decision]) -> None:
+    """Between two paragraphs, two fragments in a row are a picture caption and a heading:
+    a heading introduces the prose that follows it, so the first fragment is the caption."""
+    kept = open_indices(decisions)
+    shape = "".join(["s" if lines[i].sentence else "f" for i in kept])  # sentence or fragment
+    for match in CAPTION_THEN_HEADING.finditer(shape):
+        decisions[kept[match.start() + 1]].rule = "caption"
+
+
+def mark_trailing_fragments(lines: list[Line], decisions: list[Decision]) -> None:
+    """Fragments after the last sentence introduce nothing: footers, tags, link lists."""
+    kept = open_indices(decisions)
+    sentences = [i for i in kept if lines[i].sentence]
+    if not sentences:
+        return
+    for i in kept:
+        if i > sentences[-1]:
+            decisions[i].rule = "trailing_fragment"
+
+
+def mark_lead(lines: list[Line], decisions: list[Decision]) -> None:
+    """The first paragraph after the headline (past its date and byline lines) is the article's
+    lead when the article's prose goes on after it: a standfirst, often set apart from the next
+    paragraph by a picture block, that a classifier reading the neighbourhood would take for a teaser."""
+    title = next((i for i, decision in enumerate(decisions) if decision.rule == "title"), None)
+    if title is None:
+        return
+    kept = [i for i in open_indices(decisions) if i > title]
+    for position, i in enumerate(kept[: LEAD_MAX_SKIPPED + 1]):
+        line = lines[i]
+        if line.sentence and len(line.tokens) >= LEAD_MIN_WORDS:
+            following = kept[position + 1 : position + 2]
+            if following and lines[following[0]].sentence:
+                decisions[i].keep = "lead"
+            return
+        if line.sentence:
+            return  # a shorter sentence first: the article has begun without a standfirst
+
+
+def build_document(doc_id: str, lines: list[Line], decisions: list[Decision], line_count: int) -> CleanedDocument:
+    body = [line.raw.strip() for line, decision in zip(lines, decisions) if decision.rule is None]
+    removed = [
+        RemovedLine(line.no, line.raw, decision.rule, decision.score)
+        for line, decision in zip(lines, decisions)
+        if decision.rule is not None
+    ]
+    doc = CleanedDocument(
+        doc_id=doc_id,
+        body_text=PARAGRAPH_JOIN.join(body),
+        removed_lines=removed,
+        raw_line_count=line_count,
+        body_line_count=len(body),
+    )
+    fill_fields(doc, lines, decisions)
+    return doc
+
+
+def fill_fields(doc: CleanedDocument, lines: list[Line], decisions: list[Decision]) -> None:
+    for line, decision in zip(lines, decisions):
+        if decision.rule == "title" and doc.title is None:
+            doc.title, doc.site_name = split_site_name(line.text)
+        elif decision.rule == "published_date" and doc.published_date is None:
+            doc.published_date = parse_date_line(line.text)
+            doc.published_text = line.text

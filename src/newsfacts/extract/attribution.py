@@ -1,0 +1,258 @@
+"""Who says it: referents of a document in reading order, and the source a clause is attributed to.
+
+A referent is a named entity mention, or a noun phrase that can speak ("local authorities",
+"the Ukrainian military"). Pronouns ("he", "it") and definite descriptions ("the ministry",
+"the group", "the general") that are grammatical subjects are resolved, left to right, to the
+nearest fitting referent before them, so later pronouns can chain through earlier ones.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+from newsfacts.extract.names import name_tokens
+from newsfacts.records import EntityMention
+
+SPEECH_VERBS = frozenset({
+    "say", "tell", "add", "write", "post", "state", "claim", "announce", "report", "describe", "insist", "warn",
+    "confirm", "deny", "speak", "tweet", "reiterate", "note", "explain", "stress", "declare", "argue", "allege",
+    "acknowledge", "admit", "promise", "suggest", "estimate", "comment", "reply", "respond",
+    "assert", "maintain", "predict", "recall", "remark", "emphasise", "emphasize", "urge", "vow", "quote",
+})
+SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
+THING_PRONOUNS = frozenset({"it"})
+PLURAL_PRONOUNS = frozenset({"they", "them"})
+# Head nouns of people by role: "the general said" speaks of a person named before.
+PERSON_ROLES = frozenset({
+    "general", "governor", "president", "minister", "spokesman", "spokeswoman", "spokesperson", "adviser",
+    "advisor", "commander", "official", "mayor", "leader", "chief", "secretary", "ambassador", "envoy",
+    "head", "director", "officer", "colonel", "lieutenant", "major", "senator", "chancellor", "premier",
+    "analyst", "expert", "researcher", "witness", "resident", "man", "woman", "source", "diplomat", "prosecutor",
+})
+# Head nouns of bodies that speak: "the group wrote", "local authorities said".
+BODY_NOUNS = frozenset({
+    "group", "militia", "ministry", "government", "military", "army", "authorities", "authority", "officials",
+    "side", "agency", "committee", "office", "kremlin", "police", "service", "services", "forces", "legion",
+    "corps", "organisation", "organization", "council", "parliament", "administration", "command", "staff",
+    "media", "outlet", "broadcaster", "newspaper", "channel", "company", "spokespeople", "unit", "movement",
+    "department", "court", "campaign", "party", "intelligence", "regime", "statement", "operator",
+})
+SPEAKER_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+
+
+@dataclass
+class Referent:
+    key: str | None  # local_key of the entity; None for a plain noun phrase
+    text: str  # the name as written where it was introduced
+    label: str  # PERSON, ORG, GPE, NORP (named) or GROUP (noun phrase)
+    words: frozenset[str] = field(default_factory=frozenset)  # name and role words ("governor", "ministry")
+    plural: bool = False
+
+
+@dataclass
+class Referents:
+    """The referents of one document, positioned by token, with each subject resolved."""
+
+    doc: Doc
+    positions: list[int] = field(default_factory=list)  # token index of each entry, ascending
+    entries: list[tuple[Referent, bool]] = field(default_factory=list)  # (referent, was a subject)
+    at_token: dict[int, Referent] = field(default_factory=dict)  # resolved referent of a subject/mention token
+
+    def add(self, token_i: int, referent: Referent, subject: bool) -> None:
+        self.positions.append(token_i)
+        self.entries.append((referent, subject))
+
+    def before(self, token_i: int):
+        """Entries before a token, nearest first."""
+        end = bisect.bisect_left(self.positions, token_i)
+        for k in range(end - 1, -1, -1):
+            yield self.entries[k]
+
+
+def build_referents(doc: Doc, mentions: list[EntityMention], quoted: frozenset[int] = frozenset()) -> Referents:
+    """`quoted`: tokens inside quotation marks. Quoted speech is the speaker's voice, not the
+    reporter's: names and pronouns in it are never antecedents."""
+    by_token = mention_tokens(doc, mentions)
+    refs = Referents(doc)
+    seen_mentions: set[int] = set()
+    for token in doc:
+        if token.i in quoted:
+            continue
+        mention = by_token.get(token.i)
+        if mention is not None:
+            if id(mention) in seen_mentions:
+                continue
+            seen_mentions.add(id(mention))
+            span = doc.char_span(mention.char_start, mention.char_end, alignment_mode="expand")
+            referent = Referent(mention.local_key, mention.text, mention.label, role_words(span, mention),
+                                plural=False)
+            head = span.root
+            for t in span:
+                refs.at_token[t.i] = referent
+            if mention.label in SPEAKER_LABELS:
+                refs.add(token.i, referent, head.dep_ in SUBJECT_DEPS or appositive_subject(head))
+            continue
+        if token.dep_ in SUBJECT_DEPS and token.i not in refs.at_token:
+            referent = resolve_subject(token, refs, by_token)
+            if referent is not None:
+                refs.at_token[token.i] = referent
+                refs.add(token.i, referent, True)
+    return refs
+
+
+def mention_tokens(doc: Doc, mentions: list[EntityMention]) -> dict[int, EntityMention]:
+    by_token = {}
+    for mention in mentions:
+        span = doc.char_span(mention.char_start, mention.char_end, alignment_mode="expand")
+        if span is not None:
+            for t in span:
+                by_token[t.i] = mention
+    return by_token
+
+
+def role_words(span: Span, mention: EntityMention) -> frozenset[str]:
+    """The name's words and the roles written around it: 'Kremlin spokesperson Dmitry Peskov',
+    'Belgorod's governor Vyacheslav Gladkov', 'Denis Kapustin, commander of ...'."""
+    words = set(name_tokens(mention.text))
+    head = span.root
+    for child in head.children:
+        if child.i < span.start and child.dep_ in ("compound", "amod"):
+            words.add(child.lower_)
+        if child.dep_ == "appos":
+            words.add(child.lower_)
+    if head.dep_ == "appos":
+        words.add(head.head.lower_)
+    return frozenset(w for w in words if w.isalpha())
+
+
+def appositive_subject(head: Token) -> bool:
+    return head.dep_ == "appos" and head.head.dep_ in SUBJECT_DEPS
+
+
+def resolve_subject(token: Token, refs: Referents, by_token: dict[int, EntityMention]) -> Referent | None:
+    """A subject that is not a name: a pronoun, a description of someone named before, or a
+    noun phrase that can speak on its own."""
+    lower = token.lower_
+    if token.pos_ == "PRON":
+        if lower in PERSON_PRONOUNS:
+            return nearest(refs, token.i, lambda r: r.label == "PERSON")
+        if lower in THING_PRONOUNS:
+            return nearest(refs, token.i, lambda r: r.label in ("ORG", "GPE", "GROUP") and not r.plural)
+        if lower in PLURAL_PRONOUNS:
+            return nearest(refs, token.i, lambda r: r.label in ("ORG", "GROUP", "NORP") and (r.plural or r.label == "ORG"))
+        return None
+    appos = [c for c in token.children if c.dep_ == "appos" and c.i in by_token]
+    if appos:
+        return None  # the name in apposition is the referent (it is registered as a mention)
+    if token.pos_ not in ("NOUN", "PROPN"):
+        return None
+    head = token.lemma_.lower()
+    definite = any(c.lower_ in ("the", "this", "that") for c in token.children if c.dep_ == "det")
+    if definite and (head in PERSON_ROLES or head in BODY_NOUNS):
+        described = nearest(refs, token.i, lambda r: head in r.words)
+        if described is not None:
+            return described
+        if head in PERSON_ROLES and not has_modifiers(token):
+            return nearest(refs, token.i, lambda r: r.label == "PERSON")
+        if head in BODY_NOUNS and not has_modifiers(token):
+            found = nearest(refs, token.i, lambda r: r.label in ("ORG", "GROUP"))
+            if found is not None:
+                return found
+    if head in BODY_NOUNS or head in PERSON_ROLES:
+        phrase = noun_phrase(token)
+        return Referent(None, phrase.text, "GROUP", frozenset(name_tokens(phrase.text)) | {head},
+                        plural=token.tag_ in ("NNS", "NNPS"))
+    return None
+
+
+def has_modifiers(token: Token) -> bool:
+    """'the Ukrainian military' names its own referent; 'the military' refers back."""
+    return any(c.dep_ in ("amod", "compound", "poss", "nmod") for c in token.children)
+
+
+def nearest(refs: Referents, token_i: int, fits) -> Referent | None:
+    """The nearest fitting referent that was a subject, else the nearest fitting one at all."""
+    fallback = None
+    for referent, subject in refs.before(token_i):
+        if fits(referent):
+            if subject:
+                return referent
+            if fallback is None:
+                fallback = referent
+    return fallback
+
+
+def noun_phrase(token: Token) -> Span:
+    """The subject's phrase up to its head: determiners and modifiers, not relative clauses."""
+    left = token
+    for child in token.lefts:
+        if child.dep_ in ("det", "amod", "compound", "poss", "nmod", "nummod", "case"):
+            left = child if child.i < left.i else left
+            for sub in child.subtree:
+                left = sub if sub.i < left.i else left
+    return token.doc[left.i:token.i + 1]
+
+
+# ---------- attribution ----------
+
+def speech_verbs(tokens) -> list[Token]:
+    """Speech verbs used as verbs ('the alleged mission' is no cue)."""
+    return [t for t in tokens
+            if t.pos_ in ("VERB", "AUX") and t.dep_ != "amod" and t.lemma_.lower() in SPEECH_VERBS]
+
+
+def speaker_of(verb: Token, refs: Referents) -> Referent | None:
+    for child in verb.children:
+        if child.dep_ in ("nsubj",):
+            return subject_referent(child, refs)
+    if verb.dep_ in ("conj", "advcl") and verb.head.lemma_.lower() in SPEECH_VERBS:
+        return speaker_of(verb.head, refs)  # "said ... and added"
+    return None
+
+
+def subject_referent(subject: Token, refs: Referents) -> Referent | None:
+    if subject.i in refs.at_token:
+        return refs.at_token[subject.i]
+    for child in subject.children:
+        if child.dep_ == "appos" and child.i in refs.at_token:
+            return refs.at_token[child.i]
+    for child in subject.children:
+        if child.dep_ == "compound" and child.i in refs.at_token:
+            return refs.at_token[child.i]
+    return None
+
+
+def source_in(tokens, refs: Referents) -> Referent | None:
+    """'according to X' within these tokens: X's referent, or X's phrase."""
+    for token in tokens:
+        if token.lower_ == "according" and token.i + 1 < len(token.doc) and token.nbor().lower_ == "to":
+            objects = [c for c in token.nbor().children if c.dep_ == "pobj"]
+            if objects:
+                return phrase_referent(objects[0], refs)
+    return None
+
+
+def phrase_referent(token: Token, refs: Referents) -> Referent:
+    if token.i in refs.at_token:
+        return refs.at_token[token.i]
+    for child in token.children:
+        if child.dep_ in ("appos", "compound") and child.i in refs.at_token:
+            return refs.at_token[child.i]
+    doc = token.doc
+    if token.i + 2 < len(doc) and doc[token.i + 1].text == "," and doc[token.i + 2].i in refs.at_token:
+        follower = refs.at_token[doc[token.i + 2].i]
+        if follower.label == "PERSON" and token.lemma_.lower() in PERSON_ROLES:
+            return follower  # "the regional governor, Stefano Bonaccini," (an apposition the parser missed)
+    if token.pos_ == "PRON":
+        resolved = resolve_subject(token, refs, {})
+        if resolved is not None:
+            return resolved
+    if token.lemma_.lower() in PERSON_ROLES | BODY_NOUNS:
+        resolved = resolve_subject(token, refs, {})
+        if resolved is not None:
+            return resolved
+    phrase = noun_phrase(token)
+    return Referent(None, phrase.text, "GROUP", frozenset(name_tokens(phrase.text)))

@@ -1,0 +1,349 @@
+"""Numeric claims: a number, how it is hedged, what it counts, what happened to it, and who claims it.
+
+"More than 70 Ukrainian terrorists were killed ..., military spokesman Igor Konashenko said"
+-> value 70, qualifier more_than, kind killed, counted "Ukrainian terrorists", claimant the
+spokesman. Years, dates, ages, durations and ordinals are not figures.
+"""
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc, Span, Token
+
+from newsfacts.extract.attribution import SPEECH_VERBS, Referent, Referents, source_in, speaker_of, speech_verbs
+from newsfacts.records import Figure
+
+WORD_NUMBERS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}
+MAGNITUDES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+# Plural magnitudes without a number are vague amounts: "dozens of people" -> at least 24.
+VAGUE_AMOUNTS = {"dozens": 24, "scores": 40, "hundreds": 200, "thousands": 2_000, "millions": 2_000_000}
+QUALIFIERS = (  # (words before the number, qualifier), longest first
+    (("no", "fewer", "than"), "at_least"), (("no", "less", "than"), "at_least"), (("more", "than"), "more_than"),
+    (("at", "least"), "at_least"), (("up", "to"), "up_to"), (("as", "many", "as"), "up_to"),
+    (("at", "most"), "up_to"), (("fewer", "than"), "up_to"), (("less", "than"), "up_to"),
+    (("close", "to"), "about"), (("an", "estimated"), "about"), (("upwards", "of"), "more_than"),
+    (("over",), "more_than"), (("about",), "about"), (("around",), "about"), (("some",), "about"),
+    (("approximately",), "about"), (("roughly",), "about"), (("nearly",), "about"), (("almost",), "about"),
+    (("estimated",), "about"), (("approx",), "about"), (("a",), "about"),
+)
+CASUALTY_WORDS = {  # lemma or word -> kind
+    "kill": "killed", "killed": "killed", "dead": "killed", "death": "killed", "fatality": "killed",
+    "slay": "killed", "die": "died", "wound": "wounded", "wounded": "wounded", "injure": "wounded",
+    "injured": "wounded", "injury": "wounded", "hurt": "wounded", "displace": "displaced",
+    "displaced": "displaced", "refugee": "displaced", "flee": "displaced", "evacuate": "evacuated",
+    "evacuee": "evacuated", "destroy": "destroyed", "destroyed": "destroyed", "detain": "detained",
+    "arrest": "detained", "detainee": "detained", "capture": "detained", "missing": "missing",
+}
+UNITS = {  # unit word -> unit
+    "km": "km", "kilometer": "km", "kilometre": "km", "kilometers": "km", "kilometres": "km",
+    "mile": "mi", "miles": "mi", "m": "m", "meter": "m", "metre": "m", "meters": "m", "metres": "m",
+    "cm": "cm", "centimeter": "cm", "centimetre": "cm", "centimeters": "cm", "centimetres": "cm",
+    "mm": "mm", "millimeter": "mm", "millimetre": "mm", "millimeters": "mm", "millimetres": "mm",
+    "kg": "kg", "kilogram": "kg", "kilograms": "kg", "tonne": "t", "tonnes": "t", "ton": "t", "tons": "t",
+}
+MASS_UNITS = frozenset({"kg", "t"})
+SIZE_WORDS = frozenset({"wide", "long", "deep", "high", "tall", "across"})
+TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "second", "decade", "century",
+                        "years", "months", "weeks", "days", "hours", "minutes", "seconds", "decades", "night",
+                        "nights", "time", "times", "percent", "per", "%"})
+AGE = re.compile(r"^-?(?:year|month|week|day)s?-old$|^-$", re.I)
+YEAR = re.compile(r"^(?:1[89]|20|21)\d\d$")
+NON_FIGURE_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "ORDINAL"})
+
+
+def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
+    figures = []
+    for sent in doc.sents:
+        taken: set[int] = set()
+        for token in sent:
+            if token.i in taken:
+                continue
+            phrase = number_phrase(token)
+            if phrase is None:
+                continue
+            taken.update(range(phrase[0], phrase[1]))
+            figure = figure_at(doc, doc_id, sent, phrase, refs)
+            if figure is not None:
+                figures.append(figure)
+        figures.extend(single_victims(doc, doc_id, sent, refs))
+    return figures
+
+
+def number_phrase(token: Token) -> tuple[int, int, float | None, float | None] | None:
+    """(start, end, value, vague lower bound) of the number starting at this token, or None."""
+    doc = token.doc
+    lower = token.lower_
+    if lower in VAGUE_AMOUNTS and token.pos_ == "NOUN":
+        return token.i, token.i + 1, None, VAGUE_AMOUNTS[lower]
+    if lower == "dozen" and token.i > 0 and doc[token.i - 1].lower_ in ("a", "one"):
+        return token.i, token.i + 1, 12.0, None
+    if not token.like_num or in_date(token):
+        return None
+    end = token.i + 1
+    while end < len(doc) and doc[end].like_num and not in_date(doc[end]) and not doc[end].is_punct:
+        end += 1
+    value = parse_number([t.lower_ for t in doc[token.i:end]])
+    if value is None:
+        return None
+    if end - token.i == 1 and YEAR.match(token.text):
+        return None
+    return token.i, end, value, None
+
+
+def in_date(token: Token) -> bool:
+    """Inside a date, time, percentage, amount of money or ordinal. A bare count the model
+    tagged DATE ('that 70 had been killed') is still a count."""
+    if token.ent_type_ not in NON_FIGURE_ENTS:
+        return False
+    ent = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
+    if ent is None or ent.label_ not in ("DATE", "TIME"):
+        return True
+    return not all(t.like_num for t in ent) or bool(YEAR.match(token.text))
+
+
+def parse_number(words: list[str]) -> float | None:
+    total, current = 0.0, 0.0
+    for word in words:
+        digits = word.replace(",", "")
+        if re.fullmatch(r"\d+(?:\.\d+)?", digits):
+            current += float(digits)
+        elif word in WORD_NUMBERS:
+            current += WORD_NUMBERS[word]
+        elif word in MAGNITUDES:
+            current = (current or 1) * MAGNITUDES[word]
+            if MAGNITUDES[word] >= 1000:
+                total, current = total + current, 0.0
+        elif word == "dozen":
+            current = (current or 1) * 12
+        else:
+            return None
+    return total + current
+
+
+def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents) -> Figure | None:
+    start, end, value, vague_low = phrase
+    number = doc[end - 1]
+    if not_a_count(doc, start, end):
+        return None
+    qualifier, q_start = qualifier_before(doc, start, sent.start)
+    if value is not None and doc[start].lower_ == "dozen":
+        qualifier, q_start = "about", start - 1
+    elif vague_low is not None:
+        qualifier, q_start = "vague", start
+    counted_head = counted_noun(number)
+    unit = measurement(doc, end, counted_head)
+    if unit is not None:
+        kind = unit
+        counted = None
+    else:
+        kind = casualty_kind(doc, number, counted_head, end)
+        counted = phrase_text(counted_head) if counted_head is not None else None
+        if kind is None:
+            if counted_head is None or counted_head.lemma_.lower() in TIME_UNITS or vague_low is not None:
+                return None
+            kind = counted_head.lower_
+    claimant = claimant_of(sent, number, refs)
+    low, high = value_range(value, vague_low, qualifier)
+    span = doc[q_start:end]
+    return Figure(
+        doc_id=doc_id, value=value, value_low=low, value_high=high, value_text=span.text,
+        qualifier=qualifier, kind=kind, counted=counted, counted_class=counted_class(counted_head, kind),
+        claimant_text=claimant.text if claimant else None, claimant_key=claimant.key if claimant else None,
+        sentence=sent.text, char_start=span.start_char, char_end=span.end_char,
+    )
+
+
+def not_a_count(doc: Doc, start: int, end: int) -> bool:
+    """Ages ('10-year-old'), durations ('15-month war'), 'one of the ...', names ('Su-25'), times."""
+    after = doc[end] if end < len(doc) else None
+    before = doc[start - 1] if start > 0 else None
+    if after is not None:
+        if after.lower_ in TIME_UNITS or after.lemma_.lower() in TIME_UNITS:
+            return True
+        if after.text == "-" and end + 1 < len(doc) and doc[end + 1].lemma_.lower() in TIME_UNITS:
+            return True
+        if after.lower_ == "of" and doc[start].lower_ == "one":
+            return True
+        if after.text in (":", "/") or after.lower_ in ("am", "pm", "a.m.", "p.m."):
+            return True
+    if before is not None and (before.text in ("-", "/", "#", "№") or before.like_num):
+        return True
+    if before is not None and before.text == "(" and start >= 2 and doc[start - 2].lower_ in UNITS:
+        return True  # a conversion: "600km (373 miles)"
+    return doc[start].pos_ == "PRON"
+
+
+def qualifier_before(doc: Doc, start: int, floor: int) -> tuple[str, int]:
+    for words, qualifier in QUALIFIERS:
+        n = len(words)
+        if start - n >= floor and tuple(t.lower_ for t in doc[start - n:start]) == words:
+            if words == ("a",) and doc[start].lower_ != "dozen":
+                continue
+            return qualifier, start - n
+    return "exact", start
+
+
+def counted_noun(number: Token) -> Token | None:
+    """The noun a number counts: '70 attackers' -> attackers; '13 wounded' -> wounded;
+    'hundreds of people' -> people."""
+    of_phrase = [c for c in number.children if c.dep_ == "prep" and c.lower_ == "of"]
+    if of_phrase:
+        objects = [c for c in of_phrase[0].children if c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN")]
+        if objects:
+            return objects[0]
+    if number.dep_ in ("nummod", "quantmod") and number.head.pos_ in ("NOUN", "PROPN", "ADJ", "VERB"):
+        head = number.head
+        return head if head.pos_ in ("NOUN", "PROPN") or head.i == number.i + 1 else None
+    nxt = number.nbor() if number.i + 1 < len(number.doc) else None
+    if nxt is not None and nxt.pos_ in ("NOUN", "ADJ") and nxt.i == number.i + 1:
+        return nxt
+    if number.dep_ in ("nsubj", "nsubjpass"):
+        # an elliptical subject ('pushed back the attackers and that 70 had been killed')
+        # counts the plural noun named just before it
+        for token in reversed(list(number.sent[: number.i - number.sent.start])):
+            if token.tag_ == "NNS":
+                return token
+    return None
+
+
+def measurement(doc: Doc, end: int, counted_head: Token | None) -> str | None:
+    """'40 kilometers' -> distance_km; '20 metre-wide' -> size_m."""
+    unit_token = doc[end] if end < len(doc) else None
+    if unit_token is None or unit_token.lower_ not in UNITS:
+        return None
+    unit = UNITS[unit_token.lower_]
+    following = [t.lower_ for t in doc[end + 1:end + 3]]
+    size = any(w in SIZE_WORDS for w in following)
+    if unit in MASS_UNITS:
+        return f"mass_{unit}"
+    return f"{'size' if size else 'distance'}_{unit}"
+
+
+def casualty_kind(doc: Doc, number: Token, counted_head: Token | None, end: int) -> str | None:
+    head = counted_head or number
+    # "13 wounded", "five SUVs destroyed": the word right after the counted phrase
+    after = doc[max(end, head.i + 1)] if max(end, head.i + 1) < len(doc) else None
+    for word in (after, counted_head):
+        if word is not None and word.pos_ in ("VERB", "ADJ", "NOUN") and casualty_word(word):
+            return casualty_word(word)
+    for ancestor in number.ancestors:
+        if ancestor.pos_ in ("VERB", "AUX", "ADJ") or ancestor.dep_ in ("ROOT", "ccomp", "conj", "relcl", "advcl"):
+            kind = casualty_word(ancestor) or kind_around(ancestor)
+            if kind:
+                return kind
+            if ancestor.pos_ == "VERB" and ancestor.lemma_.lower() not in ("include", "including"):
+                break
+    for child in head.children:
+        if child.dep_ in ("relcl", "acl", "amod"):
+            kind = casualty_word(child)
+            if kind:
+                return kind
+    return None
+
+
+def kind_around(verb: Token) -> str | None:
+    """'the death toll has risen to 438' (a toll as subject); '20 children were among the dead'."""
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "nsubjpass") and child.lemma_.lower() == "toll":
+            modifiers = {c.lemma_.lower() for c in child.children}
+            return "wounded" if modifiers & {"injury", "casualty"} and "death" not in modifiers else "killed"
+        if child.dep_ == "prep" and child.lower_ == "among":
+            for obj in child.children:
+                if obj.dep_ == "pobj" and casualty_word(obj):
+                    return casualty_word(obj)
+    return None
+
+
+def casualty_word(token: Token) -> str | None:
+    return CASUALTY_WORDS.get(token.lower_) or CASUALTY_WORDS.get(token.lemma_.lower())
+
+
+def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents) -> list[Figure]:
+    """'killed two civilians and wounded a 10-year-old boy': 'a' + noun after a casualty verb is
+    one; 'no civilians were killed' is none."""
+    figures = []
+    for verb in sent:
+        kind = casualty_word(verb) if verb.pos_ == "VERB" else None
+        if kind is None:
+            continue
+        victim_deps = ("dobj", "nsubjpass", "nsubj") if kind == "died" else ("dobj", "nsubjpass")
+        for obj in verb.children:
+            if obj.dep_ not in victim_deps or obj.pos_ != "NOUN":
+                continue
+            if obj.tag_ != "NN" and not any(c.lower_ == "no" for c in obj.children):
+                continue
+            det = next((c for c in obj.children if c.dep_ == "det"), None)
+            if det is None or det.lower_ not in ("a", "an", "no"):
+                continue
+            value = 0.0 if det.lower_ == "no" else 1.0
+            claimant = claimant_of(sent, verb, refs)
+            figures.append(Figure(
+                doc_id=doc_id, value=value, value_low=value, value_high=value, value_text=det.text,
+                qualifier="exact", kind=kind, counted=phrase_text(obj), counted_class=counted_class(obj, kind),
+                claimant_text=claimant.text if claimant else None, claimant_key=claimant.key if claimant else None,
+                sentence=sent.text, char_start=det.idx, char_end=det.idx + len(det.text),
+            ))
+    return figures
+
+
+def phrase_text(head: Token) -> str:
+    """The counted noun with its adjectives: 'Ukrainian terrorists', 'elderly woman'."""
+    left = head.i
+    for child in head.lefts:
+        if child.dep_ in ("amod", "compound") and child.i < left and not child.like_num:
+            left = child.i
+    return head.doc[left:head.i + 1].text
+
+
+def counted_class(head: Token | None, kind: str) -> str | None:
+    """A coarse class of what is counted, so outlets' counts of one thing line up: people,
+    fighters, or the counted noun's lemma for things."""
+    if head is None:
+        return "people"
+    lemma = head.lemma_.lower()
+    if lemma in FIGHTERS:
+        return "fighters"
+    if lemma in PEOPLE or head.pos_ == "ADJ" or casualty_word(head):
+        return "people"
+    return lemma
+
+
+FIGHTERS = frozenset({"attacker", "fighter", "militant", "terrorist", "saboteur", "insurgent", "soldier", "troop",
+                      "raider", "combatant", "gunman", "rebel", "partisan", "serviceman", "mercenary"})
+PEOPLE = frozenset({"people", "person", "civilian", "resident", "woman", "man", "child", "boy", "girl", "lady",
+                    "villager", "inhabitant", "citizen", "victim", "adult", "teenager", "baby", "family"})
+
+
+def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
+    """The source of the clause: a speech verb above the number ('X said ... 70 were killed'),
+    'according to X', or a speech verb elsewhere in the sentence ('..., the ministry said')."""
+    for ancestor in token.ancestors:
+        if ancestor.lemma_.lower() in SPEECH_VERBS:
+            speaker = speaker_of(ancestor, refs)
+            if speaker is not None:
+                return speaker
+    source = source_in(sent, refs)
+    if source is not None:
+        return source
+    for verb in speech_verbs(sent):
+        speaker = speaker_of(verb, refs)
+        if speaker is not None:
+            return speaker
+    return None
+
+
+def value_range(value: float | None, vague_low: float | None, qualifier: str) -> tuple[float | None, float | None]:
+    if value is None:
+        return vague_low, None
+    return {
+        "exact": (value, value),
+        "more_than": (value, None),
+        "at_least": (value, None),
+        "about": (round(value * 0.9, 6), round(value * 1.1, 6)),
+        "up_to": (0.0, value),
+    }.get(qualifier, (None, None))

@@ -1,0 +1,210 @@
+"""Canonical entities across documents: one entity for every spelling of one referent.
+
+Each document's local entities (see mentions.local_groups) are joined when their names are
+the same, when person names differ only as romanisations do (Podolyak/Podoliak, Ganna Malyar/
+Hanna Maliar), when a surname alone fits exactly one full name in the corpus, when organisation
+names share their country and their other words (Russian/Russia's Defence/Defense Ministry),
+and when place names are romanisation variants (Graivoron/Grayvoron). Types are voted over the
+corpus, with evidence: a one-word "person" that is tagged as a place elsewhere is a place; a
+one-word "organisation" that is a known person's surname is that person.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from newsfacts.extract.unionfind import DisjointSets
+from newsfacts.extract.names import QUOTE_CHARS, clean_name, consonants, name_tokens, romanised, split_places
+from newsfacts.records import Entity, EntityLink, EntityMention
+
+SURNAME_MATCH = 85
+FIRST_NAME_MATCH = 75
+PLACE_MATCH = 85
+PLACE_MATCH_SAME_CONSONANTS = 75
+WORD_MATCH = 80
+PREFIX_MIN = 4
+PLACE_TYPES = frozenset({"GPE", "LOC", "FAC"})
+TYPE_FAMILY = {"GPE": "place", "LOC": "place", "FAC": "place", "PERSON": "person", "ORG": "org", "NORP": "norp"}
+
+
+@dataclass
+class LocalEntity:
+    doc_id: str
+    key: str
+    labels: Counter = field(default_factory=Counter)
+    forms: Counter = field(default_factory=Counter)  # surface text -> mentions
+    tokens: list[str] = field(default_factory=list)
+    entity_type: str = ""
+
+
+def link_entities(mentions: list[EntityMention]) -> tuple[list[Entity], list[EntityLink]]:
+    locals_ = local_entities(mentions)
+    correct_types(locals_)
+    clusters = cluster(locals_)
+    entities, links = [], []
+    for members in clusters:
+        entity = make_entity([locals_[i] for i in members])
+        entities.append(entity)
+        links.extend(EntityLink(locals_[i].doc_id, locals_[i].key, entity.entity_id) for i in members)
+    return entities, links
+
+
+def local_entities(mentions: list[EntityMention]) -> list[LocalEntity]:
+    by_key: dict[tuple[str, str], LocalEntity] = {}
+    for m in mentions:
+        local = by_key.setdefault((m.doc_id, m.local_key), LocalEntity(m.doc_id, m.local_key))
+        local.labels[m.label] += 1
+        local.forms[m.text] += 1
+    for local in by_key.values():
+        local.tokens = name_tokens(local.key)
+        local.entity_type = local.labels.most_common(1)[0][0]
+    return list(by_key.values())
+
+
+def correct_types(locals_: list[LocalEntity]) -> None:
+    """The small model's confusions, fixed with evidence from the whole corpus."""
+    place_names = {clean_name(form) for e in locals_ for form in e.forms if e.labels.keys() & PLACE_TYPES}
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for e in locals_:
+        votes[e.key].update(e.labels)
+    surnames = {romanised(e.tokens[-1]) for e in locals_ if e.entity_type == "PERSON" and len(e.tokens) >= 2}
+    given = {romanised(t) for e in locals_ if e.entity_type == "PERSON" and len(e.tokens) >= 2 for t in e.tokens[:-1]}
+    for e in locals_:
+        e.entity_type = votes[e.key].most_common(1)[0][0]
+        if len(e.tokens) != 1:
+            continue
+        word = romanised(e.tokens[0])
+        if e.entity_type == "PERSON" and word not in given and word not in surnames:
+            if e.key in place_names or any(similar_place(e.key, p) for p in place_names):
+                e.entity_type = "GPE"
+        elif e.entity_type not in PLACE_TYPES | {"PERSON"} and word not in given:
+            if any(fuzz.ratio(word, s) >= SURNAME_MATCH for s in surnames):
+                e.entity_type = "PERSON"
+
+
+def cluster(locals_: list[LocalEntity]) -> list[list[int]]:
+    sets = DisjointSets(len(locals_))
+    union, find = sets.union, sets.find
+    by_name: dict[str, int] = {}
+    for i, e in enumerate(locals_):
+        for name in {e.key, *(clean_name(f) for f in e.forms)}:
+            if name in by_name:
+                union(i, by_name[name])
+            else:
+                by_name[name] = i
+    people = [i for i, e in enumerate(locals_) if e.entity_type == "PERSON" and e.tokens]
+    full = [i for i in people if len(locals_[i].tokens) >= 2]
+    for a_pos, a in enumerate(full):
+        for b in full[a_pos + 1:]:
+            if same_person(locals_[a].tokens, locals_[b].tokens):
+                union(a, b)
+    for i in people:
+        if len(locals_[i].tokens) == 1:
+            roots = {find(j) for j in full if surname_fits(locals_[i].tokens[0], locals_[j].tokens)}
+            if len(roots) == 1:
+                union(i, roots.pop())
+    orgs = [i for i, e in enumerate(locals_) if e.entity_type == "ORG" and len(e.tokens) >= 2]
+    for a_pos, a in enumerate(orgs):
+        for b in orgs[a_pos + 1:]:
+            if same_organisation(locals_[a].tokens, locals_[b].tokens):
+                union(a, b)
+    places = [i for i, e in enumerate(locals_) if e.entity_type in PLACE_TYPES and len(e.tokens) == 1]
+    for a_pos, a in enumerate(places):
+        for b in places[a_pos + 1:]:
+            if similar_place(locals_[a].key, locals_[b].key):
+                union(a, b)
+    return sets.groups()
+
+
+def same_person(a: list[str], b: list[str]) -> bool:
+    if fuzz.ratio(romanised(a[-1]), romanised(b[-1])) < SURNAME_MATCH:
+        return False
+    first_a, first_b = romanised(a[0]), romanised(b[0])
+    if len(first_a) == 1 or len(first_b) == 1:
+        return first_a[0] == first_b[0]
+    return fuzz.ratio(first_a, first_b) >= FIRST_NAME_MATCH
+
+
+def surname_fits(word: str, full: list[str]) -> bool:
+    return fuzz.ratio(romanised(word), romanised(full[-1])) >= SURNAME_MATCH
+
+
+def same_organisation(a: list[str], b: list[str]) -> bool:
+    """Same countries, and the other words of one all found among the other's (one extra word
+    allowed: 'Russian State Investigative Committee')."""
+    places_a, rest_a = split_places(a)
+    places_b, rest_b = split_places(b)
+    if places_a != places_b or not rest_a or not rest_b:
+        return False
+    short, long_ = sorted((rest_a, rest_b), key=len)
+    if len(long_) - len(short) > 1 or (len(long_) > len(short) and len(short) < 2):
+        return False
+    unmatched = list(long_)
+    for word in short:
+        match = next((w for w in unmatched if same_word(word, w)), None)
+        if match is None:
+            return False
+        unmatched.remove(match)
+    return True
+
+
+def same_word(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if min(len(a), len(b)) >= PREFIX_MIN and (a.startswith(b) or b.startswith(a)):
+        return True
+    return fuzz.ratio(a, b) >= WORD_MATCH and a[0] == b[0]
+
+
+def similar_place(a: str, b: str) -> bool:
+    """Romanisation variants of one place name (Kiev/Kyiv, Graivoron/Grayvoron, Byransk/Bryansk)."""
+    if a == b:
+        return True
+    if " " in a or " " in b or abs(len(a) - len(b)) > 1 or a[:1] != b[:1]:
+        return False
+    ra, rb = romanised(a), romanised(b)
+    score = fuzz.ratio(ra, rb)
+    return score >= PLACE_MATCH or (score >= PLACE_MATCH_SAME_CONSONANTS and consonants(a) == consonants(b))
+
+
+def make_entity(members: list[LocalEntity]) -> Entity:
+    types = Counter()
+    forms: Counter = Counter()
+    for e in members:
+        types[e.entity_type] += sum(e.labels.values())
+        forms.update(e.forms)
+    entity_type = types.most_common(1)[0][0]
+    canonical = canonical_name(forms)
+    entity_id = hashlib.sha1(f"{entity_type}\x1f{canonical}".encode()).hexdigest()[:16]
+    return Entity(
+        entity_id=entity_id,
+        canonical_name=canonical,
+        entity_type=entity_type,
+        surface_forms=sorted(forms),
+        document_count=len({e.doc_id for e in members}),
+        mention_count=sum(forms.values()),
+    )
+
+
+def canonical_name(forms: Counter) -> str:
+    """The most used among the fullest spellings, without article, honorific or possessive."""
+    displays: Counter = Counter()
+    for form, count in forms.items():
+        displays[display_name(form)] += count
+    return max(displays, key=lambda name: (len(name_tokens(name)), displays[name], -len(name), name))
+
+
+def display_name(form: str) -> str:
+    text = form.strip(QUOTE_CHARS + " ")
+    for article in ("the ", "The "):
+        if text.startswith(article):
+            text = text[len(article):]
+    if text.endswith(("'s", "’s")):
+        text = text[:-2]
+    words = text.split()
+    if len(words) > 1 and words[0].rstrip(".").lower() in ("mr", "mrs", "ms", "dr"):
+        text = " ".join(words[1:])
+    return text.strip()

@@ -1,0 +1,108 @@
+"""Name normalisation shared by mention finding and cross-document linking.
+
+General facts about how names are written in English-language news, never the strings of
+particular articles: honorifics, possessives, demonyms of countries, and the letter
+alternations that different romanisations of the same name produce.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "mx"})
+QUOTE_CHARS = "\"'“”‘’«»„‟‚‛`"
+POSSESSIVE = re.compile(r"[’']s?$")
+LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
+NON_WORD = re.compile(r"[^\w\s]+")
+# Country names and their demonyms/short forms: "Russian Defense Ministry" and "Russia's Defense
+# Ministry" name one body; "UK" and "British" one country.
+COUNTRY_FORMS = {
+    "russia": ("russian", "russians", "russian federation"),
+    "ukraine": ("ukrainian", "ukrainians"),
+    "united kingdom": ("uk", "britain", "great britain", "british", "u k"),
+    "united states": ("us", "usa", "u s", "america", "american", "americans"),
+    "belarus": ("belarusian", "belarussian"),
+    "china": ("chinese",),
+    "france": ("french",),
+    "germany": ("german", "germans"),
+    "poland": ("polish",),
+    "turkey": ("turkish", "turkiye"),
+    "iran": ("iranian",),
+    "israel": ("israeli", "israelis"),
+    "syria": ("syrian",),
+    "iraq": ("iraqi",),
+    "india": ("indian",),
+    "pakistan": ("pakistani",),
+    "japan": ("japanese",),
+    "italy": ("italian",),
+    "spain": ("spanish",),
+    "canada": ("canadian",),
+    "australia": ("australian",),
+    "georgia": ("georgian",),
+    "moldova": ("moldovan",),
+    "lithuania": ("lithuanian",),
+    "latvia": ("latvian",),
+    "estonia": ("estonian",),
+    "finland": ("finnish",),
+    "sweden": ("swedish",),
+    "norway": ("norwegian",),
+    "netherlands": ("dutch",),
+    "european union": ("eu",),
+}
+COUNTRY_OF = {form: country for country, forms in COUNTRY_FORMS.items() for form in (country, *forms)}
+# Letters that romanisations of one Cyrillic or Arabic name alternate between (Podolyak/Podoliak,
+# Gladkov/Gladkow, Maljar/Maliar): folded before fuzzy comparison.
+ROMANISATION = (("kh", "h"), ("zh", "z"), ("ts", "c"), ("yj", "i"), ("ij", "i"), ("iy", "i"), ("y", "i"),
+                ("j", "i"), ("w", "v"), ("ck", "k"), ("ph", "f"))
+FUNCTION_WORDS = frozenset({"of", "the", "for", "and", "in", "on", "at", "de", "la"})
+
+
+def fold(text: str) -> str:
+    """NFKC, curly quotes to ASCII, lower case, whitespace collapsed (the gold file's normalisation)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "„": '"', "«": '"', "»": '"'}))
+    return " ".join(text.lower().split())
+
+
+def clean_name(text: str) -> str:
+    """A mention's name: no surrounding quotes, leading article or trailing possessive."""
+    name = fold(text).strip(QUOTE_CHARS + " ")
+    name = LEADING_ARTICLE.sub("", name)
+    name = POSSESSIVE.sub("", name) if name.endswith(("'s", "'")) else name
+    return name.strip(QUOTE_CHARS + " ")
+
+
+def name_tokens(text: str) -> list[str]:
+    """Words of a name without honorifics, punctuation or function words."""
+    words = NON_WORD.sub(" ", clean_name(text)).split()
+    return [w for w in words if w not in HONORIFICS and w not in FUNCTION_WORDS]
+
+
+def romanised(word: str) -> str:
+    folded = unicodedata.normalize("NFKD", word)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    for a, b in ROMANISATION:
+        folded = folded.replace(a, b)
+    return folded
+
+
+def consonants(word: str) -> str:
+    return re.sub(r"[aeiouy]", "", romanised(word))
+
+
+def split_places(tokens: list[str]) -> tuple[frozenset[str], list[str]]:
+    """(countries named in the tokens, the other tokens): 'russian defense ministry' ->
+    ({'russia'}, ['defense', 'ministry'])."""
+    places, rest, i = set(), [], 0
+    while i < len(tokens):
+        pair = " ".join(tokens[i:i + 2])
+        if len(tokens) > i + 1 and pair in COUNTRY_OF:
+            places.add(COUNTRY_OF[pair])
+            i += 2
+        elif tokens[i] in COUNTRY_OF:
+            places.add(COUNTRY_OF[tokens[i]])
+            i += 1
+        else:
+            rest.append(tokens[i])
+            i += 1
+    return frozenset(places), rest

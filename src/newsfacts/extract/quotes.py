@@ -1,0 +1,103 @@
+"""Direct quotations and their speakers.
+
+Quote marks are paired per paragraph (curly marks by direction, straight marks in turn). The
+speaker is the subject of the speech verb nearest the quote, outside it, in the sentences the
+quote spans ('"...," the ministry added', 'Peskov said: "..."'); a quote with no cue of its own
+that continues the previous one ('"...," he said. "..."') keeps that speaker.
+"""
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc, Token
+
+from newsfacts.extract.attribution import Referent, Referents, source_in, speaker_of, speech_verbs
+from newsfacts.records import Quote
+
+PARAGRAPH = re.compile(r"[^\n]+")
+OPENERS = {"“": "”", "«": "»", "„": "“", '"': '"'}
+MIN_WORDS = 2  # one quoted word is a scare quote ('a "sabotage" group'), not a quotation
+CONTINUATION_GAP = 2  # sentences between a quote and the one it continues
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the text inside each pair of quote marks."""
+    spans = []
+    for paragraph in PARAGRAPH.finditer(text):
+        body, offset, i = paragraph.group(), paragraph.start(), 0
+        while i < len(body):
+            closer = OPENERS.get(body[i])
+            if closer is None:
+                i += 1
+                continue
+            end = body.find(closer, i + 1)
+            if end < 0:  # a quote running to the end of the paragraph (it continues in the next one)
+                end = len(body)
+            spans.append((offset + i + 1, offset + end))
+            i = end + 1
+    return spans
+
+
+def find_quotes(doc: Doc, doc_id: str, refs: Referents) -> list[Quote]:
+    quotes: list[Quote] = []
+    previous: tuple[Quote, int] | None = None  # last quote and the sentence it ended in
+    sentence_index = {s.start: k for k, s in enumerate(doc.sents)}
+    for start, end in quote_spans(doc.text):
+        text = doc.text[start:end]
+        stripped = text.strip()
+        if len(stripped.split()) < MIN_WORDS:
+            continue
+        lead = len(text) - len(text.lstrip())
+        start, end = start + lead, start + lead + len(stripped)
+        inside = doc.char_span(start, end, alignment_mode="expand")
+        if inside is None:
+            continue
+        first_sent, last_sent = inside[0].sent, inside[-1].sent
+        outside = [t for t in doc[first_sent.start:last_sent.end] if not (start - 1 <= t.idx < end + 1)]
+        verb, speaker = nearest_cue(outside, start, end, refs)
+        if speaker is None:
+            speaker = source_in(outside, refs)
+        sent_no = sentence_index[last_sent.start]
+        if speaker is None and verb is None and previous is not None:
+            last, last_no = previous
+            if sentence_index[first_sent.start] - last_no <= CONTINUATION_GAP and last.speaker_key is not None:
+                quote = Quote(doc_id, stripped, start, end, last.speaker_text, last.speaker_key, last.cue_verb,
+                              is_partial(doc.text, start, end))
+                quotes.append(quote)
+                previous = (quote, sent_no)
+                continue
+        quote = Quote(
+            doc_id, stripped, start, end,
+            speaker.text if speaker else None, speaker.key if speaker else None,
+            verb.lemma_.lower() if verb is not None else None, is_partial(doc.text, start, end),
+        )
+        quotes.append(quote)
+        previous = (quote, sent_no)
+    return quotes
+
+
+def nearest_cue(outside: list[Token], start: int, end: int, refs: Referents) -> tuple[Token | None, Referent | None]:
+    """The nearest speech verb outside the quote that has a speaker (else the nearest at all)."""
+    verbs = sorted(speech_verbs(outside), key=lambda v: v.idx - end if v.idx >= end else start - v.idx)
+    for verb in verbs:
+        speaker = speaker_of(verb, refs)
+        if speaker is not None:
+            return verb, speaker
+    return (verbs[0] if verbs else None), None
+
+
+def quoted_tokens(doc: Doc) -> frozenset[int]:
+    inside = set()
+    for start, end in quote_spans(doc.text):
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is not None:
+            inside.update(range(span.start, span.end))
+    return frozenset(inside)
+
+
+def is_partial(text: str, start: int, end: int) -> bool:
+    """A fragment woven into the reporter's sentence: it neither starts with a capital nor ends
+    with the punctuation of a sentence of its own."""
+    quoted = text[start:end]
+    ends_sentence = quoted.rstrip()[-1:] in ".!?,…"
+    return not (quoted[:1].isupper() and ends_sentence)

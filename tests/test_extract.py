@@ -1,0 +1,98 @@
+"""The extract stage on small texts written here: real spaCy parses, no sample strings."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from newsfacts import extract
+from newsfacts.records import CleanedDocument
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return extract.load_nlp()
+
+
+def facts_of(nlp, text: str, published: date | None = None, doc_id: str = "d"):
+    cleaned = CleanedDocument(doc_id, text, published_date=published)
+    return extract.extract_documents([cleaned], nlp)[0]
+
+
+def test_figures_carry_value_qualifier_kind_and_claimant(nlp):
+    text = ("Interior Minister Paul Ostrowski said on Friday that more than 40 protesters were killed in the capital. "
+            "At least 12 people were wounded, according to local hospitals.")
+    figures = {(f.value, f.qualifier, f.kind): f for f in facts_of(nlp, text).figures}
+    killed = figures[(40.0, "more_than", "killed")]
+    assert killed.claimant_text == "Paul Ostrowski" and "protesters" in killed.counted
+    assert text[killed.char_start:killed.char_end] == "more than 40"
+    wounded = figures[(12.0, "at_least", "wounded")]
+    assert wounded.claimant_text == "local hospitals" and wounded.claimant_key is None
+
+
+def test_words_dozens_and_single_victims(nlp):
+    text = ("A dozen soldiers were injured. Shelling has killed dozens of villagers. "
+            "The blast killed three miners and wounded a 12-year-old girl. Some 2,500 residents were evacuated.")
+    found = {(f.value, f.qualifier, f.kind) for f in facts_of(nlp, text).figures}
+    assert (12.0, "about", "wounded") in found
+    assert (None, "vague", "killed") in found
+    assert (3.0, "exact", "killed") in found
+    assert (1.0, "exact", "wounded") in found
+    assert (2500.0, "about", "evacuated") in found
+    assert not any(value == 12.0 and kind != "wounded" for value, _, kind in found), "an age is not a figure"
+
+
+def test_years_durations_and_distances(nlp):
+    text = ("The war began in February 2014 and has lasted nine years. "
+            "The town lies about 30 kilometres from the front, where one of the bridges fell.")
+    figures = facts_of(nlp, text).figures
+    assert [(f.value, f.qualifier, f.kind) for f in figures] == [(30.0, "about", "distance_km")]
+
+
+def test_quotes_with_pronoun_and_description_speakers(nlp):
+    text = ('Mayor Lena Okafor said the water supply was restored. "Everyone can go home tonight," she added.\n\n'
+            'The Harbour Authority closed the port. "Ships will wait outside until Monday," the authority wrote. '
+            '"We regret the delay."')
+    quotes = facts_of(nlp, text).quotes
+    speakers = {q.text[:12]: q.speaker_key for q in quotes}
+    assert speakers["Everyone can"] == "lena okafor"
+    assert speakers["Ships will w"] == "harbour authority"
+    assert speakers["We regret th"] == "harbour authority", "a quote without a cue continues the previous one"
+    assert all(text[q.char_start:q.char_end] == q.text for q in quotes)
+
+
+def test_partial_and_scare_quotes(nlp):
+    text = 'The minister called the report “a work of fiction” and rejected what he termed “sabotage”.'
+    quotes = facts_of(nlp, text).quotes
+    assert [q.text for q in quotes] == ["a work of fiction"] and quotes[0].is_partial
+
+
+def test_mentions_join_surnames_titles_acronyms_and_aliases(nlp):
+    text = ("Defence chief Marta Kowalczyk visited the Baltic Maritime Agency (BMA) on Monday. "
+            "Ms Kowalczyk praised the BMA. The Northern Shield Brigade, also known as the Polar Brigade, "
+            "escorted her. Kowalczyk left later.")
+    keys = {m.text: m.local_key for m in facts_of(nlp, text).mentions}
+    assert keys["Ms Kowalczyk"] == keys["Kowalczyk"] == "marta kowalczyk"
+    assert keys["BMA"] == keys["the Baltic Maritime Agency"]
+    assert keys["the Polar Brigade"] == keys["The Northern Shield Brigade"]
+
+
+def test_relative_days_resolve_against_the_publication_date(nlp):
+    text = "Officials said on Monday that 14 people were wounded. Yesterday four more were injured, police said."
+    figures = facts_of(nlp, text, published=date(2024, 3, 6)).figures  # a Wednesday
+    dates = {f.value: f.event_date for f in figures}
+    assert dates[14.0] == date(2024, 3, 4)
+    assert dates[4.0] == date(2024, 3, 5)
+    assert facts_of(nlp, text).figures[0].event_date is None, "no publication date, nothing to resolve against"
+
+
+def test_linking_merges_spellings_and_keeps_namesakes_apart(nlp):
+    a = facts_of(nlp, "Governor Oleksandr Tkachenko said Kharkiv was calm. Tkachenko spoke to Reuters.", doc_id="a")
+    b = facts_of(nlp, "Governor Oleksandr Tkatchenko said the city of Kharkov was calm.", doc_id="b")
+    c = facts_of(nlp, "Ivan Tkachenko, a footballer, scored twice.", doc_id="c")
+    entities, links = extract.link_entities(a.mentions + b.mentions + c.mentions)
+    entity_of = {(link.doc_id, link.local_key): link.entity_id for link in links}
+    assert entity_of[("a", "oleksandr tkachenko")] == entity_of[("b", "oleksandr tkatchenko")]
+    assert entity_of[("c", "ivan tkachenko")] != entity_of[("a", "oleksandr tkachenko")]
+    person = next(e for e in entities if e.entity_id == entity_of[("a", "oleksandr tkachenko")])
+    assert person.entity_type == "PERSON" and person.document_count == 2
