@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 
 from newsfacts import clean, extract, ingest, store, validate, warehouse  # noqa: E402
+from newsfacts.clean.empty import set_aside_empty  # noqa: E402
 from newsfacts.records import CleanedDocument, DocumentFacts, RawDocument  # noqa: E402
 
 
@@ -29,8 +30,8 @@ def ingest_raw(raw_dir: Path, warehouse_dir: Path, full_refresh: bool) -> ingest
 
 
 @task(cache_policy=NO_CACHE)
-def clean_documents(documents: list[RawDocument]) -> list[CleanedDocument]:
-    return clean.clean_documents(documents)
+def clean_documents(documents: list[RawDocument]) -> tuple[list[RawDocument], list[CleanedDocument], list]:
+    return set_aside_empty(documents, clean.clean_documents(documents))
 
 
 @task(cache_policy=NO_CACHE)
@@ -76,9 +77,9 @@ def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehou
     run_id = store.new_run_id()
     store.ensure_datasets(home)
     found = ingest_raw(raw, home, full_refresh)
-    cleaned = clean_documents(found.documents)
+    raws, cleaned, empty = clean_documents(found.documents)
     facts = extract_facts(cleaned)
-    stored = store_run(home, run_id, found.documents, cleaned, facts, found.errors)
+    stored = store_run(home, run_id, raws, cleaned, facts, found.errors + empty)
     entity_count = link_entities(home)
     staged = load_staging(home)
     report = validate_staging(home, run_id)
@@ -86,9 +87,9 @@ def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehou
         "run_id": run_id,
         "raw_dir": str(raw),
         "warehouse": str(warehouse.database_path(home)),
-        "new_documents": len(found.documents),
+        "new_documents": len(raws),
         "skipped_documents": len(found.skipped_known),
-        "ingest_errors": len(found.errors),
+        "ingest_errors": len(found.errors) + len(empty),
         "stored": stored,
         "entities": entity_count,
         "staged": staged,

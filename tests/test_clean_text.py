@@ -1,11 +1,12 @@
 """The plain-text cleaner: rules fire on typical furniture, prose stays, title and date become fields."""
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
 
-from newsfacts.clean import clean_documents, clean_text, repeated_lines
+from newsfacts.clean import classifier, clean_documents, clean_text, repeated_lines
 from newsfacts.clean.fields import parse_date_line
 from newsfacts.clean.lines import split_lines
 from newsfacts.clean.text import decide_lines
@@ -163,16 +164,48 @@ def test_classifier_removes_a_menu_and_keeps_the_article():
     assert all(line in removed for line in MENU + FOOTER)
 
 
-def test_classifier_scores_are_probabilities():
-    doc = clean_text(PAGE)
+TEASERS = ["Five things to do in the city this weekend", "A new bakery opens on the high street",
+           "Police close the ring road after a crash", "Schools prepare for the winter holidays"]
+# A fuller page: menu, a block of teaser headlines, the article, more teasers and a footer.
+TEASER_PAGE = "\n\n".join(
+    ["Council expands bus network | Example News", "\n".join(MENU), "\n".join(TEASERS),
+     "Council expands bus network", *PROSE * 3, "More from Example News", "\n".join(TEASERS[::-1]), "About us"]
+)
+
+
+def constant_model(p_body_stage2: float) -> classifier.LineModel:
+    """A model whose every line gets P(body) = p_body_stage2 (single-leaf trees)."""
+    def trees(p: float) -> classifier.Trees:
+        return classifier.trees_from_json({"baseline": math.log(p / (1 - p)), "depth": 0, "trees": [[[0, 0.0, -1, -1, 0.0]]]})
+    return classifier.LineModel(trees(0.5), trees(p_body_stage2), threshold=0.5)
+
+
+def test_classifier_score_is_the_probability_of_boilerplate():
+    doc = clean_text("\n\n".join(["Home", "World", *PROSE]), model=constant_model(0.2))
     scored = [line for line in doc.removed_lines if line.rule == "classifier"]
-    assert scored and all(0.5 < line.score <= 1.0 for line in scored)
+    assert scored and all(line.score == pytest.approx(0.8) for line in scored)
+    assert clean_text("\n\n".join(PROSE), model=constant_model(0.7)).body_text == "\n\n".join(PROSE)
+
+
+def test_shipped_classifier_removes_teasers_and_scores_them_as_probabilities():
+    doc = clean_text(TEASER_PAGE)
+    scored = {line.text: line.score for line in doc.removed_lines if line.rule == "classifier"}
+    assert TEASERS[0] in scored
+    assert all(0.5 < score <= 1.0 for score in scored.values())
+    assert set(PROSE) <= set(doc.body_text.split("\n\n"))
 
 
 def test_without_classifier_only_rules_remove_lines():
-    doc = clean_text(PAGE, use_classifier=False)
+    doc = clean_text(TEASER_PAGE, use_classifier=False)
     assert all(line.rule != "classifier" for line in doc.removed_lines)
-    assert "World" in doc.body_text
+    assert TEASERS[0] in doc.body_text.split("\n\n")
+
+
+def test_a_run_of_menu_items_is_removed_by_rule():
+    doc = clean_text(PAGE, use_classifier=False)
+    removed = removed_rules(doc)
+    assert all(removed.get(item) in {"menu", "navigation"} for item in MENU)
+    assert set(PROSE) <= set(doc.body_text.split("\n\n"))
 
 
 def test_lead_after_headline_is_kept_even_before_a_picture_block():
@@ -193,6 +226,12 @@ def test_lead_after_headline_is_kept_even_before_a_picture_block():
     doc = clean_text(text)
     assert doc.body_text.split("\n\n")[0] == lead
     assert doc.title == "Council expands bus network"
+
+
+@pytest.mark.parametrize("title", ["Council expands bus network\n\n", ""])
+def test_a_one_paragraph_text_keeps_its_paragraph(title):
+    doc = clean_text(title + PROSE[2] + "\n")
+    assert doc.body_text == PROSE[2]
 
 
 def test_numbered_body_lines_keep_their_number():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,22 @@ from newsfacts.cli import app
 
 pytestmark = pytest.mark.e2e
 runner = CliRunner()
+HTML_PAGE = """<!DOCTYPE html><html lang="en"><head>
+<title>Dam breach floods valley towns | Valley Herald</title>
+<meta property="og:title" content="Dam breach floods valley towns">
+<meta property="og:site_name" content="Valley Herald">
+<meta property="article:published_time" content="2024-04-09T08:30:00Z">
+<link rel="canonical" href="https://valleyherald.example/news/dam-breach"></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/sport">Sport</a></li></ul></nav>
+<article><h1>Dam breach floods valley towns</h1>
+<p>A dam upstream of the town of Marlow gave way early on Tuesday, flooding hundreds of homes across the valley,
+the regional emergency service said.</p>
+<figure><img src="dam.jpg"><figcaption>Water pours through the breach. Photo: J. Doe/Valley Herald</figcaption></figure>
+<p>"The water rose faster than anyone expected," said fire chief Anna Berg. At least 40 people were evacuated by
+boat and three were taken to hospital with minor injuries.</p>
+<p>Engineers had warned about cracks in the structure for years, according to documents seen by the Herald.</p>
+</article><footer><p>© 2024 Valley Herald. All rights reserved.</p><a href="/privacy">Privacy policy</a></footer>
+</body></html>"""
 
 
 def run_cli(*args: str):
@@ -86,16 +103,23 @@ def test_second_run_skips_processed_documents(published, tmp_path):
 def test_bad_files_land_in_ingest_errors_while_good_ones_are_published(prefect_server, raw_copy, tmp_path):
     (raw_copy / "empty.txt").write_bytes(b"")
     (raw_copy / "scan.txt").write_bytes(b"\x00\x01\x02binary" * 50)
+    (raw_copy / "menu.txt").write_text("Skip to content\nHome\nNews\nSport\nSign in\n")
     (raw_copy / "nested").mkdir()
     latin = "Officials said on Monday that 14 people were wounded in the shelling of the town."
     (raw_copy / "nested" / "latin1.txt").write_bytes(
         ("Shelling hits border town\n\n" + latin + " Café owners fled.\n").encode("cp1252"))
+    (raw_copy / "nested" / "page.html").write_text(HTML_PAGE)
     home = tmp_path / "warehouse"
     result = run_cli("run", "--raw", str(raw_copy), "--warehouse", str(home))
     assert result.exit_code == 0, result.output
+    html = warehouse.query(home, "SELECT format, title, site_name, url, published_date, body_text FROM documents "
+                                 "WHERE source_path = 'nested/page.html'")[1]
+    assert html and html[0][:5] == ("html", "Dam breach floods valley towns", "Valley Herald",
+                                    "https://valleyherald.example/news/dam-breach", date(2024, 4, 9))
+    assert "fire chief" in html[0][5] and "Privacy policy" not in html[0][5] and "Sport" not in html[0][5]
     errors = dict(warehouse.query(home, "SELECT source_path, reason FROM ingest_errors")[1])
-    assert errors == {"empty.txt": "empty", "scan.txt": "binary"}
-    assert count(home, "SELECT count(*) FROM documents") == 6
+    assert errors == {"empty.txt": "empty", "scan.txt": "binary", "menu.txt": "no_article_text"}
+    assert count(home, "SELECT count(*) FROM documents") == 7
     assert count(home, "SELECT count(*) FROM documents WHERE source_path = 'nested/latin1.txt' "
                        "AND charset <> 'utf-8' AND body_text LIKE '%Café%'") == 1
 

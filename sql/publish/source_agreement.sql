@@ -1,6 +1,8 @@
 -- Who agrees with whom: every pair of sources reporting the same fact, compared as ranges.
--- A figure's range follows its qualifier (counts are whole numbers, so "more than 70" starts at 71;
--- "about" allows 10% either way); overlapping ranges are compatible, disjoint ranges contradict.
+-- A figure's range follows its qualifier: "at least"/"more than" N have no upper bound and start at N
+-- (outlets write "more than 70" and "70" for one official count, so they are compatible, not a
+-- contradiction), "about" allows 10% either way, "up to" N is 0..N. Overlapping ranges are
+-- compatible, disjoint ranges contradict; the same value and qualifier agree.
 CREATE OR REPLACE TABLE main.source_agreement AS
 WITH ranged AS (
     SELECT
@@ -15,7 +17,7 @@ WITH ranged AS (
         CASE qualifier
             WHEN 'exact' THEN value
             WHEN 'at_least' THEN value
-            WHEN 'more_than' THEN floor(value) + 1
+            WHEN 'more_than' THEN value
             WHEN 'about' THEN value * 0.9
             WHEN 'up_to' THEN 0
         END AS range_low,

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-INGEST_ERROR_REASONS = ("empty", "binary", "too_large", "undecodable", "unreadable", "duplicate", "unsupported")
+INGEST_ERROR_REASONS = ("empty", "binary", "too_large", "undecodable", "unreadable", "duplicate", "unsupported",
+                        "no_article_text")
 FORMATS = ("text", "html")
 QUALIFIERS = ("exact", "at_least", "more_than", "about", "up_to", "vague")
 CASUALTY_KINDS = ("killed", "died", "wounded", "displaced", "evacuated", "destroyed", "detained", "missing")

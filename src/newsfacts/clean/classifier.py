@@ -43,12 +43,12 @@ class Trees:
         n_rows, n_features = X.shape
         flat_x = np.ascontiguousarray(X, dtype=np.float64).ravel()
         row_offset = (np.arange(n_rows) * n_features)[:, None]
-        node = np.tile(self.roots, (n_rows, 1))
+        node = self.roots  # one row for all: the first step broadcasts it to (rows, trees)
         flat_children = self.children.ravel()
-        for _ in range(self.depth):  # np.take: much faster than fancy indexing on small arrays
-            go_left = np.take(flat_x, row_offset + np.take(self.feature, node)) <= np.take(self.threshold, node)
-            node = np.take(flat_children, 2 * node + go_left)
-        raw = self.baseline + np.take(self.value, node).sum(axis=1)
+        for _ in range(self.depth):  # ndarray.take: much faster than fancy indexing on small arrays
+            go_left = flat_x.take(row_offset + self.feature.take(node)) <= self.threshold.take(node)
+            node = flat_children.take(2 * node + go_left)
+        raw = self.baseline + np.broadcast_to(self.value.take(node), (n_rows, len(self.roots))).sum(axis=1)
         return 1.0 / (1.0 + np.exp(-raw))
 
 
@@ -142,6 +142,14 @@ def mark_by_classifier(lines: list[Line], decisions: list, model: LineModel | No
         return
     ruled_out = [decision.rule is not None for decision in decisions]
     probability = body_probability(model, lines, ruled_out, repeated, title_index(decisions))
-    for decision, ruled, p in zip(decisions, ruled_out, probability):
-        if not ruled and not decision.keep and p < model.threshold:
+    removed = [
+        not ruled and not decision.keep and p < model.threshold
+        for decision, ruled, p in zip(decisions, ruled_out, probability)
+    ]
+    if all(removed[i] or ruled_out[i] for i in range(len(lines))):
+        # Nothing would be left: the page is too unlike the training pages for the classifier (a
+        # one-paragraph text, say). Its prose lines are the best guess at the article.
+        removed = [gone and not line.sentence for gone, line in zip(removed, lines)]
+    for decision, gone, p in zip(decisions, removed, probability):
+        if gone:
             decision.rule, decision.score = "classifier", round(float(1.0 - p), 4)

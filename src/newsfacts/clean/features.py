@@ -9,7 +9,6 @@ densest prose run.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from functools import lru_cache
 from itertools import chain, islice, repeat
@@ -20,16 +19,17 @@ import numpy as np
 
 from newsfacts.clean.lines import Line
 
-PUNCT = re.compile(r"[,.;:!?]")
+PUNCTUATION = ",.;:!?"
 # Lines that open or run a reader-comment section: "12 comments", "34 responses to “Title”",
 # "Leave a reply", "joe says:" -- a count then a marker word, or a marker word last with nothing
 # but a colon after it.
 COMMENT_MARKERS = frozenset(
     {"comment", "comments", "reply", "replies", "response", "responses", "thoughts", "said", "says", "wrote"}
 )
+HEADLINE_OVERLAP = 0.6  # share of a line's words found in the page title for it to be the headline
 LONG_LINE_TOKENS = 20
-STOP_LIST_PROBE = 40  # the page's most frequent words decide its language
-STOP_LIST_SAMPLE = 600
+STOP_LIST_PROBE = 30  # the page's most frequent words decide its language
+STOP_LIST_SAMPLE = 300
 STOP_LIST_MIN_TOKENS = 8
 WINDOWS = (1, 3, 8)  # neighbours on each side whose averages a line sees
 SCORE_WINDOWS = (1, 3, 8, 20)
@@ -109,6 +109,23 @@ def upper_case_table() -> np.ndarray:
     return table
 
 
+@lru_cache(maxsize=1)
+def punctuation_table() -> np.ndarray:
+    table = np.zeros(0x10000, bool)
+    table[[ord(mark) for mark in PUNCTUATION]] = True
+    return table
+
+
+def punctuation_counts(texts: list[str]) -> np.ndarray:
+    """The number of PUNCTUATION marks in each text (texts without line breaks): one pass over
+    the page's code points in numpy."""
+    points = np.frombuffer("\n".join(texts).encode("utf-32-le"), np.uint32)
+    line = (points == ord("\n")).cumsum()
+    table = punctuation_table()
+    marks = table[np.minimum(points, len(table) - 1)]
+    return np.bincount(line[marks], minlength=len(texts)).astype(np.float64)
+
+
 def page_stop_words(token_lists: list[list[str]]) -> frozenset[str]:
     """The stop list of the page's language: the jusText list covering most of its frequent words,
     counted over the first STOP_LIST_SAMPLE words of its longer lines (prose tells the language;
@@ -151,12 +168,12 @@ def base_features(lines: list[Line], ruled_out: list[bool], repeated: frozenset[
     upper = upper_case_table()
     capitalised = np.bincount(owner, weights=upper[np.minimum(first_letters, len(upper) - 1)], minlength=n)
     chars = np.fromiter(map(len, texts), np.float64, n)
-    punct = np.fromiter((len(PUNCT.findall(text)) for text in texts), np.float64, n)
+    punct = punctuation_counts(texts)
     in_page = Counter(texts)
     numbers = np.fromiter(map(attrgetter("no"), lines), np.int64, n)
-    gap = np.diff(numbers) != 1
+    gap = numbers[1:] - numbers[:-1] != 1
     per_word = np.maximum(words, 1).astype(np.float64)
-    return np.column_stack(
+    return np.stack(
         [
             np.log1p(words),  # log_tokens
             np.log1p(chars),  # log_chars
@@ -173,7 +190,8 @@ def base_features(lines: list[Line], ruled_out: list[bool], repeated: frozenset[
             np.minimum(in_title / per_word, 1.0),  # title_overlap
             np.concatenate([[True], gap]).astype(np.float64),  # blank_before
             np.concatenate([gap, [True]]).astype(np.float64),  # blank_after
-        ]
+        ],
+        axis=1,
     )
 
 
@@ -181,19 +199,18 @@ def window_means(values: np.ndarray, windows: tuple[int, ...]) -> list[np.ndarra
     """For each window w: the mean of each column over the w lines on each side of a line
     (the line itself excluded). One cumulative sum serves every window."""
     n = len(values)
-    padded = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(values, axis=0)])
+    padded = np.zeros((n + 1, values.shape[1]))
+    np.cumsum(values, axis=0, out=padded[1:])
     index = np.arange(n)
-    means = []
-    for window in windows:
-        lo, hi = np.maximum(index - window, 0), np.minimum(index + window + 1, n)
-        counts = (hi - lo - 1).clip(min=1)[:, None]
-        means.append((padded[hi] - padded[lo] - values) / counts)
-    return means
+    reach = np.array(windows)[:, None]  # every window at once: (windows, lines) bounds
+    lo, hi = np.maximum(index - reach, 0), np.minimum(index + reach + 1, n)
+    counts = np.maximum(hi - lo - 1, 1)[:, :, None]
+    return list((padded[hi] - padded[lo] - values) / counts)
 
 
 def shifted(values: np.ndarray, offset: int) -> np.ndarray:
     """Row i holds row i+offset (zeros past either end)."""
-    out = np.zeros_like(values)
+    out = np.zeros(values.shape)
     if offset > 0:
         out[:-offset] = values[offset:]
     else:
@@ -204,7 +221,7 @@ def shifted(values: np.ndarray, offset: int) -> np.ndarray:
 def main_run(prose_score: np.ndarray) -> tuple[int, int]:
     """The contiguous stretch of lines [start, end] with the largest total prose score:
     the best end maximises prefix(end) - min(prefix before it); the start is where that min is."""
-    prefix = np.concatenate([[0.0], np.cumsum(prose_score)])
+    prefix = np.concatenate([[0.0], prose_score.cumsum()])
     lowest_before = np.minimum.accumulate(prefix[:-1])
     end = int(np.argmax(prefix[1:] - lowest_before))
     start = int(np.argmin(prefix[: end + 1]))
@@ -214,7 +231,7 @@ def main_run(prose_score: np.ndarray) -> tuple[int, int]:
 def position_features(base: np.ndarray, lines: list[Line], title_index: int = 0) -> np.ndarray:
     n = len(lines)
     column = {name: k for k, name in enumerate(BASE_NAMES)}
-    chars = np.cumsum(np.expm1(base[:, column["log_chars"]]))
+    chars = np.expm1(base[:, column["log_chars"]]).cumsum()
     log_tokens = base[:, column["log_tokens"]]
     # Prose earns its token count; every other line costs a little, so menus break the run.
     is_prose = (base[:, column["is_sentence"]] > 0) & (base[:, column["ruled_out"]] == 0)
@@ -222,13 +239,13 @@ def position_features(base: np.ndarray, lines: list[Line], title_index: int = 0)
     index = np.arange(n)
     distance = np.where(index < start, start - index, np.where(index > end, index - end, 0))
     headline = headline_index(base[:, column["title_overlap"]], log_tokens, title_index)
-    comment_markers = np.cumsum(comment_marker_lines(lines))
-    prose_median = np.median(log_tokens[is_prose]) if is_prose.any() else 0.0
+    comment_markers = comment_marker_lines(lines).cumsum()
+    prose_median = median(log_tokens[is_prose])
     block_lines, block_prose = block_features(lines, is_prose)
     # a menu is a long run of one- or two-word fragments; a heading a short run, a header block
     # (headline, byline, date) a short run of longer lines
     run_length, run_tokens = runs(is_prose, log_tokens)
-    return np.column_stack(
+    return np.stack(
         [
             index / max(n - 1, 1),
             chars / max(chars[-1], 1.0),
@@ -243,8 +260,17 @@ def position_features(base: np.ndarray, lines: list[Line], title_index: int = 0)
             run_tokens,
             np.log(block_lines),
             block_prose,
-        ]
+        ],
+        axis=1,
     )
+
+
+def median(values: np.ndarray) -> float:
+    """np.median (0.0 for no values), without its overhead on short arrays."""
+    if not len(values):
+        return 0.0
+    ordered = np.sort(values)
+    return (ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2]) / 2
 
 
 def comment_marker_lines(lines: list[Line]) -> np.ndarray:
@@ -253,9 +279,11 @@ def comment_marker_lines(lines: list[Line]) -> np.ndarray:
     marked = np.fromiter(map(COMMENT_MARKERS.__contains__, map(str.lower, last_words)), np.float64, len(lines))
     for i in np.flatnonzero(marked):  # rare: check the rest of the line only for these
         marked[i] = lines[i].text.rstrip(": ").endswith(last_words[i])
-    for i, line in enumerate(lines):
-        if line.text[:1].isdigit() and len(line.tokens) > 1 and line.tokens[0].isdigit():
-            marked[i] = marked[i] or line.tokens[1].lower() in COMMENT_MARKERS
+    starts_with_digit = np.fromiter(map(str.isdigit, map(itemgetter(0), map(attrgetter("text"), lines))), bool, len(lines))
+    for i in np.flatnonzero(starts_with_digit):  # "12 comments", "34 responses to ..."
+        tokens = lines[i].tokens
+        if len(tokens) > 1 and tokens[0].isdigit() and tokens[1].lower() in COMMENT_MARKERS:
+            marked[i] = 1.0
     return marked
 
 
@@ -281,7 +309,7 @@ def block_features(lines: list[Line], is_prose: np.ndarray) -> tuple[np.ndarray,
     """(lines in each line's block, share of prose lines in it); blocks are runs of lines
     between blank lines: a menu is one block of many short lines, a paragraph a block of its own."""
     numbers = np.array([line.no for line in lines], dtype=np.int64)
-    block = np.cumsum(np.concatenate([[1], np.diff(numbers) != 1]))
+    block = np.concatenate([[1], numbers[1:] - numbers[:-1] != 1]).cumsum()
     sizes = np.bincount(block)
     prose = np.bincount(block, weights=is_prose.astype(np.float64))
     return sizes[block].astype(np.float64), prose[block] / sizes[block]
@@ -312,14 +340,15 @@ def score_context_names() -> list[str]:
 def score_context(body_probability: np.ndarray, ruled_out: np.ndarray, log_tokens: np.ndarray) -> np.ndarray:
     """Stage-2 features: what the stage-1 model thinks of a line's neighbourhood. A line among
     likely body lines is likely body; the longest likely-body stretch is the article."""
-    p = np.clip(np.where(ruled_out, 0.0, body_probability), LOGIT_CLIP, 1 - LOGIT_CLIP)
+    p = np.minimum(np.maximum(np.where(ruled_out, 0.0, body_probability), LOGIT_CLIP), 1 - LOGIT_CLIP)
     logit = np.log(p / (1 - p))[:, None]
     start, end = main_run((p - 0.5) * np.maximum(np.expm1(log_tokens), 1.0))
     index = np.arange(len(p))
     distance = np.where(index < start, start - index, np.where(index > end, index - end, 0))
-    return np.column_stack(
+    return np.stack(
         [logit[:, 0]]
         + [mean[:, 0] for mean in window_means(logit, SCORE_WINDOWS)]
         + [shifted(logit, -1)[:, 0], shifted(logit, 1)[:, 0], shifted(logit, -2)[:, 0], shifted(logit, 2)[:, 0]]
-        + [(distance == 0).astype(np.float64), np.log1p(distance), np.full(len(p), logit.max())]
+        + [(distance == 0).astype(np.float64), np.log1p(distance), np.full(len(p), logit.max())],
+        axis=1,
     )

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsfacts.clean.rules import WORD, ends_like_sentence, long_enough_for_prose, strip_list_number
+from newsfacts.clean.rules import (
+    PROSE_CHARS,
+    PROSE_WORDS,
+    SENTENCE_MIN_CHARS,
+    SENTENCE_MIN_WORDS,
+    WORD,
+    ends_like_sentence,
+    strip_list_number,
+)
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -24,13 +32,22 @@ def split_lines(text: str) -> tuple[list[Line], int]:
     """(the non-blank lines, the number of lines in the text)."""
     raw_lines = LINE_BREAK.split(text) if "\r" in text else text.split("\n")  # the same lines, faster
     lines = []
+    findall = WORD.findall
     for no, raw in enumerate(raw_lines, 1):
         stripped = raw.strip()
-        if stripped[:1].isdigit():
+        if not stripped:
+            continue
+        if stripped[0].isdigit():
             stripped = strip_list_number(stripped)
-        if stripped:
-            tokens = WORD.findall(stripped)
-            ends = ends_like_sentence(stripped)
-            prose = long_enough_for_prose(stripped, len(tokens))
-            lines.append(Line(no, raw, stripped, tokens, prose is True or (prose is None and ends), ends))
+            if not stripped:
+                continue
+        tokens = findall(stripped)
+        ends = ends_like_sentence(stripped)
+        words, chars = len(tokens), len(stripped)
+        # rules.sentence_shape, inlined: prose when long, else when long enough and ending as a sentence
+        if words >= PROSE_WORDS or chars >= PROSE_CHARS:
+            sentence = True
+        else:
+            sentence = ends and (words >= SENTENCE_MIN_WORDS or chars >= SENTENCE_MIN_CHARS)
+        lines.append(Line(no, raw, stripped, tokens, sentence, ends))
     return lines, len(raw_lines)

@@ -77,6 +77,7 @@ GLUED_CREDIT = re.compile(
     r"(?:^|(?<=[^\W\d_])|(?<=[.)\]]))(?:Image|Photo|Picture|Photograph|Foto|Credit)s?(?: [Cc]redit)?"
     r"\s*:\s*[^.!?:]{1,80}\.?$"
 )
+CREDIT_WORDS = ("Image", "Photo", "Picture", "Foto", "Credit")  # cheap test before GLUED_CREDIT
 # "... (Photo by Name/Agency)" at the end of a caption.
 CREDIT_IN_BRACKETS = re.compile(r"\((?:photo|image|picture|video)s?\s*(?:by|:|credit)[^)]*\)$", re.I)
 # A cookie-consent banner: the site says it uses cookies, or asks the reader to accept them.
@@ -111,7 +112,7 @@ def line_rule(text: str) -> str | None:
     match = COMBINED_RULES.match(text)
     if match:
         return match.lastgroup.split("__")[0]
-    if ":" in text and GLUED_CREDIT.search(text):
+    if ":" in text and any(word in text for word in CREDIT_WORDS) and GLUED_CREDIT.search(text):
         return "photo_credit"
     if "(" in text and CREDIT_IN_BRACKETS.search(text):
         return "photo_credit"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from newsfacts.clean import classifier, rules
 from newsfacts.clean.lines import Line, split_lines
@@ -29,6 +30,7 @@ class Decision:
     rule: str | None = None  # None: body
     score: float | None = None
     keep: str | None = None  # a context rule that keeps the line as body whatever the classifier says
+    published: date | None = None  # the date a published_date line states
 
 
 def clean_text(
@@ -82,9 +84,11 @@ def mark_repeated(lines: list[Line], decisions: list[Decision], repeated: frozen
 def mark_published_date(lines: list[Line], decisions: list[Decision]) -> None:
     """The first line that is only a date (with a label) is the publication date."""
     for i in open_indices(decisions):
-        if may_be_date_line(lines[i].text) and parse_date_line(lines[i].text) is not None:
-            decisions[i].rule = "published_date"
-            return
+        if may_be_date_line(lines[i].text):
+            published = parse_date_line(lines[i].text)
+            if published is not None:
+                decisions[i].rule, decisions[i].published = "published_date", published
+                return
 
 
 def mark_title(lines: list[Line], decisions: list[Decision]) -> None:
@@ -150,8 +154,9 @@ def mark_trailing_fragments(lines: list[Line], decisions: list[Decision]) -> Non
 
 def mark_lead(lines: list[Line], decisions: list[Decision]) -> None:
     """The first paragraph after the headline (past its date and byline lines) is the article's
-    lead when the article's prose goes on after it: a standfirst, often set apart from the next
-    paragraph by a picture block, that a classifier reading the neighbourhood would take for a teaser."""
+    lead when the article's prose goes on after it (or when it is the whole article): a
+    standfirst, often set apart from the next paragraph by a picture block, that a classifier
+    reading the neighbourhood would take for a teaser."""
     title = next((i for i, decision in enumerate(decisions) if decision.rule == "title"), None)
     if title is None:
         return
@@ -160,7 +165,7 @@ def mark_lead(lines: list[Line], decisions: list[Decision]) -> None:
         line = lines[i]
         if line.sentence and len(line.tokens) >= LEAD_MIN_WORDS:
             following = kept[position + 1 : position + 2]
-            if following and lines[following[0]].sentence:
+            if not following or lines[following[0]].sentence:  # prose goes on, or the lead is all there is
                 decisions[i].keep = "lead"
             return
         if line.sentence:
@@ -190,5 +195,5 @@ def fill_fields(doc: CleanedDocument, lines: list[Line], decisions: list[Decisio
         if decision.rule == "title" and doc.title is None:
             doc.title, doc.site_name = split_site_name(line.text)
         elif decision.rule == "published_date" and doc.published_date is None:
-            doc.published_date = parse_date_line(line.text)
+            doc.published_date = decision.published
             doc.published_text = line.text

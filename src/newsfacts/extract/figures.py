@@ -47,6 +47,7 @@ UNITS = {  # unit word -> unit
     "kg": "kg", "kilogram": "kg", "kilograms": "kg", "tonne": "t", "tonnes": "t", "ton": "t", "tons": "t",
 }
 MASS_UNITS = frozenset({"kg", "t"})
+CURRENCIES = frozenset({"euro", "dollar", "pound", "rouble", "ruble", "hryvnia", "yuan", "yen", "rupee", "franc"})
 SIZE_WORDS = frozenset({"wide", "long", "deep", "high", "tall", "across"})
 TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "second", "decade", "century",
                         "years", "months", "weeks", "days", "hours", "minutes", "seconds", "decades", "night",
@@ -146,7 +147,7 @@ def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents) -> Fig
         if kind is None:
             if counted_head is None or counted_head.lemma_.lower() in TIME_UNITS or vague_low is not None:
                 return None
-            kind = counted_head.lower_
+            kind = "money" if counted_head.lemma_.lower() in CURRENCIES else counted_head.lower_
     claimant = claimant_of(sent, number, refs)
     low, high = value_range(value, vague_low, qualifier)
     span = doc[q_start:end]
