@@ -8,8 +8,10 @@ line classifier for what is left.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 
 from newsfacts.clean import classifier, rules
 from newsfacts.clean.lines import Line, split_lines
@@ -72,6 +74,11 @@ def open_indices(decisions: list[Decision]) -> list[int]:
     return [i for i, decision in enumerate(decisions) if decision.rule is None]
 
 
+def iter_open(decisions: list[Decision], start: int = 0) -> Iterator[int]:
+    """open_indices from `start` on, lazily (for rules that stop at the first few)."""
+    return (i for i in range(start, len(decisions)) if decisions[i].rule is None)
+
+
 def mark_repeated(lines: list[Line], decisions: list[Decision], repeated: frozenset[str]) -> None:
     """Short non-sentence lines that recur across documents of the batch are site furniture."""
     if not repeated:
@@ -83,7 +90,7 @@ def mark_repeated(lines: list[Line], decisions: list[Decision], repeated: frozen
 
 def mark_published_date(lines: list[Line], decisions: list[Decision]) -> None:
     """The first line that is only a date (with a label) is the publication date."""
-    for i in open_indices(decisions):
+    for i in iter_open(decisions):
         if may_be_date_line(lines[i].text):
             published = parse_date_line(lines[i].text)
             if published is not None:
@@ -93,9 +100,9 @@ def mark_published_date(lines: list[Line], decisions: list[Decision]) -> None:
 
 def mark_title(lines: list[Line], decisions: list[Decision]) -> None:
     """The first line left, when it reads as a headline, is the title."""
-    candidates = open_indices(decisions)
-    if candidates and is_title_like(lines[candidates[0]].text):
-        decisions[candidates[0]].rule = "title"
+    first = next(iter_open(decisions), None)
+    if first is not None and is_title_like(lines[first].text):
+        decisions[first].rule = "title"
 
 
 def mark_menu_runs(lines: list[Line], decisions: list[Decision]) -> None:
@@ -160,7 +167,7 @@ def mark_lead(lines: list[Line], decisions: list[Decision]) -> None:
     title = next((i for i, decision in enumerate(decisions) if decision.rule == "title"), None)
     if title is None:
         return
-    kept = [i for i in open_indices(decisions) if i > title]
+    kept = list(islice(iter_open(decisions, title + 1), LEAD_MAX_SKIPPED + 2))  # candidates and the line after
     for position, i in enumerate(kept[: LEAD_MAX_SKIPPED + 1]):
         line = lines[i]
         if line.sentence and len(line.tokens) >= LEAD_MIN_WORDS:
