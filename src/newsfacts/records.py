@@ -32,7 +32,7 @@ class IngestError:
 
 @dataclass
 class RemovedLine:
-    line_no: int  # 1-based line number in the decoded raw text (0 for HTML blocks)
+    line_no: int  # 1-based line number in the decoded raw text (HTML: in the extracted main text)
     text: str
     rule: str  # rule name or classifier, one of schemas.REMOVAL_RULES
     score: float | None = None  # classifier probability of boilerplate, when one decided

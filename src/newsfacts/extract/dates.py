@@ -48,7 +48,9 @@ def _resolve(text: str, published: date) -> date | None:
         return None  # "last month", "in March": no single day to give
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        parsed = dateparser.parse(text, settings={**SETTINGS, "RELATIVE_BASE": datetime.combine(published, time(12))})
+        # English only: the pipeline's model is English, and guessing the language is most of the cost
+        parsed = dateparser.parse(text, languages=["en"],
+                                  settings={**SETTINGS, "RELATIVE_BASE": datetime.combine(published, time(12))})
     if parsed is None:
         return None
     resolved = parsed.date()

@@ -238,11 +238,15 @@ def repeated_names(doc: Doc, found: list[Found]) -> list[Found]:
         words = tuple(t.text for t in doc[f.start:f.end])
         if words[0][:1].isupper():
             by_words.setdefault(words, f.label)
+    texts = [t.text for t in doc]
+    starts: dict[str, list[int]] = {}
+    for i, text in enumerate(texts):
+        starts.setdefault(text, []).append(i)
     extra = []
     for words, label in by_words.items():
         n = len(words)
-        for i in range(len(doc) - n + 1):
-            if doc[i].text == words[0] and tuple(t.text for t in doc[i:i + n]) == words:
+        for i in starts.get(words[0], []):
+            if tuple(texts[i:i + n]) == words:
                 if not any(j in covered for j in range(i, i + n)) and not continues_name(doc, i, i + n):
                     extra.append(Found(i, i + n, label))
                     covered.update(range(i, i + n))

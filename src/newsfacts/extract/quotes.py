@@ -7,6 +7,7 @@ that continues the previous one ('"...," he said. "..."') keeps that speaker.
 """
 from __future__ import annotations
 
+import bisect
 import re
 
 from spacy.tokens import Doc, Token
@@ -41,9 +42,11 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
 def find_quotes(doc: Doc, doc_id: str, refs: Referents) -> list[Quote]:
     quotes: list[Quote] = []
     previous: tuple[Quote, int] | None = None  # last quote and the sentence it ended in
-    sentence_index = {s.start: k for k, s in enumerate(doc.sents)}
-    for start, end in quote_spans(doc.text):
-        text = doc.text[start:end]
+    sentences = list(doc.sents)
+    starts = [s.start for s in sentences]
+    full_text = doc.text  # built anew on every access
+    for start, end in quote_spans(full_text):
+        text = full_text[start:end]
         stripped = text.strip()
         if len(stripped.split()) < MIN_WORDS:
             continue
@@ -52,24 +55,25 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents) -> list[Quote]:
         inside = doc.char_span(start, end, alignment_mode="expand")
         if inside is None:
             continue
-        first_sent, last_sent = inside[0].sent, inside[-1].sent
+        first_no = bisect.bisect_right(starts, inside.start) - 1
+        sent_no = bisect.bisect_right(starts, inside.end - 1) - 1
+        first_sent, last_sent = sentences[first_no], sentences[sent_no]
         outside = [t for t in doc[first_sent.start:last_sent.end] if not (start - 1 <= t.idx < end + 1)]
         verb, speaker = nearest_cue(outside, start, end, refs)
         if speaker is None:
             speaker = source_in(outside, refs)
-        sent_no = sentence_index[last_sent.start]
         if speaker is None and verb is None and previous is not None:
             last, last_no = previous
-            if sentence_index[first_sent.start] - last_no <= CONTINUATION_GAP and last.speaker_key is not None:
+            if first_no - last_no <= CONTINUATION_GAP and last.speaker_key is not None:
                 quote = Quote(doc_id, stripped, start, end, last.speaker_text, last.speaker_key, last.cue_verb,
-                              is_partial(doc.text, start, end))
+                              is_partial(full_text, start, end))
                 quotes.append(quote)
                 previous = (quote, sent_no)
                 continue
         quote = Quote(
             doc_id, stripped, start, end,
             speaker.text if speaker else None, speaker.key if speaker else None,
-            verb.lemma_.lower() if verb is not None else None, is_partial(doc.text, start, end),
+            verb.lemma_.lower() if verb is not None else None, is_partial(full_text, start, end),
         )
         quotes.append(quote)
         previous = (quote, sent_no)
