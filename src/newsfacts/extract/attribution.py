@@ -236,21 +236,15 @@ def source_in(tokens, refs: Referents) -> Referent | None:
 
 
 def phrase_referent(token: Token, refs: Referents) -> Referent:
-    if token.i in refs.at_token:
-        return refs.at_token[token.i]
-    for child in token.children:
-        if child.dep_ in ("appos", "compound") and child.i in refs.at_token:
-            return refs.at_token[child.i]
+    named = subject_referent(token, refs)
+    if named is not None:
+        return named
     doc = token.doc
-    if token.i + 2 < len(doc) and doc[token.i + 1].text == "," and doc[token.i + 2].i in refs.at_token:
-        follower = refs.at_token[doc[token.i + 2].i]
+    if token.i + 2 < len(doc) and doc[token.i + 1].text == "," and token.i + 2 in refs.at_token:
+        follower = refs.at_token[token.i + 2]
         if follower.label == "PERSON" and token.lemma_.lower() in PERSON_ROLES:
             return follower  # "the regional governor, Stefano Bonaccini," (an apposition the parser missed)
-    if token.pos_ == "PRON":
-        resolved = resolve_subject(token, refs, {})
-        if resolved is not None:
-            return resolved
-    if token.lemma_.lower() in PERSON_ROLES | BODY_NOUNS:
+    if token.pos_ == "PRON" or token.lemma_.lower() in PERSON_ROLES | BODY_NOUNS:
         resolved = resolve_subject(token, refs, {})
         if resolved is not None:
             return resolved
