@@ -96,3 +96,19 @@ def test_linking_merges_spellings_and_keeps_namesakes_apart(nlp):
     assert entity_of[("c", "ivan tkachenko")] != entity_of[("a", "oleksandr tkachenko")]
     person = next(e for e in entities if e.entity_id == entity_of[("a", "oleksandr tkachenko")])
     assert person.entity_type == "PERSON" and person.document_count == 2
+
+
+def test_single_curly_quotes_and_apostrophes(nlp):
+    text = "‘We won’t leave,’ said farmer Tomas Reyes. The village’s mayor stayed."
+    quotes = facts_of(nlp, text).quotes
+    assert [(q.text, q.speaker_key) for q in quotes] == [("We won’t leave,", "tomas reyes")]
+
+
+def test_a_spokesperson_speaks_for_the_body_and_a_new_description_is_not_the_old_one(nlp):
+    text = ("At least 52 people were killed, the health ministry said. "
+            "Police arrested six men, the interior ministry said. "
+            "Hospitals treated about 150 patients, a spokeswoman for the Red Crescent told reporters.")
+    claimants = {f.value: f.claimant_text for f in facts_of(nlp, text).figures}
+    assert claimants[52.0] == "the health ministry"
+    assert claimants[6.0] == "the interior ministry"
+    assert claimants[150.0] == "the Red Crescent"

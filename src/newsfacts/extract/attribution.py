@@ -75,42 +75,31 @@ class Referents:
 def build_referents(doc: Doc, mentions: list[EntityMention], quoted: frozenset[int] = frozenset()) -> Referents:
     """`quoted`: tokens inside quotation marks. Quoted speech is the speaker's voice, not the
     reporter's: names and pronouns in it are never antecedents."""
-    by_token = mention_tokens(doc, mentions)
     refs = Referents(doc)
-    seen_mentions: set[int] = set()
+    # Every name is known up front ("a spokeswoman for the Red Cross" looks ahead); the history of
+    # referents, which pronouns search, still grows in reading order.
+    first_token: dict[int, tuple[Referent, Span]] = {}
+    for mention in mentions:
+        span = doc.char_span(mention.char_start, mention.char_end, alignment_mode="expand")
+        if span is None:
+            continue
+        referent = Referent(mention.local_key, mention.text, mention.label, role_words(span, mention))
+        for t in span:
+            refs.at_token[t.i] = referent
+        first_token[span.start] = (referent, span)
     for token in doc:
         if token.i in quoted:
             continue
-        mention = by_token.get(token.i)
-        if mention is not None:
-            if id(mention) in seen_mentions:
-                continue
-            seen_mentions.add(id(mention))
-            span = doc.char_span(mention.char_start, mention.char_end, alignment_mode="expand")
-            referent = Referent(mention.local_key, mention.text, mention.label, role_words(span, mention),
-                                plural=False)
-            head = span.root
-            for t in span:
-                refs.at_token[t.i] = referent
-            if mention.label in SPEAKER_LABELS:
-                refs.add(token.i, referent, head.dep_ in SUBJECT_DEPS or appositive_subject(head))
-            continue
-        if token.dep_ in SUBJECT_DEPS and token.i not in refs.at_token:
-            referent = resolve_subject(token, refs, by_token)
+        if token.i in first_token:
+            referent, span = first_token[token.i]
+            if referent.label in SPEAKER_LABELS:
+                refs.add(token.i, referent, span.root.dep_ in SUBJECT_DEPS or appositive_subject(span.root))
+        elif token.dep_ in SUBJECT_DEPS and token.i not in refs.at_token:
+            referent = resolve_subject(token, refs)
             if referent is not None:
                 refs.at_token[token.i] = referent
                 refs.add(token.i, referent, True)
     return refs
-
-
-def mention_tokens(doc: Doc, mentions: list[EntityMention]) -> dict[int, EntityMention]:
-    by_token = {}
-    for mention in mentions:
-        span = doc.char_span(mention.char_start, mention.char_end, alignment_mode="expand")
-        if span is not None:
-            for t in span:
-                by_token[t.i] = mention
-    return by_token
 
 
 def role_words(span: Span, mention: EntityMention) -> frozenset[str]:
@@ -132,7 +121,7 @@ def appositive_subject(head: Token) -> bool:
     return head.dep_ == "appos" and head.head.dep_ in SUBJECT_DEPS
 
 
-def resolve_subject(token: Token, refs: Referents, by_token: dict[int, EntityMention]) -> Referent | None:
+def resolve_subject(token: Token, refs: Referents) -> Referent | None:
     """A subject that is not a name: a pronoun, a description of someone named before, or a
     noun phrase that can speak on its own."""
     lower = token.lower_
@@ -144,7 +133,7 @@ def resolve_subject(token: Token, refs: Referents, by_token: dict[int, EntityMen
         if lower in PLURAL_PRONOUNS:
             return nearest(refs, token.i, lambda r: r.label in ("ORG", "GROUP", "NORP") and (r.plural or r.label == "ORG"))
         return None
-    appos = [c for c in token.children if c.dep_ == "appos" and c.i in by_token]
+    appos = [c for c in token.children if c.dep_ == "appos" and c.i in refs.at_token]
     if appos:
         return None  # the name in apposition is the referent (it is registered as a mention)
     if token.pos_ not in ("NOUN", "PROPN"):
@@ -152,7 +141,9 @@ def resolve_subject(token: Token, refs: Referents, by_token: dict[int, EntityMen
     head = token.lemma_.lower()
     definite = any(c.lower_ in ("the", "this", "that") for c in token.children if c.dep_ == "det")
     if definite and (head in PERSON_ROLES or head in BODY_NOUNS):
-        described = nearest(refs, token.i, lambda r: head in r.words)
+        # "the ministry" is the last ministry named; "the interior ministry" only an interior one
+        modifiers = {c.lower_ for c in token.children if c.dep_ in ("amod", "compound")}
+        described = nearest(refs, token.i, lambda r: head in r.words and modifiers <= r.words)
         if described is not None:
             return described
         if head in PERSON_ROLES and not has_modifiers(token):
@@ -161,10 +152,26 @@ def resolve_subject(token: Token, refs: Referents, by_token: dict[int, EntityMen
             found = nearest(refs, token.i, lambda r: r.label in ("ORG", "GROUP"))
             if found is not None:
                 return found
+    if head in PERSON_ROLES:
+        principal = represented(token, refs)
+        if principal is not None:
+            return principal
     if head in BODY_NOUNS or head in PERSON_ROLES:
         phrase = noun_phrase(token)
         return Referent(None, phrase.text, "GROUP", frozenset(name_tokens(phrase.text)) | {head},
                         plural=token.tag_ in ("NNS", "NNPS"))
+    return None
+
+
+def represented(role: Token, refs: Referents) -> Referent | None:
+    """'a spokeswoman for the Red Cross', 'the agency's spokesperson': the body the role speaks for."""
+    for child in role.children:
+        if child.dep_ == "poss" and child.i in refs.at_token:
+            return refs.at_token[child.i]
+        if child.dep_ == "prep" and child.lower_ in ("for", "of", "at"):
+            for obj in child.children:
+                if obj.dep_ == "pobj" and obj.i in refs.at_token and refs.at_token[obj.i].label != "PERSON":
+                    return refs.at_token[obj.i]
     return None
 
 
@@ -245,7 +252,7 @@ def phrase_referent(token: Token, refs: Referents) -> Referent:
         if follower.label == "PERSON" and token.lemma_.lower() in PERSON_ROLES:
             return follower  # "the regional governor, Stefano Bonaccini," (an apposition the parser missed)
     if token.pos_ == "PRON" or token.lemma_.lower() in PERSON_ROLES | BODY_NOUNS:
-        resolved = resolve_subject(token, refs, {})
+        resolved = resolve_subject(token, refs)
         if resolved is not None:
             return resolved
     phrase = noun_phrase(token)

@@ -16,7 +16,10 @@ from newsfacts.extract.attribution import Referent, Referents, source_in, speake
 from newsfacts.records import Quote
 
 PARAGRAPH = re.compile(r"[^\n]+")
-OPENERS = {"“": "”", "«": "»", "„": "“", '"': '"'}
+OPENERS = {"“": "”", "«": "»", "„": "“", '"': '"', "‘": "’"}
+# A curly single closing mark is also the apostrophe ("Russia’s"): it closes a quote only where
+# no letter follows it.
+SINGLE_CLOSE = re.compile(r"’(?![^\W\d_])")
 MIN_WORDS = 2  # one quoted word is a scare quote ('a "sabotage" group'), not a quotation
 CONTINUATION_GAP = 2  # sentences between a quote and the one it continues
 
@@ -28,15 +31,22 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
         body, offset, i = paragraph.group(), paragraph.start(), 0
         while i < len(body):
             closer = OPENERS.get(body[i])
-            if closer is None:
+            if closer is None or (closer == "’" and i > 0 and body[i - 1].isalnum()):
                 i += 1
                 continue
-            end = body.find(closer, i + 1)
+            end = closing_mark(body, closer, i + 1)
             if end < 0:  # a quote running to the end of the paragraph (it continues in the next one)
                 end = len(body)
             spans.append((offset + i + 1, offset + end))
             i = end + 1
     return spans
+
+
+def closing_mark(body: str, closer: str, start: int) -> int:
+    if closer == "’":
+        match = SINGLE_CLOSE.search(body, start)
+        return match.start() if match else -1
+    return body.find(closer, start)
 
 
 def find_quotes(doc: Doc, doc_id: str, refs: Referents) -> list[Quote]:
