@@ -256,3 +256,13 @@ def test_clean_documents_dispatches_html():
     ) + "</article></body></html>"
     (doc,) = clean_documents([RawDocument("h", "a.html", "html", "utf-8", len(html), html)])
     assert PROSE[0] in doc.body_text and "<p>" not in doc.body_text
+
+
+def test_a_section_breadcrumb_is_not_the_title():
+    text = ("Skip to main content\n\nWorld | Africa\n\nStorm death toll passes 400 in the south\n\n"
+            "Published 16 March 2023\n\n"
+            "The death toll from the storm has risen to 438, the government said on Thursday, "
+            "as rescuers searched for hundreds of people still missing.\n")
+    doc = clean_text(text, use_classifier=False)
+    assert doc.title == "Storm death toll passes 400 in the south"
+    assert doc.published_date.isoformat() == "2023-03-16"

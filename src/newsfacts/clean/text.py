@@ -14,6 +14,7 @@ from datetime import date
 from itertools import islice
 
 from newsfacts.clean import classifier, rules
+from newsfacts.clean.rules import WORD
 from newsfacts.clean.lines import Line, split_lines
 from newsfacts.clean.fields import is_title_like, may_be_date_line, parse_date_line, split_site_name
 from newsfacts.records import CleanedDocument, RemovedLine
@@ -23,6 +24,7 @@ MAX_PICTURE_BLOCK = 4  # link, caption, credit, and one more line such as a medi
 CAPTION_THEN_HEADING = re.compile(r"(?=sffs)")  # over a string of s(entence)/f(ragment), one per kept line
 MENU_ITEM_WORDS = 3
 MENU_RUN = re.compile(r"m{4,}")  # over a string of m(enu-item shaped)/other, one per line
+MIN_TITLE_WORDS = 3
 LEAD_MIN_WORDS = 12  # a standfirst is a full sentence or two
 LEAD_MAX_SKIPPED = 2  # short lines (byline, kicker) allowed between the headline and its lead
 
@@ -99,10 +101,15 @@ def mark_published_date(lines: list[Line], decisions: list[Decision]) -> None:
 
 
 def mark_title(lines: list[Line], decisions: list[Decision]) -> None:
-    """The first line left, when it reads as a headline, is the title."""
-    first = next(iter_open(decisions), None)
-    if first is not None and is_title_like(lines[first].text):
-        decisions[first].rule = "title"
+    """The first line left before the prose that reads as a headline is the title. A section
+    label or breadcrumb ("World | Africa") is too short to be one: a headline has three words."""
+    for i in iter_open(decisions):
+        if lines[i].sentence:
+            return
+        headline, _site = split_site_name(lines[i].text)
+        if is_title_like(lines[i].text) and len(WORD.findall(headline)) >= MIN_TITLE_WORDS:
+            decisions[i].rule = "title"
+            return
 
 
 def mark_menu_runs(lines: list[Line], decisions: list[Decision]) -> None:

@@ -254,9 +254,12 @@ def kind_around(verb: Token) -> str | None:
             modifiers = {c.lemma_.lower() for c in child.children}
             return "wounded" if modifiers & {"injury", "casualty"} and "death" not in modifiers else "killed"
         if child.dep_ == "prep" and child.lower_ == "among":
-            for obj in child.children:
-                if obj.dep_ == "pobj" and casualty_word(obj):
-                    return casualty_word(obj)
+            for obj in child.children:  # "among the dead", "among those hurt"
+                if obj.dep_ != "pobj":
+                    continue
+                for word in (obj, *(c for c in obj.children if c.dep_ in ("acl", "amod", "relcl"))):
+                    if casualty_word(word):
+                        return casualty_word(word)
     return None
 
 
