@@ -112,3 +112,8 @@ def test_a_spokesperson_speaks_for_the_body_and_a_new_description_is_not_the_old
     assert claimants[52.0] == "the health ministry"
     assert claimants[6.0] == "the interior ministry"
     assert claimants[150.0] == "the Red Crescent"
+
+
+def test_a_toll_that_passes_a_number_is_more_than_it(nlp):
+    figures = facts_of(nlp, "The death toll passed 400 on Friday, officials said.").figures
+    assert [(f.value, f.qualifier, f.kind, f.claimant_text) for f in figures] == [(400.0, "more_than", "killed", "officials")]

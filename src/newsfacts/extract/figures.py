@@ -38,6 +38,7 @@ CASUALTY_WORDS = {  # lemma or word -> kind
     "displaced": "displaced", "refugee": "displaced", "flee": "displaced", "evacuate": "evacuated",
     "evacuee": "evacuated", "destroy": "destroyed", "destroyed": "destroyed", "detain": "detained",
     "arrest": "detained", "detainee": "detained", "capture": "detained", "missing": "missing",
+    "hospitalise": "wounded", "hospitalize": "wounded",
 }
 UNITS = {  # unit word -> unit
     "km": "km", "kilometer": "km", "kilometre": "km", "kilometers": "km", "kilometres": "km",
@@ -48,6 +49,7 @@ UNITS = {  # unit word -> unit
 }
 MASS_UNITS = frozenset({"kg", "t"})
 CURRENCIES = frozenset({"euro", "dollar", "pound", "rouble", "ruble", "hryvnia", "yuan", "yen", "rupee", "franc"})
+EXCEEDING_VERBS = frozenset({"pass", "exceed", "top", "surpass", "cross", "rise", "climb"})
 SIZE_WORDS = frozenset({"wide", "long", "deep", "high", "tall", "across"})
 TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "second", "decade", "century",
                         "years", "months", "weeks", "days", "hours", "minutes", "seconds", "decades", "night",
@@ -132,6 +134,8 @@ def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents) -> Fig
     if not_a_count(doc, start, end):
         return None
     qualifier, q_start = qualifier_before(doc, start, sent.start)
+    if qualifier == "exact" and number.dep_ in ("dobj", "pobj") and exceeding(number):
+        qualifier = "more_than"  # "the toll passed 400", "topped 1,000"
     if value is not None and doc[start].lower_ == "dozen":
         qualifier, q_start = "about", start - 1
     elif vague_low is not None:
@@ -177,6 +181,11 @@ def not_a_count(doc: Doc, start: int, end: int) -> bool:
     if before is not None and before.text == "(" and start >= 2 and doc[start - 2].lower_ in UNITS:
         return True  # a conversion: "600km (373 miles)"
     return doc[start].pos_ == "PRON"
+
+
+def exceeding(number: Token) -> bool:
+    verb = number.head.head if number.dep_ == "pobj" else number.head
+    return verb.lemma_.lower() in EXCEEDING_VERBS and (number.dep_ == "dobj" or number.head.lower_ in ("above", "over"))
 
 
 def qualifier_before(doc: Doc, start: int, floor: int) -> tuple[str, int]:
