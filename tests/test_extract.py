@@ -117,3 +117,11 @@ def test_a_spokesperson_speaks_for_the_body_and_a_new_description_is_not_the_old
 def test_a_toll_that_passes_a_number_is_more_than_it(nlp):
     figures = facts_of(nlp, "The death toll passed 400 on Friday, officials said.").figures
     assert [(f.value, f.qualifier, f.kind, f.claimant_text) for f in figures] == [(400.0, "more_than", "killed", "officials")]
+
+
+def test_a_reported_sentence_introduces_the_quote_after_it(nlp):
+    text = ('Mayor Ana Ruiz said the bridge would reopen soon. "We are doing everything we can."\n\n'
+            '"Nobody knows when," a resident said.\n\n"It could take months."')
+    quotes = facts_of(nlp, text).quotes
+    assert quotes[0].speaker_key == "ana ruiz" and quotes[0].cue_verb == "say"
+    assert (quotes[2].speaker_text, quotes[2].speaker_key) == ("a resident", None), "the latest speaker goes on"

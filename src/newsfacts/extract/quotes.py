@@ -51,7 +51,7 @@ def closing_mark(body: str, closer: str, start: int) -> int:
 
 def find_quotes(doc: Doc, doc_id: str, refs: Referents) -> list[Quote]:
     quotes: list[Quote] = []
-    previous: tuple[Quote, int] | None = None  # last quote and the sentence it ended in
+    previous: tuple[Quote, int] | None = None  # last attributed quote and the sentence it ended in
     sentences = list(doc.sents)
     starts = [s.start for s in sentences]
     full_text = doc.text  # built anew on every access
@@ -72,22 +72,43 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents) -> list[Quote]:
         verb, speaker = nearest_cue(outside, start, end, refs)
         if speaker is None:
             speaker = source_in(outside, refs)
-        if speaker is None and verb is None and previous is not None:
-            last, last_no = previous
-            if first_no - last_no <= CONTINUATION_GAP and last.speaker_key is not None:
-                quote = Quote(doc_id, stripped, start, end, last.speaker_text, last.speaker_key, last.cue_verb,
-                              is_partial(full_text, start, end))
-                quotes.append(quote)
-                previous = (quote, sent_no)
-                continue
-        quote = Quote(
-            doc_id, stripped, start, end,
-            speaker.text if speaker else None, speaker.key if speaker else None,
-            verb.lemma_.lower() if verb is not None else None, is_partial(full_text, start, end),
-        )
+        who = (speaker.text, speaker.key) if speaker else (None, None)
+        cue = verb.lemma_.lower() if verb is not None else None
+        if speaker is None and verb is None and opens_sentence(full_text, first_sent.start_char, start):
+            if previous is not None and first_no - previous[1] <= CONTINUATION_GAP:
+                last = previous[0]  # '"...," he said. "..."': the quote goes on
+                who, cue = (last.speaker_text, last.speaker_key), last.cue_verb
+            else:
+                intro_verb, intro = introduction(sentences, first_no, full_text, refs)
+                if intro is not None:  # 'Peskov said the raid had failed. "We are calm."'
+                    who, cue = (intro.text, intro.key), intro_verb.lemma_.lower()
+        quote = Quote(doc_id, stripped, start, end, who[0], who[1], cue, is_partial(full_text, start, end))
         quotes.append(quote)
-        previous = (quote, sent_no)
+        if quote.speaker_text is not None:
+            previous = (quote, sent_no)
     return quotes
+
+
+def opens_sentence(text: str, sentence_start: int, quote_start: int) -> bool:
+    """Speech that goes on from an earlier cue opens its sentence; a fragment quoted inside the
+    reporter's own sentence does not."""
+    return not text[sentence_start:quote_start - 1].strip()
+
+
+def introduction(sentences: list, index: int, text: str, refs: Referents) -> tuple[Token | None, Referent | None]:
+    """The speaker of the sentence just before a quote, in the same paragraph, when that
+    sentence is reported speech of its own (and holds no quotation)."""
+    if index == 0:
+        return None, None
+    before, current = sentences[index - 1], sentences[index]
+    between = text[before.start_char:current.start_char]
+    if "\n" in between or any(mark in before.text for mark in OPENERS):
+        return None, None
+    for verb in speech_verbs(before):
+        speaker = speaker_of(verb, refs)
+        if speaker is not None:
+            return verb, speaker
+    return None, None
 
 
 def nearest_cue(outside: list[Token], start: int, end: int, refs: Referents) -> tuple[Token | None, Referent | None]:
