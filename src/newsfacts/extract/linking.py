@@ -27,7 +27,6 @@ PLACE_MATCH_SAME_CONSONANTS = 75
 WORD_MATCH = 80
 PREFIX_MIN = 4
 PLACE_TYPES = frozenset({"GPE", "LOC", "FAC"})
-TYPE_FAMILY = {"GPE": "place", "LOC": "place", "FAC": "place", "PERSON": "person", "ORG": "org", "NORP": "norp"}
 
 
 @dataclass
