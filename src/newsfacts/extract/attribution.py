@@ -1,7 +1,7 @@
 """Who says it: referents of a document in reading order, and the source a clause is attributed to.
 
 A referent is a named entity mention, or a noun phrase that can speak ("local authorities",
-"the Ukrainian military"). Pronouns ("he", "it") and definite descriptions ("the ministry",
+"the Chilean navy"). Pronouns ("he", "it") and definite descriptions ("the ministry",
 "the group", "the general") that are grammatical subjects are resolved, left to right, to the
 nearest fitting referent before them, so later pronouns can chain through earlier ones.
 """
@@ -103,8 +103,8 @@ def build_referents(doc: Doc, mentions: list[EntityMention], quoted: frozenset[i
 
 
 def role_words(span: Span, mention: EntityMention) -> frozenset[str]:
-    """The name's words and the roles written around it: 'Kremlin spokesperson Dmitry Peskov',
-    'Belgorod's governor Vyacheslav Gladkov', 'Denis Kapustin, commander of ...'."""
+    """The name's words and the roles written around it: 'Palace spokesperson Jana Novak',
+    'Tarn's governor Paul Ostrowski', 'Ivo Brandt, commander of ...'."""
     words = set(name_tokens(mention.text))
     head = span.root
     for child in head.children:
@@ -176,7 +176,7 @@ def represented(role: Token, refs: Referents) -> Referent | None:
 
 
 def has_modifiers(token: Token) -> bool:
-    """'the Ukrainian military' names its own referent; 'the military' refers back."""
+    """'the Chilean navy' names its own referent; 'the navy' refers back."""
     return any(c.dep_ in ("amod", "compound", "poss", "nmod") for c in token.children)
 
 

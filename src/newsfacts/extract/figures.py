@@ -1,7 +1,7 @@
 """Numeric claims: a number, how it is hedged, what it counts, what happened to it, and who claims it.
 
-"More than 70 Ukrainian terrorists were killed ..., military spokesman Igor Konashenko said"
--> value 70, qualifier more_than, kind killed, counted "Ukrainian terrorists", claimant the
+"More than 40 protesters were killed ..., interior minister Paul Ostrowski said"
+-> value 40, qualifier more_than, kind killed, counted "protesters", claimant the
 spokesman. Years, dates, ages, durations and ordinals are not figures.
 """
 from __future__ import annotations
@@ -100,7 +100,7 @@ def number_phrase(token: Token) -> tuple[int, int, float | None, float | None] |
 
 def in_date(token: Token) -> bool:
     """Inside a date, time, percentage, amount of money or ordinal. A bare count the model
-    tagged DATE ('that 70 had been killed') is still a count."""
+    tagged DATE ('that 40 had been killed') is still a count."""
     if token.ent_type_ not in NON_FIGURE_ENTS:
         return False
     ent = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
@@ -199,7 +199,7 @@ def qualifier_before(doc: Doc, start: int, floor: int) -> tuple[str, int]:
 
 
 def counted_noun(number: Token) -> Token | None:
-    """The noun a number counts: '70 attackers' -> attackers; '13 wounded' -> wounded;
+    """The noun a number counts: '40 protesters' -> protesters; '12 wounded' -> wounded;
     'hundreds of people' -> people."""
     of_phrase = [c for c in number.children if c.dep_ == "prep" and c.lower_ == "of"]
     if of_phrase:
@@ -213,7 +213,7 @@ def counted_noun(number: Token) -> Token | None:
     if nxt is not None and nxt.pos_ in ("NOUN", "ADJ") and nxt.i == number.i + 1:
         return nxt
     if number.dep_ in ("nsubj", "nsubjpass"):
-        # an elliptical subject ('pushed back the attackers and that 70 had been killed')
+        # an elliptical subject ('repelled the gunmen and that 40 had been killed')
         # counts the plural noun named just before it
         for token in reversed(list(number.sent[: number.i - number.sent.start])):
             if token.tag_ == "NNS":
@@ -305,7 +305,7 @@ def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents) -> list[F
 
 
 def phrase_text(head: Token) -> str:
-    """The counted noun with its adjectives: 'Ukrainian terrorists', 'elderly woman'."""
+    """The counted noun with its adjectives: 'armed protesters', 'elderly woman'."""
     left = head.i
     for child in head.lefts:
         if child.dep_ in ("amod", "compound") and child.i < left and not child.like_num:
@@ -333,7 +333,7 @@ PEOPLE = frozenset({"people", "person", "civilian", "resident", "woman", "man", 
 
 
 def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
-    """The source of the clause: a speech verb above the number ('X said ... 70 were killed'),
+    """The source of the clause: a speech verb above the number ('X said ... 40 were killed'),
     'according to X', or a speech verb elsewhere in the sentence ('..., the ministry said')."""
     for ancestor in token.ancestors:
         if ancestor.lemma_.lower() in SPEECH_VERBS:

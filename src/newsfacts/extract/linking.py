@@ -1,10 +1,10 @@
 """Canonical entities across documents: one entity for every spelling of one referent.
 
 Each document's local entities (see mentions.local_groups) are joined when their names are
-the same, when person names differ only as romanisations do (Podolyak/Podoliak, Ganna Malyar/
-Hanna Maliar), when a surname alone fits exactly one full name in the corpus, when organisation
-names share their country and their other words (Russian/Russia's Defence/Defense Ministry),
-and when place names are romanisation variants (Graivoron/Grayvoron). Types are voted over the
+the same, when person names differ only as romanisations do (Tkachenko/Tkatchenko, Oleksandr/
+Olexandr Ivanov), when a surname alone fits exactly one full name in the corpus, when organisation
+names share their country and their other words (Chilean/Chile's Defence/Defense Ministry),
+and when place names are romanisation variants (Tarnow/Tarnov). Types are voted over the
 corpus, with evidence: a one-word "person" that is tagged as a place elsewhere is a place; a
 one-word "organisation" that is a known person's surname is that person.
 """
@@ -133,7 +133,7 @@ def surname_fits(word: str, full: list[str]) -> bool:
 
 def same_organisation(a: list[str], b: list[str]) -> bool:
     """Same countries, and the other words of one all found among the other's (one extra word
-    allowed: 'Russian State Investigative Committee')."""
+    allowed: 'Chilean State Electoral Commission')."""
     places_a, rest_a = split_places(a)
     places_b, rest_b = split_places(b)
     if places_a != places_b or not rest_a or not rest_b:
@@ -159,7 +159,7 @@ def same_word(a: str, b: str) -> bool:
 
 
 def similar_place(a: str, b: str) -> bool:
-    """Romanisation variants of one place name (Kiev/Kyiv, Graivoron/Grayvoron, Byransk/Bryansk)."""
+    """Romanisation variants of one place name (letters swapped, y for i, w for v)."""
     if a == b:
         return True
     if " " in a or " " in b or abs(len(a) - len(b)) > 1 or a[:1] != b[:1]:

@@ -1,9 +1,9 @@
 """Entity mentions in one document: spaCy's named entities, repaired, grouped into local entities.
 
 Repairs are general patterns of the small English model's span errors: quote marks and
-possessives inside spans, honorifics left outside, "Russia's Defence Ministry" split in two,
-"the Investigative Committee of the Russian Federation" cut at "of", and a possessive owner
-glued to a person ("Ukraine's Podolyak"). Local entities (one `local_key` each) join a
+possessives inside spans, honorifics left outside, "Chile's Interior Ministry" split in two,
+"the Electoral Commission of the Republic of Tarn" cut at "of", and a possessive owner
+glued to a person ("Peru's Ostrowski"). Local entities (one `local_key` each) join a
 document's mentions of one referent: repeats, surnames after full names, title forms,
 acronyms defined in the text and aliases it states.
 """
@@ -22,7 +22,7 @@ from newsfacts.records import EntityMention
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "NORP"})
-# Head nouns of institutions: "Russia's Defence Ministry" is one organisation, "Ukraine's Podolyak" is not.
+# Head nouns of institutions: "Chile's Interior Ministry" is one organisation, "Peru's Ostrowski" is not.
 INSTITUTION_NOUNS = frozenset({
     "ministry", "committee", "government", "parliament", "council", "office", "agency", "service", "services",
     "army", "navy", "forces", "military", "police", "guard", "court", "bank", "commission", "cabinet",
@@ -35,7 +35,7 @@ PLACE_NOUNS = frozenset({"region", "district", "province", "oblast", "city", "to
                          "capital", "port", "municipality", "settlement", "raion", "oblast"})
 DEMONYM_ENDINGS = ("ian", "ean", "ese", "ish", "ans", "ians")
 LOCATIVE_PREPOSITIONS = frozenset({"in", "near", "outside", "inside", "across", "towards", "toward", "around"})
-SURNAME_MATCH = 85  # romanised similarity of two surnames of one person (Gladkov/Gladkow)
+SURNAME_MATCH = 85  # romanised similarity of two surnames of one person (Tkachenko/Tkatchenko)
 
 
 @dataclass
@@ -91,13 +91,13 @@ def extend_person(doc: Doc, f: Found, found: list[Found]) -> Found:
 
 
 def place_by_context(doc: Doc, f: Found) -> Found:
-    """A one-word 'person' written as a place is one: 'the Grayvoron district', 'in Kyiv',
-    'the town of Kozinka', 'Luhansk, Sumy and Kharkiv regions'."""
+    """A one-word 'person' written as a place is one: 'the Marlow district', 'in Tarnow',
+    'the town of Cesena', 'Faenza, Forli and Imola regions'."""
     if f.label not in ("PERSON", "NORP", "ORG") or f.end - f.start != 1:
         return f
     token = doc[f.start]
     if token.lower_ in COUNTRY_OF or token.lower_.endswith(DEMONYM_ENDINGS):
-        return f  # "Russian region": a demonym, not a place name
+        return f  # "Chilean region": a demonym, not a place name
     after = doc[f.end] if f.end < len(doc) else None
     before = doc[f.start - 1] if f.start > 0 else None
     if after is not None and after.lemma_.lower() in PLACE_NOUNS:
@@ -132,7 +132,7 @@ def _possessive_index(doc: Doc, f: Found) -> int | None:
 
 
 def merge_owner_institution(doc: Doc, found: list[Found]) -> list[Found]:
-    """'Russia' + 's + 'Defence Ministry' -> one ORG; 'Ukraine's Podolyak' -> owner and person."""
+    """'Chile' + 's + 'Interior Ministry' -> one ORG; 'Peru's Ostrowski' -> owner and person."""
     result: list[Found] = []
     for f in found:
         cut = _possessive_index(doc, f)
@@ -159,7 +159,7 @@ def glued(doc: Doc, end: int, start: int) -> bool:
 
 
 def merge_of_phrases(doc: Doc, found: list[Found]) -> list[Found]:
-    """'the Investigative Committee' + 'of the Russian Federation' -> one ORG."""
+    """'the Electoral Commission' + 'of the Republic of Tarn' -> one ORG."""
     result: list[Found] = []
     for f in found:
         previous = result[-1] if result else None
@@ -173,7 +173,7 @@ def merge_of_phrases(doc: Doc, found: list[Found]) -> list[Found]:
 
 
 def institution_phrases(doc: Doc, found: list[Found]) -> list[Found]:
-    """Lower-case institutions the model misses: "Russia's defence ministry", "the British defence
+    """Lower-case institutions the model misses: "Chile's interior ministry", "the British interior
     ministry" (a place, then one or two words ending in an institution noun)."""
     covered = {i for f in found for i in range(f.start, f.end)}
     extra = []
@@ -199,7 +199,7 @@ def institution_phrases(doc: Doc, found: list[Found]) -> list[Found]:
 
 def capitalised_institutions(doc: Doc, found: list[Found]) -> list[Found]:
     """Capitalised names ending in an institution noun that the model missed: 'the Freedom of
-    Russia Legion', 'the Investigative Committee'. Words may be joined by 'of', 'for', 'the'."""
+    Tarn Brigade', 'the Electoral Commission'. Words may be joined by 'of', 'for', 'the'."""
     covered = {i for f in found for i in range(f.start, f.end)}
     extra, i = [], 0
     while i < len(doc):
@@ -243,7 +243,7 @@ def capitalised(token) -> bool:
 
 
 def extend_honorific(doc: Doc, f: Found) -> Found:
-    """'Mr Gladkov' is a mention of Gladkov: the title belongs to the span."""
+    """'Mr Novak' is a mention of Novak: the title belongs to the span."""
     if f.label == "PERSON" and f.start > 0 and doc[f.start - 1].lower_.rstrip(".") in HONORIFICS:
         return Found(f.start - 1, f.end, f.label)
     return f
@@ -273,7 +273,7 @@ def repeated_names(doc: Doc, found: list[Found]) -> list[Found]:
 
 
 def continues_name(doc: Doc, start: int, end: int) -> bool:
-    """A match inside a longer capitalised name ("Russia" in "Russia Volunteer Corps") is not a mention."""
+    """A match inside a longer capitalised name ("Chile" in "Chile Volunteer Brigade") is not a mention."""
     before = doc[start - 1] if start > 0 else None
     after = doc[end] if end < len(doc) else None
     return any(t is not None and t.pos_ == "PROPN" and t.text[:1].isupper() for t in (before, after))
@@ -329,7 +329,7 @@ def surname_pairs(spans: list[Found], tokens: list[list[str]]):
 
 
 def defined_acronym(doc: Doc, f: Found) -> str | None:
-    """'Russian Volunteer Corps (RVC)', 'Department of Disaster Management Affairs (DoDMA)': the
+    """'Baltic Maritime Agency (BMA)', 'Office of Disaster Relief Affairs (ODiRA)': the
     bracketed word right after a name whose capitals are the initials of the name's capitalised words."""
     if not (f.end + 2 < len(doc) and doc[f.end].text == "(" and doc[f.end + 2].text == ")"):
         return None
@@ -380,7 +380,7 @@ def alias_pairs(doc: Doc, spans: list[Found]):
 
 
 def shorter_org_pairs(spans: list[Found], tokens: list[list[str]]):
-    """'the Foreign Legion' after 'the Ukrainian Foreign Legion': the nearest earlier longer
+    """'the Coast Brigade' after 'the Chilean Coast Brigade': the nearest earlier longer
     organisation name with the same head word and every word of the shorter one."""
     for i, f in enumerate(spans):
         if f.label != "ORG" or not tokens[i]:

@@ -14,7 +14,7 @@ QUOTE_CHARS = "\"'“”‘’«»„‟‚‛`"
 POSSESSIVE = re.compile(r"[’']s?$")
 LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 NON_WORD = re.compile(r"[^\w\s]+")
-# Country names and their demonyms/short forms: "Russian Defense Ministry" and "Russia's Defense
+# Country names and their demonyms/short forms: "Chilean Interior Ministry" and "Chile's Interior
 # Ministry" name one body; "UK" and "British" one country.
 COUNTRY_FORMS = {
     "russia": ("russian", "russians", "russian federation"),
@@ -50,8 +50,8 @@ COUNTRY_FORMS = {
     "european union": ("eu",),
 }
 COUNTRY_OF = {form: country for country, forms in COUNTRY_FORMS.items() for form in (country, *forms)}
-# Letters that romanisations of one Cyrillic or Arabic name alternate between (Podolyak/Podoliak,
-# Gladkov/Gladkow, Maljar/Maliar): folded before fuzzy comparison.
+# Letters that romanisations of one Cyrillic or Arabic name alternate between (Tkachenko/Tkatchenko,
+# Ivanov/Iwanow, Yakovlev/Jakovlev): folded before fuzzy comparison.
 ROMANISATION = (("kh", "h"), ("zh", "z"), ("ts", "c"), ("yj", "i"), ("ij", "i"), ("iy", "i"), ("y", "i"),
                 ("j", "i"), ("w", "v"), ("ck", "k"), ("ph", "f"))
 FUNCTION_WORDS = frozenset({"of", "the", "for", "and", "in", "on", "at", "de", "la"})

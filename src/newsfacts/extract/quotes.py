@@ -2,7 +2,7 @@
 
 Quote marks are paired per paragraph (curly marks by direction, straight marks in turn). The
 speaker is the subject of the speech verb nearest the quote, outside it, in the sentences the
-quote spans ('"...," the ministry added', 'Peskov said: "..."'); a quote with no cue of its own
+quote spans ('"...," the ministry added', 'Novak said: "..."'); a quote with no cue of its own
 that continues the previous one ('"...," he said. "..."') keeps that speaker.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from newsfacts.records import Quote
 
 PARAGRAPH = re.compile(r"[^\n]+")
 OPENERS = {"“": "”", "«": "»", "„": "“", '"': '"', "‘": "’"}
-# A curly single closing mark is also the apostrophe ("Russia’s"): it closes a quote only where
+# A curly single closing mark is also the apostrophe ("Chile’s"): it closes a quote only where
 # no letter follows it.
 SINGLE_CLOSE = re.compile(r"’(?![^\W\d_])")
 MIN_WORDS = 2  # one quoted word is a scare quote ('a "sabotage" group'), not a quotation
@@ -80,7 +80,7 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents) -> list[Quote]:
                 who, cue = (last.speaker_text, last.speaker_key), last.cue_verb
             else:
                 intro_verb, intro = introduction(sentences, first_no, full_text, refs)
-                if intro is not None:  # 'Peskov said the raid had failed. "We are calm."'
+                if intro is not None:  # 'Novak said the talks had failed. "We are calm."'
                     who, cue = (intro.text, intro.key), intro_verb.lemma_.lower()
         quote = Quote(doc_id, stripped, start, end, who[0], who[1], cue, is_partial(full_text, start, end))
         quotes.append(quote)
