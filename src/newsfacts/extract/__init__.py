@@ -15,7 +15,7 @@ from newsfacts.extract.attribution import build_referents
 from newsfacts.extract.figures import find_figures
 from newsfacts.extract.linking import link_entities
 from newsfacts.extract.mentions import find_mentions
-from newsfacts.extract.quotes import find_quotes, quoted_tokens
+from newsfacts.extract.quotes import find_quotes, quote_spans, quoted_tokens
 from newsfacts.records import CleanedDocument, DocumentFacts
 
 __all__ = ["extract_documents", "extract_one", "link_entities", "load_nlp", "MODELS"]
@@ -56,9 +56,10 @@ def extract_documents(cleaned: list[CleanedDocument], nlp: Language, batch_size:
 
 def extract_one(parsed, cleaned: CleanedDocument) -> DocumentFacts:
     mentions = find_mentions(parsed, cleaned.doc_id)
-    refs = build_referents(parsed, mentions, quoted_tokens(parsed))
+    spans = quote_spans(parsed.text)
+    refs = build_referents(parsed, mentions, quoted_tokens(parsed, spans))
     figures = find_figures(parsed, cleaned.doc_id, refs)
-    quotes = find_quotes(parsed, cleaned.doc_id, refs)
+    quotes = find_quotes(parsed, cleaned.doc_id, refs, spans)
     credit_quoted_figures(figures, quotes)
     date_facts(parsed, figures, quotes, cleaned.published_date)
     words = sum(1 for t in parsed if not (t.is_punct or t.is_space))

@@ -56,7 +56,6 @@ class Referent:
 class Referents:
     """The referents of one document, positioned by token, with each subject resolved."""
 
-    doc: Doc
     positions: list[int] = field(default_factory=list)  # token index of each entry, ascending
     entries: list[tuple[Referent, bool]] = field(default_factory=list)  # (referent, was a subject)
     at_token: dict[int, Referent] = field(default_factory=dict)  # resolved referent of a subject/mention token
@@ -75,7 +74,7 @@ class Referents:
 def build_referents(doc: Doc, mentions: list[EntityMention], quoted: frozenset[int] = frozenset()) -> Referents:
     """`quoted`: tokens inside quotation marks. Quoted speech is the speaker's voice, not the
     reporter's: names and pronouns in it are never antecedents."""
-    refs = Referents(doc)
+    refs = Referents()
     # Every name is known up front ("a spokeswoman for the Red Cross" looks ahead); the history of
     # referents, which pronouns search, still grows in reading order.
     first_token: dict[int, tuple[Referent, Span]] = {}
@@ -209,6 +208,15 @@ def speech_verbs(tokens) -> list[Token]:
     """Speech verbs used as verbs ('the alleged mission' is no cue)."""
     return [t for t in tokens
             if t.pos_ in ("VERB", "AUX") and t.dep_ != "amod" and t.lemma_.lower() in SPEECH_VERBS]
+
+
+def first_spoken(verbs, refs: Referents) -> tuple[Token | None, Referent | None]:
+    """The first of these speech verbs whose speaker is known, with that speaker."""
+    for verb in verbs:
+        speaker = speaker_of(verb, refs)
+        if speaker is not None:
+            return verb, speaker
+    return None, None
 
 
 def speaker_of(verb: Token, refs: Referents) -> Referent | None:

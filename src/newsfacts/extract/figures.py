@@ -2,7 +2,7 @@
 
 "More than 40 protesters were killed ..., interior minister Paul Ostrowski said"
 -> value 40, qualifier more_than, kind killed, counted "protesters", claimant the
-spokesman. Years, dates, ages, durations and ordinals are not figures.
+minister. Years, dates, ages, durations and ordinals are not figures.
 """
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import re
 
 from spacy.tokens import Doc, Span, Token
 
-from newsfacts.extract.attribution import SPEECH_VERBS, Referent, Referents, source_in, speaker_of, speech_verbs
+from newsfacts.extract.attribution import (
+    SPEECH_VERBS, Referent, Referents, first_spoken, source_in, speaker_of, speech_verbs,
+)
 from newsfacts.records import Figure
 
 WORD_NUMBERS = {
@@ -54,7 +56,6 @@ SIZE_WORDS = frozenset({"wide", "long", "deep", "high", "tall", "across"})
 TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "second", "decade", "century",
                         "years", "months", "weeks", "days", "hours", "minutes", "seconds", "decades", "night",
                         "nights", "time", "times", "percent", "per", "%"})
-AGE = re.compile(r"^-?(?:year|month|week|day)s?-old$|^-$", re.I)
 YEAR = re.compile(r"^(?:1[89]|20|21)\d\d$")
 NON_FIGURE_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "ORDINAL"})
 
@@ -141,7 +142,7 @@ def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents) -> Fig
     elif vague_low is not None:
         qualifier, q_start = "vague", start
     counted_head = counted_noun(number)
-    unit = measurement(doc, end, counted_head)
+    unit = measurement(doc, end)
     if unit is not None:
         kind = unit
         counted = None
@@ -152,13 +153,12 @@ def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents) -> Fig
             if counted_head is None or counted_head.lemma_.lower() in TIME_UNITS or vague_low is not None:
                 return None
             kind = "money" if counted_head.lemma_.lower() in CURRENCIES else counted_head.lower_
-    claimant = claimant_of(sent, number, refs)
     low, high = value_range(value, vague_low, qualifier)
     span = doc[q_start:end]
     return Figure(
         doc_id=doc_id, value=value, value_low=low, value_high=high, value_text=span.text,
         qualifier=qualifier, kind=kind, counted=counted, counted_class=counted_class(counted_head, kind),
-        claimant_text=claimant.text if claimant else None, claimant_key=claimant.key if claimant else None,
+        **claim(claimant_of(sent, number, refs)),
         sentence=sent.text, char_start=span.start_char, char_end=span.end_char,
     )
 
@@ -210,7 +210,7 @@ def counted_noun(number: Token) -> Token | None:
         head = number.head
         return head if head.pos_ in ("NOUN", "PROPN") or head.i == number.i + 1 else None
     nxt = number.nbor() if number.i + 1 < len(number.doc) else None
-    if nxt is not None and nxt.pos_ in ("NOUN", "ADJ") and nxt.i == number.i + 1:
+    if nxt is not None and nxt.pos_ in ("NOUN", "ADJ"):
         return nxt
     if number.dep_ in ("nsubj", "nsubjpass"):
         # an elliptical subject ('repelled the gunmen and that 40 had been killed')
@@ -221,7 +221,7 @@ def counted_noun(number: Token) -> Token | None:
     return None
 
 
-def measurement(doc: Doc, end: int, counted_head: Token | None) -> str | None:
+def measurement(doc: Doc, end: int) -> str | None:
     """'40 kilometers' -> distance_km; '20 metre-wide' -> size_m."""
     unit_token = doc[end] if end < len(doc) else None
     if unit_token is None or unit_token.lower_ not in UNITS:
@@ -294,11 +294,10 @@ def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents) -> list[F
             if det is None or det.lower_ not in ("a", "an", "no"):
                 continue
             value = 0.0 if det.lower_ == "no" else 1.0
-            claimant = claimant_of(sent, verb, refs)
             figures.append(Figure(
                 doc_id=doc_id, value=value, value_low=value, value_high=value, value_text=det.text,
                 qualifier="exact", kind=kind, counted=phrase_text(obj), counted_class=counted_class(obj, kind),
-                claimant_text=claimant.text if claimant else None, claimant_key=claimant.key if claimant else None,
+                **claim(claimant_of(sent, verb, refs)),
                 sentence=sent.text, char_start=det.idx, char_end=det.idx + len(det.text),
             ))
     return figures
@@ -343,11 +342,11 @@ def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
     source = source_in(sent, refs)
     if source is not None:
         return source
-    for verb in speech_verbs(sent):
-        speaker = speaker_of(verb, refs)
-        if speaker is not None:
-            return speaker
-    return None
+    return first_spoken(speech_verbs(sent), refs)[1]
+
+
+def claim(claimant: Referent | None) -> dict[str, str | None]:
+    return {"claimant_text": claimant.text if claimant else None, "claimant_key": claimant.key if claimant else None}
 
 
 def value_range(value: float | None, vague_low: float | None, qualifier: str) -> tuple[float | None, float | None]:

@@ -11,6 +11,7 @@ one-word "organisation" that is a known person's surname is that person.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -96,26 +97,25 @@ def cluster(locals_: list[LocalEntity]) -> list[list[int]]:
                 by_name[name] = i
     people = [i for i, e in enumerate(locals_) if e.entity_type == "PERSON" and e.tokens]
     full = [i for i in people if len(locals_[i].tokens) >= 2]
-    for a_pos, a in enumerate(full):
-        for b in full[a_pos + 1:]:
-            if same_person(locals_[a].tokens, locals_[b].tokens):
-                union(a, b)
+    union_where(sets, full, lambda a, b: same_person(locals_[a].tokens, locals_[b].tokens))
     for i in people:
         if len(locals_[i].tokens) == 1:
             roots = {find(j) for j in full if surname_fits(locals_[i].tokens[0], locals_[j].tokens)}
             if len(roots) == 1:
                 union(i, roots.pop())
     orgs = [i for i, e in enumerate(locals_) if e.entity_type == "ORG" and len(e.tokens) >= 2]
-    for a_pos, a in enumerate(orgs):
-        for b in orgs[a_pos + 1:]:
-            if same_organisation(locals_[a].tokens, locals_[b].tokens):
-                union(a, b)
+    union_where(sets, orgs, lambda a, b: same_organisation(locals_[a].tokens, locals_[b].tokens))
     places = [i for i, e in enumerate(locals_) if e.entity_type in PLACE_TYPES and len(e.tokens) == 1]
-    for a_pos, a in enumerate(places):
-        for b in places[a_pos + 1:]:
-            if similar_place(locals_[a].key, locals_[b].key):
-                union(a, b)
+    union_where(sets, places, lambda a, b: similar_place(locals_[a].key, locals_[b].key))
     return sets.groups()
+
+
+def union_where(sets: DisjointSets, members: list[int], same) -> None:
+    """Join every pair of members that `same` says name one referent (all pairs: fine for the
+    thousands of local entities of a news corpus, the first thing to block if it grows)."""
+    for a, b in itertools.combinations(members, 2):
+        if same(a, b):
+            sets.union(a, b)
 
 
 def same_person(a: list[str], b: list[str]) -> bool:

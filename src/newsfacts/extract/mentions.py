@@ -71,11 +71,12 @@ def repaired_spans(doc: Doc) -> list[Found]:
     found += institution_phrases(doc, found)
     found += capitalised_institutions(doc, found)
     found += unnamed_speakers(doc, found)
-    found = [extend_person(doc, f, found) for f in found]
+    covered = covered_tokens(found)
+    found = [extend_person(doc, f, covered) for f in found]
     return [extend_honorific(doc, place_by_context(doc, f)) for f in found]
 
 
-def extend_person(doc: Doc, f: Found, found: list[Found]) -> Found:
+def extend_person(doc: Doc, f: Found, covered: set[int]) -> Found:
     """A person's span cut after the first name takes the capitalised name words after it
     ('Oleksandr' + 'Tkatchenko'); a leading role word is not part of the name ('Footballer')."""
     if f.label != "PERSON":
@@ -83,8 +84,7 @@ def extend_person(doc: Doc, f: Found, found: list[Found]) -> Found:
     start, end = f.start, f.end
     while end - start > 1 and doc[start].lower_ in PERSON_ROLES:
         start += 1
-    taken = {i for other in found if other is not f for i in range(other.start, other.end)}
-    while (end < len(doc) and end not in taken and doc[end].pos_ == "PROPN" and doc[end].is_alpha
+    while (end < len(doc) and end not in covered and doc[end].pos_ == "PROPN" and doc[end].is_alpha
            and doc[end].text[:1].isupper() and not doc[end].is_sent_start and end - start < 4):
         end += 1
     return Found(start, end, f.label)
@@ -126,7 +126,7 @@ def trim(doc: Doc, f: Found) -> Found:
 
 def _possessive_index(doc: Doc, f: Found) -> int | None:
     for i in range(f.start + 1, f.end - 1):
-        if doc[i].tag_ == "POS" or doc[i].text in ("'s", "’s"):
+        if possessive(doc[i]):
             return i
     return None
 
@@ -155,7 +155,15 @@ def merge_owner_institution(doc: Doc, found: list[Found]) -> list[Found]:
 def glued(doc: Doc, end: int, start: int) -> bool:
     """Nothing but a possessive between two spans."""
     between = doc[end:start]
-    return all(t.tag_ == "POS" or t.text in ("'s", "’s", "'", "’") for t in between)
+    return all(possessive(t) or t.text in ("'", "’") for t in between)
+
+
+def possessive(token) -> bool:
+    return token.tag_ == "POS" or token.text in ("'s", "’s")
+
+
+def covered_tokens(found: list[Found]) -> set[int]:
+    return {i for f in found for i in range(f.start, f.end)}
 
 
 def merge_of_phrases(doc: Doc, found: list[Found]) -> list[Found]:
@@ -175,13 +183,13 @@ def merge_of_phrases(doc: Doc, found: list[Found]) -> list[Found]:
 def institution_phrases(doc: Doc, found: list[Found]) -> list[Found]:
     """Lower-case institutions the model misses: "Chile's interior ministry", "the British interior
     ministry" (a place, then one or two words ending in an institution noun)."""
-    covered = {i for f in found for i in range(f.start, f.end)}
+    covered = covered_tokens(found)
     extra = []
     for f in found:
         if f.label not in PLACE_LABELS:
             continue
         i = f.end
-        if i < len(doc) and (doc[i].tag_ == "POS" or doc[i].text in ("'s", "’s")):
+        if i < len(doc) and possessive(doc[i]):
             i += 1
         for length in (1, 2):
             tail = doc[i:i + length]
@@ -200,7 +208,7 @@ def institution_phrases(doc: Doc, found: list[Found]) -> list[Found]:
 def capitalised_institutions(doc: Doc, found: list[Found]) -> list[Found]:
     """Capitalised names ending in an institution noun that the model missed: 'the Freedom of
     Tarn Brigade', 'the Electoral Commission'. Words may be joined by 'of', 'for', 'the'."""
-    covered = {i for f in found for i in range(f.start, f.end)}
+    covered = covered_tokens(found)
     extra, i = [], 0
     while i < len(doc):
         if not capitalised(doc[i]) or i in covered or doc[i].is_sent_start and doc[i].pos_ != "PROPN":
@@ -223,7 +231,7 @@ def capitalised_institutions(doc: Doc, found: list[Found]) -> list[Found]:
 def unnamed_speakers(doc: Doc, found: list[Found]) -> list[Found]:
     """People the model missed who are named as the subject of a speech verb: 'Mayor Ana Ruiz
     said', 'Governor Ruiz told'. A full name, or a surname after a role word."""
-    covered = {i for f in found for i in range(f.start, f.end)}
+    covered = covered_tokens(found)
     extra = []
     for token in doc:
         if (token.dep_ != "nsubj" or token.pos_ != "PROPN" or token.i in covered
@@ -251,7 +259,7 @@ def extend_honorific(doc: Doc, f: Found) -> Found:
 
 def repeated_names(doc: Doc, found: list[Found]) -> list[Found]:
     """Later occurrences of a name the model tagged once, where it missed them (one sense per document)."""
-    covered = {i for f in found for i in range(f.start, f.end)}
+    covered = covered_tokens(found)
     by_words: dict[tuple[str, ...], str] = {}
     for f in found:
         words = tuple(t.text for t in doc[f.start:f.end])
@@ -344,7 +352,7 @@ def defined_acronym(doc: Doc, f: Found) -> str | None:
 def acronym_mentions(doc: Doc, found: list[Found]) -> list[Found]:
     """Every use of an acronym the text defines is a mention of the organisation (the model
     often misses rare acronyms)."""
-    covered = {i for f in found for i in range(f.start, f.end)}
+    covered = covered_tokens(found)
     extra = []
     for f in found:
         acronym = defined_acronym(doc, f)

@@ -12,7 +12,7 @@ import re
 
 from spacy.tokens import Doc, Token
 
-from newsfacts.extract.attribution import Referent, Referents, source_in, speaker_of, speech_verbs
+from newsfacts.extract.attribution import Referent, Referents, first_spoken, source_in, speech_verbs
 from newsfacts.records import Quote
 
 PARAGRAPH = re.compile(r"[^\n]+")
@@ -49,13 +49,14 @@ def closing_mark(body: str, closer: str, start: int) -> int:
     return body.find(closer, start)
 
 
-def find_quotes(doc: Doc, doc_id: str, refs: Referents) -> list[Quote]:
+def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, int]]) -> list[Quote]:
+    """`spans`: quote_spans of the document's text."""
     quotes: list[Quote] = []
     previous: tuple[Quote, int] | None = None  # last attributed quote and the sentence it ended in
     sentences = list(doc.sents)
     starts = [s.start for s in sentences]
     full_text = doc.text  # built anew on every access
-    for start, end in quote_spans(full_text):
+    for start, end in spans:
         text = full_text[start:end]
         stripped = text.strip()
         if len(stripped.split()) < MIN_WORDS:
@@ -104,26 +105,19 @@ def introduction(sentences: list, index: int, text: str, refs: Referents) -> tup
     between = text[before.start_char:current.start_char]
     if "\n" in between or any(mark in before.text for mark in OPENERS):
         return None, None
-    for verb in speech_verbs(before):
-        speaker = speaker_of(verb, refs)
-        if speaker is not None:
-            return verb, speaker
-    return None, None
+    return first_spoken(speech_verbs(before), refs)
 
 
 def nearest_cue(outside: list[Token], start: int, end: int, refs: Referents) -> tuple[Token | None, Referent | None]:
     """The nearest speech verb outside the quote that has a speaker (else the nearest at all)."""
     verbs = sorted(speech_verbs(outside), key=lambda v: v.idx - end if v.idx >= end else start - v.idx)
-    for verb in verbs:
-        speaker = speaker_of(verb, refs)
-        if speaker is not None:
-            return verb, speaker
-    return (verbs[0] if verbs else None), None
+    verb, speaker = first_spoken(verbs, refs)
+    return (verb, speaker) if speaker is not None else ((verbs[0] if verbs else None), None)
 
 
-def quoted_tokens(doc: Doc) -> frozenset[int]:
+def quoted_tokens(doc: Doc, spans: list[tuple[int, int]]) -> frozenset[int]:
     inside = set()
-    for start, end in quote_spans(doc.text):
+    for start, end in spans:
         span = doc.char_span(start, end, alignment_mode="expand")
         if span is not None:
             inside.update(range(span.start, span.end))
