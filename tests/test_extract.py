@@ -125,3 +125,18 @@ def test_a_reported_sentence_introduces_the_quote_after_it(nlp):
     quotes = facts_of(nlp, text).quotes
     assert quotes[0].speaker_key == "ana ruiz" and quotes[0].cue_verb == "say"
     assert (quotes[2].speaker_text, quotes[2].speaker_key) == ("a resident", None), "the latest speaker goes on"
+
+
+def test_entity_ids_are_unique_when_a_title_form_stands_alone():
+    from newsfacts.records import EntityMention
+
+    mentions = [
+        EntityMention("d1", "Dr. Quillon", "PERSON", 0, 11, "Dr. Quillon"),
+        EntityMention("d2", "Quillon", "PERSON", 0, 7, "Quillon"),
+        EntityMention("d3", "Quillon", "ORG", 0, 7, "Quillon"),
+    ]
+    entities, links = extract.link_entities(mentions)
+    ids = [e.entity_id for e in entities]
+    assert len(ids) == len(set(ids))
+    entity_of = {link.doc_id: link.entity_id for link in links}
+    assert entity_of["d1"] == entity_of["d2"], "the title form and the bare name are one person"

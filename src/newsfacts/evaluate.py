@@ -5,6 +5,10 @@ whitespace collapsed, a leading "the" and a trailing possessive dropped. Matchin
 gold file's wording literally: a prediction matches a gold item when their keys are equal, a
 gold item is matched when some prediction matches it, and a name is right when some matching
 prediction names it.
+
+Facts are scored over the documents the gold file lists (others are unannotated, not fact-free).
+A `null` speaker or claimant means the text names nobody: right when the prediction credits no
+named entity. Sections this module does not score (`stories`, `ambiguous`) are ignored.
 """
 from __future__ import annotations
 
@@ -19,6 +23,10 @@ import yaml
 from newsfacts.clean.rules import strip_list_number
 from newsfacts.extract.names import fold
 from newsfacts.schemas import CASUALTY_KINDS
+
+# Kinds a figures_precision denominator counts: the casualty kinds, plus disease cases and jobs cut
+# (benchmark-news.yaml's header).
+SCORED_FIGURE_KINDS = frozenset(CASUALTY_KINDS) | {"infected", "laid_off"}
 
 MEASURES = (
     "boilerplate_precision", "boilerplate_recall", "figures_precision", "figures_recall", "claimant_accuracy",
@@ -56,7 +64,12 @@ def score_tables(tables: dict[str, pa.Table], gold: dict) -> dict[str, float]:
     scores.update(boilerplate_scores(gold_docs, by_doc, rows["removed_lines"]))
     scores.update(figure_scores(gold_docs, by_doc, rows["figures"], names))
     scores.update(quote_scores(gold_docs, by_doc, rows["quotes"], names))
-    scores["entity_pairwise_f1"] = entity_pairwise_f1(gold.get("entities") or [], docs, tables["entity_mentions"].to_pylist())
+    listed = set(by_doc.values())
+    scores["entity_pairwise_f1"] = entity_pairwise_f1(
+        gold.get("entities") or [],
+        {name: docs[name] for name in gold_docs},
+        [m for m in tables["entity_mentions"].to_pylist() if m["doc_id"] in listed],
+    )
     scores["published_date_accuracy"] = date_accuracy(gold_docs, docs)
     return {measure: round(float(scores[measure]), 4) for measure in MEASURES}
 
@@ -101,6 +114,8 @@ class NameBook:
                 self.gold_forms.setdefault(name, set()).update(forms)
 
     def right(self, entity_id: str | None, text: str | None, gold_name) -> bool:
+        if gold_name is None:  # the text names nobody: right when no named entity is credited
+            return entity_id is None
         wanted = set()
         for name in gold_name if isinstance(gold_name, list) else [gold_name]:
             wanted |= self.gold_forms.get(norm(name), {norm(name)})
@@ -133,10 +148,10 @@ def figure_scores(gold_docs: dict, by_doc: dict, figures: dict, names: NameBook)
             if not g.get("optional"):
                 required += 1
                 matched += bool(hits)
-            if hits and g.get("claimant") is not None and not g.get("optional"):
+            if hits and "claimant" in g and not g.get("optional"):
                 with_claimant += 1
                 right += any(names.right(p["claimant_entity_id"], p["claimant_text"], g["claimant"]) for p in hits)
-        scored = [p for p in predictions if p["value"] is not None and p["kind"] in CASUALTY_KINDS]
+        scored = [p for p in predictions if p["value"] is not None and p["kind"] in SCORED_FIGURE_KINDS]
         predicted_total += len(scored)
         predicted_hits += sum(any(figure_matches(g, p) for g in gold_figures) for p in scored)
     return {

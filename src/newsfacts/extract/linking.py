@@ -43,13 +43,27 @@ class LocalEntity:
 def link_entities(mentions: list[EntityMention]) -> tuple[list[Entity], list[EntityLink]]:
     locals_ = local_entities(mentions)
     correct_types(locals_)
-    clusters = cluster(locals_)
     entities, links = [], []
-    for members in clusters:
+    for members in unique_ids(locals_, cluster(locals_)):
         entity = make_entity([locals_[i] for i in members])
         entities.append(entity)
         links.extend(EntityLink(locals_[i].doc_id, locals_[i].key, entity.entity_id) for i in members)
     return entities, links
+
+
+def unique_ids(locals_: list[LocalEntity], clusters: list[list[int]]) -> list[list[int]]:
+    """Clusters whose canonical entity comes out the same (type and name) are one entity.
+
+    The id is derived from type and canonical name, so two clusters that would share it
+    ("Dr. Kim" alone in one document and "Kim" in another) are joined, never published twice.
+    """
+    while True:  # a joined cluster may vote a new type or name, so join until ids settle
+        by_id: dict[str, list[int]] = {}
+        for members in clusters:
+            by_id.setdefault(make_entity([locals_[i] for i in members]).entity_id, []).extend(members)
+        if len(by_id) == len(clusters):
+            return clusters
+        clusters = list(by_id.values())
 
 
 def local_entities(mentions: list[EntityMention]) -> list[LocalEntity]:
