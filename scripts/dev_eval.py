@@ -1,0 +1,119 @@
+"""Fast development loop for the extraction rules: score a gold file without Prefect, DuckDB or GX.
+
+    python scripts/dev_eval.py --raw DIR --gold GOLD [--only-listed] [--details]
+
+Runs ingest -> clean -> spaCy parse -> rules -> linking in one process, like the flow, and scores
+the result with `newsfacts.evaluate`. Parses are cached by body text under
+$NEWSFACTS_PARSE_CACHE (default /tmp/newsfacts-parse-cache), so rule changes re-score in seconds.
+`newsfacts eval` (the real flow) stays the number of record; this is only for iterating.
+`--details` prints the gold quotes and figures missed or credited wrongly.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import yaml
+from spacy.tokens import Doc, DocBin
+
+from newsfacts import clean, evaluate, extract, ingest, store
+from newsfacts.clean.empty import set_aside_empty
+
+CACHE = Path(os.environ.get("NEWSFACTS_PARSE_CACHE", "/tmp/newsfacts-parse-cache"))
+
+
+def parse_cached(nlp, texts: list[str]) -> list[Doc]:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    keys = [hashlib.sha1(text.encode()).hexdigest() for text in texts]
+    missing = [i for i, key in enumerate(keys) if not (CACHE / f"{key}.spacy").exists()]
+    for i, doc in zip(missing, nlp.pipe((texts[i] for i in missing), batch_size=16)):
+        DocBin(store_user_data=True, docs=[doc]).to_disk(CACHE / f"{keys[i]}.spacy")
+    return [next(iter(DocBin().from_disk(CACHE / f"{key}.spacy").get_docs(nlp.vocab))) for key in keys]
+
+
+def published_like(raws, cleaned, facts, entities, links) -> dict[str, pa.Table]:
+    """The columns `evaluate.score_tables` reads, joined as sql/publish does."""
+    entity_of = {(link.doc_id, link.local_key): link.entity_id for link in links}
+    now = store.datetime.now(store.timezone.utc)
+    documents = store.documents_table(raws, cleaned, facts, "dev", now).to_pylist()
+    for row in documents:
+        row["file_name"] = row["source_path"].rsplit("/", 1)[-1]
+    mentions = store.mentions_table(facts).to_pylist()
+    for row in mentions:
+        row["entity_id"] = entity_of.get((row["doc_id"], row["local_key"]))
+    figures = store.figures_table(facts).to_pylist()
+    for row in figures:
+        row["claimant_entity_id"] = entity_of.get((row["doc_id"], row["claimant_key"]))
+    quotes = store.quotes_table(facts).to_pylist()
+    for row in quotes:
+        row["speaker_entity_id"] = entity_of.get((row["doc_id"], row["speaker_key"]))
+    return {
+        "documents": pa.Table.from_pylist(documents),
+        "removed_lines": store.removed_lines_table(cleaned),
+        "entity_mentions": pa.Table.from_pylist(mentions, schema=None) if mentions else pa.table({"doc_id": []}),
+        "figures": pa.Table.from_pylist(figures) if figures else pa.table({"doc_id": []}),
+        "quotes": pa.Table.from_pylist(quotes) if quotes else pa.table({"doc_id": []}),
+        "entities": store.records_table(entities, store.schemas.entities),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--raw", type=Path, required=True)
+    parser.add_argument("--gold", type=Path, required=True)
+    parser.add_argument("--only-listed", action="store_true", help="ingest only the documents the gold lists")
+    parser.add_argument("--details", action="store_true")
+    args = parser.parse_args()
+    gold = yaml.safe_load(args.gold.read_text())
+    found = ingest.ingest(args.raw)
+    raws = found.documents
+    if args.only_listed:
+        raws = [r for r in raws if r.source_path.rsplit("/", 1)[-1] in (gold.get("documents") or {})]
+    raws, cleaned, _ = set_aside_empty(raws, clean.clean_documents(raws))
+    nlp = extract.load_nlp()
+    parsed = parse_cached(nlp, [doc.body_text for doc in cleaned])
+    facts = [extract.extract_one(p, doc) for p, doc in zip(parsed, cleaned)]
+    entities, links = extract.link_entities([m for f in facts for m in f.mentions])
+    tables = published_like(raws, cleaned, facts, entities, links)
+    print(json.dumps(evaluate.score_tables(tables, gold), indent=1))
+    if args.details:
+        print_details(tables, gold)
+
+
+def print_details(tables: dict[str, pa.Table], gold: dict) -> None:
+    docs = {row["file_name"]: row for row in tables["documents"].to_pylist()}
+    names = evaluate.NameBook(tables["entities"].to_pylist(), gold.get("entities") or [])
+    quotes = evaluate.group(tables["quotes"].to_pylist())
+    figures = evaluate.group(tables["figures"].to_pylist())
+    for name, spec in (gold.get("documents") or {}).items():
+        if name not in docs:
+            continue
+        doc_id = docs[name]["doc_id"]
+        for g in spec.get("quotes") or []:
+            hits = [p for p in quotes.get(doc_id, []) if evaluate.norm(g["contains"]) in evaluate.norm(p["text"])]
+            if not hits:
+                print(f"QUOTE MISSED  {name[:12]} {g['contains']!r} ({g['speaker']})")
+            elif not any(names.right(p["speaker_entity_id"], p["speaker_text"], g["speaker"]) for p in hits):
+                print(f"SPEAKER WRONG {name[:12]} {g['contains'][:50]!r}: gold {g['speaker']!r}, "
+                      f"got {[p['speaker_text'] for p in hits]}")
+        predicted = figures.get(doc_id, [])
+        for g in spec.get("figures") or []:
+            hits = [p for p in predicted if evaluate.figure_matches(g, p)]
+            if not hits:
+                print(f"FIGURE MISSED {name[:12]} {g}")
+            elif "claimant" in g and not any(
+                    names.right(p["claimant_entity_id"], p["claimant_text"], g["claimant"]) for p in hits):
+                print(f"CLAIMANT WRONG {name[:12]} {g['value']} {g['kind']}: gold {g['claimant']!r}, "
+                      f"got {[p['claimant_text'] for p in hits]}")
+        for p in predicted:
+            if p["value"] is not None and p["kind"] in evaluate.SCORED_FIGURE_KINDS and not any(
+                    evaluate.figure_matches(g, p) for g in spec.get("figures") or []):
+                print(f"FIGURE EXTRA  {name[:12]} {p['value']} {p['qualifier']} {p['kind']}: {p['sentence'][:120]!r}")
+
+
+if __name__ == "__main__":
+    main()
