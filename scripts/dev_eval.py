@@ -31,7 +31,9 @@ def parse_cached(nlp, texts: list[str]) -> list[Doc]:
     keys = [hashlib.sha1(text.encode()).hexdigest() for text in texts]
     missing = [i for i, key in enumerate(keys) if not (CACHE / f"{key}.spacy").exists()]
     for i, doc in zip(missing, nlp.pipe((texts[i] for i in missing), batch_size=16)):
-        DocBin(store_user_data=True, docs=[doc]).to_disk(CACHE / f"{keys[i]}.spacy")
+        partial = CACHE / f".{keys[i]}.{os.getpid()}.partial"  # other processes may read the cache meanwhile
+        DocBin(store_user_data=True, docs=[doc]).to_disk(partial)
+        os.replace(partial, CACHE / f"{keys[i]}.spacy")
     return [next(iter(DocBin().from_disk(CACHE / f"{key}.spacy").get_docs(nlp.vocab))) for key in keys]
 
 
