@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -178,3 +179,32 @@ def test_cross_source_tables_put_the_outlets_figures_side_by_side(published):
     assert {display for _, display in fighters} >= {"70", ">70"}
     relations = {r[0] for r in warehouse.query(home, "SELECT relation FROM source_agreement")[1]}
     assert "compatible" in relations or "contradict" in relations
+
+
+def test_long_texts_odd_paths_and_disguised_html_never_end_the_run(prefect_server, raw_copy, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "private.txt").write_text("Someone else's notes, not part of the corpus.\n")
+    (raw_copy / "leak.txt").symlink_to(outside / "private.txt")
+    (raw_copy / "loop.txt").symlink_to(raw_copy / "loop.txt")
+    (raw_copy / "gone.txt").symlink_to(raw_copy / "deleted.txt")
+    (raw_copy / "folder.txt").mkdir()
+    os.mkfifo(raw_copy / "pipe.txt")
+    (raw_copy / "one_line.txt").write_text("The inquiry heard from another witness. " * 75_000)  # 3 MB, one line
+    paragraph = "The inquiry into the Eastvale dam heard on Tuesday that 12 engineers had raised concerns.\n\n"
+    (raw_copy / "long_article.txt").write_text(paragraph * (9_000_000 // len(paragraph)))  # 9 MB, under MAX_BYTES
+    (raw_copy / "saved_page.txt").write_text(HTML_PAGE.replace("Dam breach", "Levee breach"))
+    home = tmp_path / "warehouse"
+    result = run_cli("run", "--raw", str(raw_copy), "--warehouse", str(home))
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    errors = dict(warehouse.query(home, "SELECT source_path, reason FROM ingest_errors")[1])
+    assert errors == {"leak.txt": "outside_raw_folder", "loop.txt": "link_loop", "gone.txt": "broken_link",
+                      "folder.txt": "not_a_file", "pipe.txt": "not_a_file", "one_line.txt": "too_long",
+                      "long_article.txt": "too_long"}
+    assert count(home, "SELECT count(*) FROM documents") == 6
+    page = warehouse.query(home, "SELECT format, title, body_text FROM documents "
+                                 "WHERE source_path = 'saved_page.txt'")[1]
+    assert page[0][:2] == ("html", "Levee breach floods valley towns")
+    assert "fire chief" in page[0][2] and "<p>" not in page[0][2] and "Privacy policy" not in page[0][2]
+    assert count(home, "SELECT count(*) FROM documents WHERE body_text LIKE '%not part of the corpus%'") == 0

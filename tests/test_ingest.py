@@ -136,3 +136,16 @@ def test_the_suite_allows_exactly_the_schemas_reasons():
     suite = json.loads((project.expectations_dir() / "ingest_errors.json").read_text())
     [allowed] = [e["kwargs"]["value_set"] for e in suite["expectations"] if e["kwargs"].get("column") == "reason"]
     assert sorted(allowed) == sorted(schemas.INGEST_ERROR_REASONS)
+
+
+def test_an_html_page_is_too_long_by_the_text_a_reader_sees_not_by_its_scripts(tmp_path):
+    script = "<script>var state = {" + '"k": "</div>", ' * 100_000 + "};</script>"
+    style = "<style>" + "p { color: red; } " * 20_000 + "</style>"
+    write(tmp_path, "heavy.html", ("<html><head>" + style + "</head><body>" + script +
+                                   "<p>The mayor of Eastvale resigned.</p></body></html>").encode())
+    write(tmp_path, "book.html", ("<html><body>" + "<p>The committee met again and again.</p>" * 20_000
+                                  + "</body></html>").encode())
+    result = ingest.ingest(tmp_path)
+    assert [d.source_path for d in result.documents] == ["heavy.html"]
+    assert [(e.source_path, e.reason) for e in result.errors] == [("book.html", "too_long")]
+    assert ingest.visible_chars("<p>Ab <b>cd</b></p><script>x<y</script>ef<") == 8

@@ -37,6 +37,9 @@ HTML_TAG = re.compile(
 MARKUP_SHARE = 0.1
 MIN_MARKUP_TAGS = 4
 SNIFF_CHARS = 200_000
+# Tags, and the script and style elements whose content a reader never sees. `[^<>]` keeps the scan
+# linear on broken markup.
+MARKUP_TOKEN = re.compile(r"<(/?)(script|style)\b[^<>]*>|<[^<>]*>", re.I)
 
 
 @dataclass
@@ -168,9 +171,10 @@ def read_document(candidate: Candidate) -> RawDocument | IngestError:
     except UnusableBytes as exc:
         return IngestError(source_path, exc.reason, exc.detail, len(data), doc_id)
     doc_format = sniff_format(text, suffix_format)
-    if doc_format == "text" and len(text) > MAX_TEXT_CHARS:
-        return IngestError(source_path, "too_long", f"{len(text)} characters of text > limit of {MAX_TEXT_CHARS} "
-                                                    "for one article", len(data), doc_id)
+    text_chars = len(text) if doc_format == "text" else visible_chars(text)
+    if text_chars > MAX_TEXT_CHARS:
+        return IngestError(source_path, "too_long", f"{text_chars} characters of {doc_format} text > limit of "
+                                                    f"{MAX_TEXT_CHARS} for one article", len(data), doc_id)
     return RawDocument(doc_id, source_path, doc_format, charset, len(data), text)
 
 
@@ -207,6 +211,21 @@ def sniff_format(text: str, suffix_format: str) -> str:
     if suffix_format == "html" and not tags and not re.search(r"<[A-Za-z!/?]", sample):
         return "text"
     return suffix_format
+
+
+def visible_chars(html: str) -> int:
+    """Characters of an HTML page outside tags, scripts and styles: what a reader could read."""
+    visible, position, hidden_in = 0, 0, None
+    for token in MARKUP_TOKEN.finditer(html):
+        if hidden_in is None:
+            visible += token.start() - position
+        closing, element = token.group(1), (token.group(2) or "").lower()
+        if element and not closing and hidden_in is None:
+            hidden_in = element
+        elif element and closing and element == hidden_in:
+            hidden_in = None
+        position = token.end()
+    return visible + (len(html) - position if hidden_in is None else 0)
 
 
 class UnusableBytes(ValueError):
