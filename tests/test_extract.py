@@ -175,3 +175,9 @@ def test_a_body_longer_than_the_parser_takes_is_parsed_in_pieces_with_offsets_in
     whole = facts_of(nlp, body)
     assert facts.word_count == whole.word_count
     assert [(m.char_start, m.text) for m in facts.mentions] == [(m.char_start, m.text) for m in whole.mentions]
+
+
+def test_batches_are_bounded_by_texts_and_by_characters():
+    pieces = [(i, 0, "x" * n) for i, n in enumerate([50, 50, 50, 120, 10, 10, 10])]
+    sizes = [[len(text) for _, _, text in batch] for batch in extract.batches(pieces, size=2, max_chars=100)]
+    assert sizes == [[50, 50], [50], [120], [10, 10], [10]]

@@ -30,6 +30,9 @@ BATCH_SIZE = 32
 # spaCy's parser and NER need about 1 GB of working memory per 100,000 characters parsed at once,
 # and refuse texts over nlp.max_length: longer bodies are parsed in pieces of at most this size.
 PIECE_CHARS = 100_000
+# A batch's working memory grows with its characters, not its texts: a batch of BATCH_SIZE ordinary
+# articles holds about this many, and a batch of pieces of a long body holds no more.
+BATCH_CHARS = 200_000
 # Where a piece may end, best first: a paragraph break, a line break, a sentence end, a space.
 PIECE_BOUNDARIES = (re.compile(r"\n\s*\n\s*"), re.compile(r"\n\s*"),
                     re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+"), re.compile(r"\s+"))
@@ -61,11 +64,25 @@ def extract_documents(cleaned: list[CleanedDocument], nlp: Language, batch_size:
     limit = min(PIECE_CHARS, nlp.max_length)
     pieces = [(index, start, text) for index, doc in enumerate(cleaned)
               for start, text in split_into_pieces(doc.body_text, limit)]
-    parsed_pieces = nlp.pipe((text for _, _, text in pieces), batch_size=batch_size)
     facts = [DocumentFacts(doc.doc_id) for doc in cleaned]
-    for (index, start, _), parsed in zip(pieces, parsed_pieces):
-        add_piece_facts(facts[index], extract_one(parsed, cleaned[index]), start)
+    for batch in batches(pieces, batch_size, BATCH_CHARS):
+        for (index, start, _), parsed in zip(batch, nlp.pipe([text for _, _, text in batch], batch_size=len(batch))):
+            add_piece_facts(facts[index], extract_one(parsed, cleaned[index]), start)
     return facts
+
+
+def batches(pieces: list[tuple[int, int, str]], size: int, max_chars: int):
+    """Runs of at most `size` pieces and (unless one piece alone is longer) `max_chars` characters."""
+    batch: list[tuple[int, int, str]] = []
+    chars = 0
+    for piece in pieces:
+        if batch and (len(batch) == size or chars + len(piece[2]) > max_chars):
+            yield batch
+            batch, chars = [], 0
+        batch.append(piece)
+        chars += len(piece[2])
+    if batch:
+        yield batch
 
 
 def split_into_pieces(text: str, limit: int) -> list[tuple[int, str]]:
