@@ -208,3 +208,49 @@ def test_long_texts_odd_paths_and_disguised_html_never_end_the_run(prefect_serve
     assert page[0][:2] == ("html", "Levee breach floods valley towns")
     assert "fire chief" in page[0][2] and "<p>" not in page[0][2] and "Privacy policy" not in page[0][2]
     assert count(home, "SELECT count(*) FROM documents WHERE body_text LIKE '%not part of the corpus%'") == 0
+
+
+@pytest.fixture
+def markup_free_removed_lines(tmp_path, monkeypatch):
+    """A project whose removed_lines suite refuses any '<', so a hostile title line fails it."""
+    root = tmp_path / "project"
+    for folder in ("sql", "flows", "expectations"):
+        shutil.copytree(project.project_root() / folder, root / folder)
+    suite_file = root / "expectations" / "removed_lines.json"
+    suite = json.loads(suite_file.read_text())
+    suite["expectations"].append({"type": "expect_column_values_to_not_match_regex",
+                                  "kwargs": {"column": "text", "regex": "<"}})
+    suite_file.write_text(json.dumps(suite))
+    monkeypatch.setenv("NEWSFACTS_HOME", str(root))
+    return root
+
+
+def test_article_markup_in_a_failed_expectation_is_escaped_in_every_html_page(prefect_server, raw_copy, tmp_path,
+                                                                              markup_free_removed_lines):
+    from html.parser import HTMLParser
+
+    title = "Harbour flooded <script>alert(1)</script> <img src=x onerror=alert(1)>"
+    (raw_copy / "hostile.txt").write_text(f"{title}\n\nOfficials in Port Alder said on Monday that 30 homes were "
+                                          "flooded when the harbour wall gave way overnight.\n")
+    home = tmp_path / "warehouse"
+    result = run_cli("run", "--raw", str(raw_copy), "--warehouse", str(home))
+    assert result.exit_code == 1 and "removed_lines: expect_column_values_to_not_match_regex(text)" in result.output
+
+    class LiveMarkup(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.found = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "img") or any(name.startswith("on") for name, _ in attrs):
+                self.found.append((tag, attrs))
+
+    pages = sorted(home.rglob("*.htm*"))
+    assert home / "report" / "index.html" in pages
+    for page in pages:
+        text = page.read_text()
+        parser = LiveMarkup()
+        parser.feed(text)
+        assert parser.found == [] and "<script>alert" not in text and "<img src=x onerror" not in text, page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt;" in (
+        home / "report" / "index.html").read_text()

@@ -85,7 +85,8 @@ def discover(raw_dir: Path) -> tuple[list[Candidate], list[IngestError]]:
     errors: list[IngestError] = []
 
     def unreadable_folder(exc: OSError) -> None:
-        errors.append(IngestError(relative(Path(exc.filename), root), "unreadable", f"{type(exc).__name__}: {exc}"))
+        where = relative(Path(exc.filename), root) if exc.filename else "."
+        errors.append(IngestError(where, "unreadable", f"{type(exc).__name__}: {exc}"))
 
     for folder, dirnames, filenames in os.walk(root, onerror=unreadable_folder):
         here = Path(folder)
