@@ -140,3 +140,44 @@ def test_entity_ids_are_unique_when_a_title_form_stands_alone():
     assert len(ids) == len(set(ids))
     entity_of = {link.doc_id: link.entity_id for link in links}
     assert entity_of["d1"] == entity_of["d2"], "the title form and the bare name are one person"
+
+
+def test_pieces_join_back_fit_the_limit_and_end_at_the_best_boundary():
+    paragraphs = ["The ferry left Port Alder at dawn. It carried 40 passengers.", "Fog closed the harbour by noon.",
+                  "Crews searched all afternoon and found the boat near the cliffs."]
+    text = "\n\n".join(paragraphs)
+    pieces = extract.split_into_pieces(text, 80)
+    assert "".join(piece for _, piece in pieces) == text
+    assert all(len(piece) <= 80 and text[start:start + len(piece)] == piece for start, piece in pieces)
+    assert [piece for _, piece in pieces] == [paragraphs[0] + "\n\n", paragraphs[1] + "\n\n", paragraphs[2]]
+    one_paragraph = " ".join(paragraphs)
+    first, *_ = extract.split_into_pieces(one_paragraph, 80)
+    assert first[1] == "The ferry left Port Alder at dawn. It carried 40 passengers. "  # a sentence end
+    unbroken = "x" * 250
+    assert [len(p) for _, p in extract.split_into_pieces(unbroken, 100)] == [100, 100, 50]
+    assert extract.split_into_pieces("Short.", 100) == [(0, "Short.")]
+
+
+def test_a_body_longer_than_the_parser_takes_is_parsed_in_pieces_with_offsets_into_the_whole(nlp, monkeypatch):
+    paragraph = ('Harbour master Ilse Varga said on Monday that 14 fishermen were missing off Port Alder. '
+                 '"We will search through the night," Varga said.')
+    body = "\n\n".join(paragraph.replace("14", str(n)) for n in range(10, 16))
+    monkeypatch.setattr(nlp, "max_length", 400)  # longer than two paragraphs: spaCy would refuse the body (E088)
+    facts = facts_of(nlp, body)
+    assert sorted(f.value for f in facts.figures if f.kind == "missing") == [10, 11, 12, 13, 14, 15]
+    assert len(facts.quotes) == 6 and {q.speaker_text for q in facts.quotes} <= {"Ilse Varga", "Varga"}
+    for fact in [*facts.mentions, *facts.quotes]:
+        assert body[fact.char_start:fact.char_end] == fact.text
+    for figure in facts.figures:
+        assert body[figure.char_start:figure.char_end] == figure.value_text and figure.sentence in body
+    assert max(q.char_start for q in facts.quotes) > 400
+    monkeypatch.setattr(nlp, "max_length", 1_000_000)
+    whole = facts_of(nlp, body)
+    assert facts.word_count == whole.word_count
+    assert [(m.char_start, m.text) for m in facts.mentions] == [(m.char_start, m.text) for m in whole.mentions]
+
+
+def test_batches_are_bounded_by_texts_and_by_characters():
+    pieces = [(i, 0, "x" * n) for i, n in enumerate([50, 50, 50, 120, 10, 10, 10])]
+    sizes = [[len(text) for _, _, text in batch] for batch in extract.batches(pieces, size=2, max_chars=100)]
+    assert sizes == [[50, 50], [50], [120], [10, 10], [10]]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -178,3 +179,78 @@ def test_cross_source_tables_put_the_outlets_figures_side_by_side(published):
     assert {display for _, display in fighters} >= {"70", ">70"}
     relations = {r[0] for r in warehouse.query(home, "SELECT relation FROM source_agreement")[1]}
     assert "compatible" in relations or "contradict" in relations
+
+
+def test_long_texts_odd_paths_and_disguised_html_never_end_the_run(prefect_server, raw_copy, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "private.txt").write_text("Someone else's notes, not part of the corpus.\n")
+    (raw_copy / "leak.txt").symlink_to(outside / "private.txt")
+    (raw_copy / "loop.txt").symlink_to(raw_copy / "loop.txt")
+    (raw_copy / "gone.txt").symlink_to(raw_copy / "deleted.txt")
+    (raw_copy / "folder.txt").mkdir()
+    os.mkfifo(raw_copy / "pipe.txt")
+    (raw_copy / "one_line.txt").write_text("The inquiry heard from another witness. " * 75_000)  # 3 MB, one line
+    paragraph = "The inquiry into the Eastvale dam heard on Tuesday that 12 engineers had raised concerns.\n\n"
+    (raw_copy / "long_article.txt").write_text(paragraph * (9_000_000 // len(paragraph)))  # 9 MB, under MAX_BYTES
+    (raw_copy / "saved_page.txt").write_text(HTML_PAGE.replace("Dam breach", "Levee breach"))
+    home = tmp_path / "warehouse"
+    result = run_cli("run", "--raw", str(raw_copy), "--warehouse", str(home))
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    errors = dict(warehouse.query(home, "SELECT source_path, reason FROM ingest_errors")[1])
+    assert errors == {"leak.txt": "outside_raw_folder", "loop.txt": "link_loop", "gone.txt": "broken_link",
+                      "folder.txt": "not_a_file", "pipe.txt": "not_a_file", "one_line.txt": "too_long",
+                      "long_article.txt": "too_long"}
+    assert count(home, "SELECT count(*) FROM documents") == 6
+    page = warehouse.query(home, "SELECT format, title, body_text FROM documents "
+                                 "WHERE source_path = 'saved_page.txt'")[1]
+    assert page[0][:2] == ("html", "Levee breach floods valley towns")
+    assert "fire chief" in page[0][2] and "<p>" not in page[0][2] and "Privacy policy" not in page[0][2]
+    assert count(home, "SELECT count(*) FROM documents WHERE body_text LIKE '%not part of the corpus%'") == 0
+
+
+@pytest.fixture
+def markup_free_removed_lines(tmp_path, monkeypatch):
+    """A project whose removed_lines suite refuses any '<', so a hostile title line fails it."""
+    root = tmp_path / "project"
+    for folder in ("sql", "flows", "expectations"):
+        shutil.copytree(project.project_root() / folder, root / folder)
+    suite_file = root / "expectations" / "removed_lines.json"
+    suite = json.loads(suite_file.read_text())
+    suite["expectations"].append({"type": "expect_column_values_to_not_match_regex",
+                                  "kwargs": {"column": "text", "regex": "<"}})
+    suite_file.write_text(json.dumps(suite))
+    monkeypatch.setenv("NEWSFACTS_HOME", str(root))
+    return root
+
+
+def test_article_markup_in_a_failed_expectation_is_escaped_in_every_html_page(prefect_server, raw_copy, tmp_path,
+                                                                              markup_free_removed_lines):
+    from html.parser import HTMLParser
+
+    title = "Harbour flooded <script>alert(1)</script> <img src=x onerror=alert(1)>"
+    (raw_copy / "hostile.txt").write_text(f"{title}\n\nOfficials in Port Alder said on Monday that 30 homes were "
+                                          "flooded when the harbour wall gave way overnight.\n")
+    home = tmp_path / "warehouse"
+    result = run_cli("run", "--raw", str(raw_copy), "--warehouse", str(home))
+    assert result.exit_code == 1 and "removed_lines: expect_column_values_to_not_match_regex(text)" in result.output
+
+    class LiveMarkup(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.found = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "img") or any(name.startswith("on") for name, _ in attrs):
+                self.found.append((tag, attrs))
+
+    pages = sorted(home.rglob("*.htm*"))
+    assert home / "report" / "index.html" in pages
+    for page in pages:
+        text = page.read_text()
+        parser = LiveMarkup()
+        parser.feed(text)
+        assert parser.found == [] and "<script>alert" not in text and "<img src=x onerror" not in text, page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt;" in (
+        home / "report" / "index.html").read_text()

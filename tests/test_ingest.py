@@ -1,7 +1,9 @@
 import hashlib
+import json
+import os
 from pathlib import Path
 
-from newsfacts import ingest
+from newsfacts import ingest, project, schemas
 
 
 def write(folder: Path, name: str, data: bytes) -> Path:
@@ -62,3 +64,88 @@ def test_raw_files_are_not_changed(tmp_path):
     before = (path.read_bytes(), path.stat().st_mtime_ns)
     ingest.ingest(tmp_path)
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+PAGE = (b"<!DOCTYPE html>\n<html><head><title>Flood in Eastvale</title></head><body><nav><a href='/'>Home</a></nav>"
+        b"<article><p>The river rose two metres overnight, the mayor of Eastvale said.</p></article></body></html>")
+
+
+def test_an_html_page_saved_as_text_takes_the_html_path(tmp_path):
+    write(tmp_path, "page.txt", b"\xef\xbb\xbf  \n" + PAGE)
+    write(tmp_path, "fragment.txt", b"<div class='story'><p>The mayor spoke.</p><p>Roads closed.</p>"
+                                    b"<p>Schools shut.</p></div>")
+    write(tmp_path, "plain.html", b"The council met on Monday.\nIt voted 7 to 2 to repair the bridge.\n")
+    write(tmp_path, "prose.txt", b"The site's editor said the <b> tag was misused once.\nThe rest is prose about "
+                                 b"the council's vote on the bridge, which passed after a long debate.\n")
+    formats = {doc.source_path: doc.format for doc in ingest.ingest(tmp_path).documents}
+    assert formats == {"page.txt": "html", "fragment.txt": "html", "plain.html": "text", "prose.txt": "text"}
+
+
+def test_links_leaving_the_raw_folder_loops_and_broken_links_are_recorded_not_followed(tmp_path):
+    raw, outside = tmp_path / "raw", tmp_path / "private"
+    write(outside, "secret.txt", b"Not part of the corpus.\n")
+    write(raw, "story.txt", b"The mayor of Eastvale resigned on Friday.\n")
+    write(raw, "nested/other.txt", b"The bridge reopened on Saturday.\n")
+    (raw / "leak.txt").symlink_to(outside / "secret.txt")
+    (raw / "leak_folder").symlink_to(outside)
+    (raw / "loop_a.txt").symlink_to(raw / "loop_b.txt")
+    (raw / "loop_b.txt").symlink_to(raw / "loop_a.txt")
+    (raw / "nested" / "up").symlink_to(raw)
+    (raw / "again").symlink_to(raw / "nested")
+    (raw / "gone.txt").symlink_to(raw / "deleted.txt")
+    (raw / "alias.txt").symlink_to(raw / "story.txt")
+    result = ingest.ingest(raw)
+    reasons = {e.source_path: e.reason for e in result.errors}
+    assert reasons == {"leak.txt": "outside_raw_folder", "leak_folder": "outside_raw_folder",
+                       "loop_a.txt": "link_loop", "loop_b.txt": "link_loop", "nested/up": "link_loop",
+                       "again": "linked_folder", "gone.txt": "broken_link", "alias.txt": "duplicate"}
+    assert [d.source_path for d in result.documents] == ["nested/other.txt", "story.txt"]
+    assert all("Not part of the corpus" not in d.text for d in result.documents)
+    (tmp_path / "raw_link").symlink_to(raw)  # a raw folder reached through a link is the same folder
+    via_link = ingest.ingest(tmp_path / "raw_link")
+    assert {e.source_path: e.reason for e in via_link.errors} == reasons
+
+
+def test_folders_named_like_articles_and_special_files_are_recorded(tmp_path):
+    write(tmp_path, "x.txt/inner.txt", b"The ferry service resumed on Sunday.\n")
+    os.mkfifo(tmp_path / "pipe.txt")  # reading it would wait for a writer forever
+    write(tmp_path, ".git/config", b"[core]\n")
+    write(tmp_path, ".draft.txt", b"Unfinished.\n")
+    result = ingest.ingest(tmp_path)
+    assert {e.source_path: e.reason for e in result.errors} == {"x.txt": "not_a_file", "pipe.txt": "not_a_file"}
+    assert "named pipe" in next(e.detail for e in result.errors if e.source_path == "pipe.txt")
+    assert [d.source_path for d in result.documents] == ["x.txt/inner.txt"]
+
+
+def test_texts_longer_than_one_article_are_set_aside_with_a_reason(tmp_path):
+    one_line = b"The committee heard from witnesses. " * (3_000_000 // 36)
+    paragraph = b"The committee of the fictional town of Eastvale heard from 12 witnesses on Tuesday.\n\n"
+    article = paragraph * (9_000_000 // len(paragraph))
+    write(tmp_path, "one_line.txt", one_line)
+    write(tmp_path, "long_article.txt", article)
+    write(tmp_path, "good.txt", b"The committee adjourned until Friday.\n")
+    result = ingest.ingest(tmp_path)
+    assert len(article) < ingest.MAX_BYTES
+    assert {e.source_path: e.reason for e in result.errors} == {"one_line.txt": "too_long",
+                                                                "long_article.txt": "too_long"}
+    assert all(e.doc_id and e.size_bytes for e in result.errors)
+    assert [d.source_path for d in result.documents] == ["good.txt"]
+
+
+def test_the_suite_allows_exactly_the_schemas_reasons():
+    suite = json.loads((project.expectations_dir() / "ingest_errors.json").read_text())
+    [allowed] = [e["kwargs"]["value_set"] for e in suite["expectations"] if e["kwargs"].get("column") == "reason"]
+    assert sorted(allowed) == sorted(schemas.INGEST_ERROR_REASONS)
+
+
+def test_an_html_page_is_too_long_by_the_text_a_reader_sees_not_by_its_scripts(tmp_path):
+    script = "<script>var state = {" + '"k": "</div>", ' * 100_000 + "};</script>"
+    style = "<style>" + "p { color: red; } " * 20_000 + "</style>"
+    write(tmp_path, "heavy.html", ("<html><head>" + style + "</head><body>" + script +
+                                   "<p>The mayor of Eastvale resigned.</p></body></html>").encode())
+    write(tmp_path, "book.html", ("<html><body>" + "<p>The committee met again and again.</p>" * 20_000
+                                  + "</body></html>").encode())
+    result = ingest.ingest(tmp_path)
+    assert [d.source_path for d in result.documents] == ["heavy.html"]
+    assert [(e.source_path, e.reason) for e in result.errors] == [("book.html", "too_long")]
+    assert ingest.visible_chars("<p>Ab <b>cd</b></p><script>x<y</script>ef<") == 8

@@ -98,3 +98,44 @@ def test_query_refuses_writes(tmp_path):
         warehouse.publish(con, validate.validate(warehouse.check_batches(con), tmp_path, "r1").table())
     with pytest.raises(duckdb.Error):
         warehouse.query(tmp_path, "DROP TABLE documents")
+
+
+@pytest.fixture(scope="module")
+def published_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("published")
+    with stage(home) as con:
+        warehouse.publish(con, validate.validate(warehouse.check_batches(con), home, "r1").table())
+    return home
+
+
+def test_readers_still_select_join_and_aggregate_under_the_lockdown(published_home):
+    _, rows = warehouse.query(published_home, "SELECT d.source_path, count(q.quote_id) FROM documents d "
+                                              "JOIN quotes q USING (doc_id) GROUP BY ALL")
+    assert rows == [("a.txt", 1)]
+
+
+REFUSED = {
+    "copy_to_a_file": "COPY documents TO '{out}'",
+    "attach_another_database": "ATTACH '{out}' AS other (READ_WRITE)",
+    "read_a_local_file": "SELECT * FROM read_text('/etc/hostname')",
+    "read_a_local_csv": "SELECT * FROM read_csv('/etc/passwd')",
+    "install_an_extension": "INSTALL httpfs",
+    "lift_the_lockdown": "SET enable_external_access = true",
+    "unlock_the_configuration": "SET lock_configuration = false",
+}
+
+
+@pytest.mark.parametrize("statement", REFUSED.values(), ids=REFUSED.keys())
+def test_sql_command_refuses_files_databases_extensions_and_settings(published_home, tmp_path, statement):
+    from typer.testing import CliRunner
+
+    from newsfacts.cli import app
+
+    out = tmp_path / "leak.duckdb"
+    result = CliRunner().invoke(app, ["sql", statement.format(out=out), "--warehouse", str(published_home)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("refused:"), result.output
+    assert not out.exists()
+    assert warehouse.query(published_home, "SELECT current_setting('enable_external_access')")[1] == [(False,)]

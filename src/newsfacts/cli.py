@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from newsfacts import project, warehouse
@@ -83,15 +84,18 @@ def sql(
 
     try:
         columns, rows = warehouse.query(warehouse_dir, query)
-    except (warehouse.WarehouseMissing, duckdb.Error) as exc:
-        errors.print(f"[red]{exc}[/red]")
+    except warehouse.WarehouseMissing as exc:
+        errors.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(1)
+    except duckdb.Error as exc:
+        errors.print(f"[red]{escape(warehouse.describe_query_error(exc))}[/red]")
         raise typer.Exit(1)
     if as_json:
         print(json.dumps([dict(zip(columns, row)) for row in rows], default=str, ensure_ascii=False))
         return
-    table = Table(*columns, show_lines=False)
-    for row in rows:
-        table.add_row(*["" if value is None else str(value) for value in row])
+    table = Table(*map(escape, columns), show_lines=False)
+    for row in rows:  # article text such as "[bold]" is shown as written, not read as console markup
+        table.add_row(*["" if value is None else escape(str(value)) for value in row])
     console.print(table)
     console.print(f"{len(rows)} row(s)")
 

@@ -1,10 +1,17 @@
 """Ingest: find raw files, identify them by content, decode them, and record what cannot be read.
 
-Raw files are only ever opened for reading.
+Raw files are only ever opened for reading. Every path under the raw folder ends up either as a
+document or in `ingest_errors` with a reason; the one exception is hidden names (starting with
+'.'), which are ignored silently as editors, version control and sync tools keep their state there.
+Symbolic links are followed only to regular files inside the raw folder.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +21,25 @@ from newsfacts.records import IngestError, RawDocument
 
 TEXT_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html"}
 MAX_BYTES = 10 * 1024 * 1024  # far above any article; guards memory against dumps and archives
+# About 80,000 words of plain text: several times the longest long-read. A longer text is a dump,
+# a book or a log, and parsing it would hold the run for many minutes.
+MAX_TEXT_CHARS = 500_000
 CONTROL_SHARE_LIMIT = 0.05  # decoded text with more control characters than this is not prose
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+# HTML saved under a text suffix: a page opens with one of these (after a BOM, an XML declaration or
+# comments) ...
+HTML_OPENING = re.compile(r"(?:\s|\ufeff|<\?xml[^>]*>|<!--.*?-->)*<(?:!doctype\s+html|html|head|body)[\s>]", re.I | re.S)
+# ... or a fragment is mostly markup. Prose that quotes a tag or two stays far below this share.
+HTML_TAG = re.compile(
+    r"</?(?:a|article|aside|b|body|br|div|em|figure|footer|h[1-6]|head|header|html|i|iframe|img|li|link|main|"
+    r"meta|nav|ol|p|script|section|span|strong|style|table|td|th|tr|ul)\b[^<>]{0,2000}>", re.I)
+MARKUP_SHARE = 0.1
+MIN_MARKUP_TAGS = 4
+SNIFF_CHARS = 200_000
+# Tags, and the script and style elements whose content a reader never sees. `[^<>]` keeps the scan
+# linear on broken markup.
+MARKUP_TOKEN = re.compile(r"<(/?)(script|style)\b[^<>]*>|<[^<>]*>", re.I)
 
 
 @dataclass
@@ -24,20 +49,19 @@ class IngestResult:
     skipped_known: list[str] = field(default_factory=list)  # paths whose content was processed before
 
 
-def discover(raw_dir: Path) -> list[Path]:
-    """Every candidate file under raw_dir, recursively, in a stable order (hidden files ignored)."""
-    return sorted(
-        path
-        for path in raw_dir.rglob("*")
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(raw_dir).parts)
-    )
+@dataclass
+class Candidate:
+    source_path: str  # relative to the raw folder, as found (a link keeps its own name)
+    path: Path  # the regular file to read (a link's target)
+    via_link: bool = False
 
 
 def ingest(raw_dir: Path, known_doc_ids: set[str] | frozenset[str] = frozenset()) -> IngestResult:
     result = IngestResult()
+    candidates, result.errors = discover(raw_dir)
     seen: dict[str, str] = {}
-    for path in discover(raw_dir):
-        outcome = read_document(path, raw_dir)
+    for candidate in candidates:
+        outcome = read_document(candidate)
         if isinstance(outcome, IngestError):
             result.errors.append(outcome)
         elif outcome.doc_id in known_doc_ids:
@@ -50,19 +74,96 @@ def ingest(raw_dir: Path, known_doc_ids: set[str] | frozenset[str] = frozenset()
         else:
             seen[outcome.doc_id] = outcome.source_path
             result.documents.append(outcome)
+    result.errors.sort(key=lambda error: error.source_path)
     return result
 
 
-def read_document(path: Path, raw_dir: Path) -> RawDocument | IngestError:
-    source_path = path.relative_to(raw_dir).as_posix()
-    doc_format = TEXT_SUFFIXES.get(path.suffix.lower())
-    if doc_format is None:
-        return IngestError(source_path, "unsupported", f"suffix {path.suffix or '(none)'} is not .txt, .html or .htm")
+def discover(raw_dir: Path) -> tuple[list[Candidate], list[IngestError]]:
+    """Every regular file under raw_dir to read, in a stable order, and every other path with why not."""
+    root = Path(raw_dir).resolve()
+    candidates: list[Candidate] = []
+    errors: list[IngestError] = []
+
+    def unreadable_folder(exc: OSError) -> None:
+        where = relative(Path(exc.filename), root) if exc.filename else "."
+        errors.append(IngestError(where, "unreadable", f"{type(exc).__name__}: {exc}"))
+
+    for folder, dirnames, filenames in os.walk(root, onerror=unreadable_folder):
+        here = Path(folder)
+        dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+        for name in list(dirnames):
+            path = here / name
+            if path.is_symlink():
+                dirnames.remove(name)  # never walked through a link: its target is walked on its own or not at all
+                errors.append(folder_link_error(path, root))
+            elif path.suffix.lower() in TEXT_SUFFIXES:
+                errors.append(IngestError(relative(path, root), "not_a_file",
+                                          "a folder named like an article; the files in it are read one by one"))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            outcome = classify_file(here / name, root)
+            (errors if isinstance(outcome, IngestError) else candidates).append(outcome)
+    # a file read through a link comes after the files themselves: the file keeps its own path, the link is the duplicate
+    return sorted(candidates, key=lambda candidate: (candidate.via_link, candidate.source_path)), errors
+
+
+def relative(path: Path, root: Path) -> str:
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return IngestError(source_path, "too_large", f"{size} bytes > limit of {MAX_BYTES}", size)
-        data = path.read_bytes()
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def classify_file(path: Path, root: Path) -> Candidate | IngestError:
+    """A regular file (or a link to one inside the raw folder) to read, or why it is not read."""
+    source_path = relative(path, root)
+    try:
+        status = os.stat(path)  # follows links
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return IngestError(source_path, "link_loop", f"symbolic link to itself, through {os.readlink(path)}")
+        if path.is_symlink():
+            return IngestError(source_path, "broken_link", f"symbolic link to missing {os.readlink(path)}")
+        return IngestError(source_path, "unreadable", f"{type(exc).__name__}: {exc}")
+    target = Path(os.path.realpath(path))
+    if not target.is_relative_to(root):
+        return IngestError(source_path, "outside_raw_folder",
+                           f"symbolic link to {target}, outside the raw folder; not followed")
+    if not stat.S_ISREG(status.st_mode):
+        return IngestError(source_path, "not_a_file", f"a {file_kind(status.st_mode)}, not a regular file")
+    return Candidate(source_path, target, via_link=path.is_symlink())
+
+
+def folder_link_error(path: Path, root: Path) -> IngestError:
+    source_path = relative(path, root)
+    target = Path(os.path.realpath(path))
+    if not target.is_relative_to(root):
+        return IngestError(source_path, "outside_raw_folder",
+                           f"symbolic link to folder {target}, outside the raw folder; not followed")
+    if path.parent.resolve().is_relative_to(target):
+        return IngestError(source_path, "link_loop", f"symbolic link to {relative(target, root) or '.'}, "
+                                                     "a folder that holds the link itself; not followed")
+    return IngestError(source_path, "linked_folder", f"symbolic link to folder {relative(target, root)}, "
+                                                     "which is read under its own path; not followed")
+
+
+def file_kind(mode: int) -> str:
+    kinds = {stat.S_ISDIR: "folder", stat.S_ISFIFO: "named pipe", stat.S_ISSOCK: "socket",
+             stat.S_ISCHR: "character device", stat.S_ISBLK: "block device"}
+    return next((kind for test, kind in kinds.items() if test(mode)), "special file")
+
+
+def read_document(candidate: Candidate) -> RawDocument | IngestError:
+    source_path = candidate.source_path
+    suffix = Path(source_path).suffix
+    suffix_format = TEXT_SUFFIXES.get(suffix.lower())
+    if suffix_format is None:
+        return IngestError(source_path, "unsupported", f"suffix {suffix or '(none)'} is not .txt, .html or .htm")
+    try:
+        data = read_regular_file(candidate.path)
+    except TooLarge as exc:
+        return IngestError(source_path, "too_large", f"{exc.size} bytes > limit of {MAX_BYTES}", exc.size)
     except OSError as exc:
         return IngestError(source_path, "unreadable", f"{type(exc).__name__}: {exc}")
     doc_id = hashlib.sha256(data).hexdigest()
@@ -70,7 +171,62 @@ def read_document(path: Path, raw_dir: Path) -> RawDocument | IngestError:
         text, charset = decode(data)
     except UnusableBytes as exc:
         return IngestError(source_path, exc.reason, exc.detail, len(data), doc_id)
+    doc_format = sniff_format(text, suffix_format)
+    text_chars = len(text) if doc_format == "text" else visible_chars(text)
+    if text_chars > MAX_TEXT_CHARS:
+        return IngestError(source_path, "too_long", f"{text_chars} characters of {doc_format} text > limit of "
+                                                    f"{MAX_TEXT_CHARS} for one article", len(data), doc_id)
     return RawDocument(doc_id, source_path, doc_format, charset, len(data), text)
+
+
+class TooLarge(OSError):
+    def __init__(self, size: int):
+        super().__init__(f"{size} bytes")
+        self.size = size
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The file's bytes, checked on the open handle: a file swapped for a pipe or a link since it
+    was found is refused rather than waited on or followed."""
+    handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(handle, "rb") as file:
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise OSError(f"{path} is a {file_kind(status.st_mode)}, not a regular file")
+        if status.st_size > MAX_BYTES:
+            raise TooLarge(status.st_size)
+        data = file.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:  # grew since it was measured
+        raise TooLarge(len(data))
+    return data
+
+
+def sniff_format(text: str, suffix_format: str) -> str:
+    """The format the content shows: an HTML page saved as .txt is HTML; an .html file without markup is text."""
+    sample = text[:SNIFF_CHARS]
+    if HTML_OPENING.match(sample):
+        return "html"
+    tags = [match.group() for match in HTML_TAG.finditer(sample)]
+    if len(tags) >= MIN_MARKUP_TAGS and sum(map(len, tags)) >= MARKUP_SHARE * len(sample):
+        return "html"
+    if suffix_format == "html" and not tags and not re.search(r"<[A-Za-z!/?]", sample):
+        return "text"
+    return suffix_format
+
+
+def visible_chars(html: str) -> int:
+    """Characters of an HTML page outside tags, scripts and styles: what a reader could read."""
+    visible, position, hidden_in = 0, 0, None
+    for token in MARKUP_TOKEN.finditer(html):
+        if hidden_in is None:
+            visible += token.start() - position
+        closing, element = token.group(1), (token.group(2) or "").lower()
+        if element and not closing and hidden_in is None:
+            hidden_in = element
+        elif element and closing and element == hidden_in:
+            hidden_in = None
+        position = token.end()
+    return visible + (len(html) - position if hidden_in is None else 0)
 
 
 class UnusableBytes(ValueError):
@@ -102,5 +258,4 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def control_share(text: str) -> float:
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
-    return controls / max(len(text), 1)
+    return len(CONTROL_CHARS.findall(text)) / max(len(text), 1)

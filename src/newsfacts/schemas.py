@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-INGEST_ERROR_REASONS = ("empty", "binary", "too_large", "undecodable", "unreadable", "duplicate", "unsupported",
-                        "no_article_text")
+INGEST_ERROR_REASONS = ("empty", "binary", "too_large", "too_long", "undecodable", "unreadable", "duplicate",
+                        "unsupported", "not_a_file", "broken_link", "link_loop", "outside_raw_folder",
+                        "linked_folder", "no_article_text")
 FORMATS = ("text", "html")
 QUALIFIERS = ("exact", "at_least", "more_than", "about", "up_to", "vague")
 CASUALTY_KINDS = ("killed", "died", "wounded", "displaced", "evacuated", "destroyed", "detained", "missing")

