@@ -6,6 +6,7 @@ process's Prefect settings nor the session's test server are touched.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import shutil
@@ -197,6 +198,9 @@ def test_served_cron_schedule_runs_the_flow_and_publishes(tmp_path, samples_dir)
     assert run["deployment_id"] is not None and (scheduled_at.second, scheduled_at.microsecond) == (0, 0)
     assert not any(noise in serve_output for noise in ("Traceback", "Warning", "database is locked")), serve_output
     sample_count = sum(1 for path in raw.iterdir() if path.is_file())
-    assert warehouse.query(home, "SELECT count(*) FROM documents")[1] == [(sample_count,)]
+    published = subprocess.run([str(BIN / "newsfacts"), "sql", "SELECT count(*) AS n FROM documents",
+                                "--warehouse", str(home), "--json"], env=env, capture_output=True, text=True,
+                               timeout=60)
+    assert published.returncode == 0 and json.loads(published.stdout) == [{"n": sample_count}], published
     assert warehouse.query(home, "SELECT count(*) FROM figures")[1][0][0] > 0
     assert warehouse.query(home, "SELECT bool_and(success) FROM validation_results")[1] == [(True,)]
