@@ -1,8 +1,7 @@
 """The newsfacts flow: ingest -> clean -> extract -> store -> link -> load -> validate -> publish.
 
 Each task calls one stage of the `newsfacts` library; this file only composes them.
-Run it with `newsfacts run`, serve it on a schedule with `newsfacts serve --cron "..."`,
-or deploy it with prefect.yaml.
+Run it with `newsfacts run`, or serve it on a schedule with `newsfacts serve --cron "..."`.
 """
 from __future__ import annotations
 

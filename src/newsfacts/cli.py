@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -173,6 +174,9 @@ def serve(
     name: Annotated[str, typer.Option(help="Deployment name.")] = "newsfacts-scheduled",
 ):
     """Serve the flow as a Prefect deployment on a cron schedule (needs a Prefect server or Cloud)."""
+    # Prefect 3.8.8's SIGTERM handler calls the runner's async stop without awaiting it; the runner
+    # still shuts down (and pauses its schedule), so the warning is noise to whoever stops us.
+    warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited", category=RuntimeWarning)
     flow = load_flow()
     flow.serve(name=name, cron=cron,
                parameters={"raw_dir": str(raw.resolve()), "warehouse_dir": str(warehouse_dir.resolve())})
