@@ -115,8 +115,8 @@ def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehou
 
 
 def run_locked(raw: Path, home: Path, run_id: str, started: datetime, full_refresh: bool, keep_removed: bool):
-    store.ensure_datasets(home)
     store.clean_uncommitted(home)
+    store.ensure_datasets(home)
     warehouse.discard_work(home)
     crashed = runs.recognise_crashed(home, run_id, warehouse.published_run_id(home))
     runs.start(home, run_id, started)
