@@ -105,10 +105,7 @@ def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehou
     started = datetime.now(timezone.utc)
     run_id = store.new_run_id(started)
     try:
-        with runs.writer_lock(home, run_id, started) as taken_over:
-            if taken_over:
-                get_run_logger().warning(f"took over the writer lock of run {taken_over['run_id']} "
-                                         f"(pid {taken_over['pid']}), which ended without releasing it")
+        with runs.writer_lock(home, run_id, started):  # a killed run's lock is simply taken over
             return run_locked(raw, home, run_id, started, full_refresh, keep_removed)
     except runs.WarehouseBusy as busy:
         return Failed(message=str(busy))

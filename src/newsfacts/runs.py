@@ -75,8 +75,10 @@ def writer_lock(warehouse: Path, run_id: str, started: datetime) -> Iterator[dic
         stale = read_json(holder_path(warehouse))
         write_json({"run_id": run_id, "pid": os.getpid(), "host": socket.gethostname(),
                     "started": started.isoformat()}, holder_path(warehouse))
-        yield stale
-        holder_path(warehouse).unlink(missing_ok=True)
+        try:
+            yield stale
+        finally:
+            holder_path(warehouse).unlink(missing_ok=True)
     finally:
         lock.release()
 
