@@ -16,6 +16,8 @@ def point(name: str) -> None:
     if os.environ.get("NEWSFACTS_TEST_PAUSE_AT") != name:
         return
     marker = os.environ.get("NEWSFACTS_TEST_PAUSE_MARKER")
-    if marker:
-        Path(marker).write_text(name)
+    if marker:  # renamed into place, so the test never reads it half written
+        partial = Path(marker).with_name(Path(marker).name + ".partial")
+        partial.write_text(name)
+        os.replace(partial, marker)
     time.sleep(3600)
