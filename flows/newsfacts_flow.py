@@ -1,7 +1,8 @@
 """The newsfacts flow: ingest -> clean -> extract -> store -> link -> load -> validate -> publish.
 
-Each task calls one stage of the `newsfacts` library; this file only composes them.
-Run it with `newsfacts run`, or serve it on a schedule with `newsfacts serve --cron "..."`.
+Each task calls one stage of the `newsfacts` library; this file only composes them. A run holds
+the warehouse's writer lock throughout and keeps a run record (newsfacts.runs).
+Run it with `newsfacts run`, serve it on a schedule with `newsfacts serve --cron "..."`.
 """
 from __future__ import annotations
 
@@ -16,16 +17,25 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 
-from newsfacts import clean, extract, ingest, store, validate, warehouse  # noqa: E402
+from newsfacts import clean, extract, ingest, runs, store, validate, warehouse  # noqa: E402
 from newsfacts.clean.empty import set_aside_empty  # noqa: E402
 from newsfacts.records import CleanedDocument, DocumentFacts, RawDocument  # noqa: E402
 
 
 @task(cache_policy=NO_CACHE)
-def ingest_raw(raw_dir: Path, warehouse_dir: Path, full_refresh: bool) -> ingest.IngestResult:
+def ingest_raw(raw_dir: Path, warehouse_dir: Path, full_refresh: bool,
+               keep_removed: bool) -> tuple[ingest.IngestResult, list[dict]]:
+    """New files, and the stored documents the raw folder no longer holds (withdrawn this run)."""
     if full_refresh:
         store.reset_datasets(warehouse_dir)
-    return ingest.ingest(raw_dir, store.stored_doc_ids(warehouse_dir))
+    live = store.live_documents(warehouse_dir)
+    known = set(live.column("doc_id").to_pylist())
+    found = ingest.ingest(raw_dir, known)
+    contents = store.raw_contents(found.documents, found.known_by_path, found.errors)
+    withdrawn = store.withdrawals(live, contents, keep_removed)
+    if withdrawn:  # a withdrawn document's bytes may live on at another path: that file is new again
+        found = ingest.ingest(raw_dir, known - {row["doc_id"] for row in withdrawn})
+    return found, withdrawn
 
 
 @task(cache_policy=NO_CACHE)
@@ -40,8 +50,9 @@ def extract_facts(cleaned: list[CleanedDocument]) -> list[DocumentFacts]:
 
 @task(cache_policy=NO_CACHE)
 def store_run(warehouse_dir: Path, run_id: str, raws: list[RawDocument], cleaned: list[CleanedDocument],
-              facts: list[DocumentFacts], errors: list) -> dict[str, int]:
-    return store.store_run(warehouse_dir, run_id, datetime.now(timezone.utc), raws, cleaned, facts, errors)
+              facts: list[DocumentFacts], errors: list, withdrawn: list[dict]) -> dict[str, int]:
+    return store.store_run(warehouse_dir, run_id, datetime.now(timezone.utc), raws, cleaned, facts, errors,
+                           withdrawn)
 
 
 @task(cache_policy=NO_CACHE)
@@ -53,6 +64,7 @@ def link_entities(warehouse_dir: Path) -> int:
 
 @task(cache_policy=NO_CACHE)
 def load_staging(warehouse_dir: Path) -> dict[str, int]:
+    warehouse.discard_work(warehouse_dir)
     with warehouse.connect(warehouse_dir) as con:
         return warehouse.load_staging(con, warehouse_dir)
 
@@ -65,29 +77,79 @@ def validate_staging(warehouse_dir: Path, run_id: str) -> validate.ValidationRep
 
 
 @task(cache_policy=NO_CACHE)
-def publish(warehouse_dir: Path, report: validate.ValidationReport) -> dict[str, int]:
+def publish(warehouse_dir: Path, report: validate.ValidationReport, run_id: str, counts: dict) -> dict[str, int]:
+    finished = {"run_id": run_id, "status": "published", "finished": datetime.now(timezone.utc).isoformat(),
+                "why": f"validation passed ({len(report.rows)} expectations)"} | counts
     with warehouse.connect(warehouse_dir) as con:
-        return warehouse.publish(con, report.table())
+        published = warehouse.publish(con, report.table(), runs.runs_table(warehouse_dir, current=finished))
+    runs.finish(warehouse_dir, run_id, "published", finished["why"], counts,
+                datetime.fromisoformat(finished["finished"]))
+    warehouse.discard_work(warehouse_dir)
+    return published
+
+
+def reject(home: Path, run_id: str, why: str, counts: dict) -> list[str]:
+    """Take back every commit not yet published, record the run, republish the runs table only."""
+    rejected = [str(store.reject_run(home, unpublished)) for unpublished in runs.unpublished_run_ids(home, run_id)]
+    runs.finish(home, run_id, "validation_failed", why, counts)
+    warehouse.publish_runs(home, runs.runs_table(home))
+    warehouse.discard_work(home)
+    return rejected
 
 
 @flow(name="newsfacts", log_prints=True)
-def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehouse", full_refresh: bool = False):
+def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehouse", full_refresh: bool = False,
+                   keep_removed: bool = False):
     raw, home = Path(raw_dir).resolve(), Path(warehouse_dir).resolve()
-    run_id = store.new_run_id()
+    started = datetime.now(timezone.utc)
+    run_id = store.new_run_id(started)
+    try:
+        with runs.writer_lock(home, run_id, started):  # a killed run's lock is simply taken over
+            return run_locked(raw, home, run_id, started, full_refresh, keep_removed)
+    except runs.WarehouseBusy as busy:
+        return Failed(message=str(busy))
+
+
+def run_locked(raw: Path, home: Path, run_id: str, started: datetime, full_refresh: bool, keep_removed: bool):
+    store.clean_uncommitted(home)
     store.ensure_datasets(home)
-    found = ingest_raw(raw, home, full_refresh)
+    warehouse.discard_work(home)
+    crashed = runs.recognise_crashed(home, run_id, warehouse.published_run_id(home))
+    runs.start(home, run_id, started)
+    try:
+        return run_stages(raw, home, run_id, full_refresh, keep_removed, crashed)
+    except BaseException as exc:
+        runs.finish(home, run_id, "crashed", f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_removed: bool, crashed: list[str]):
+    runs.enter_stage(home, run_id, "ingest")
+    found, withdrawn = ingest_raw(raw, home, full_refresh, keep_removed)
+    runs.enter_stage(home, run_id, "clean")
     raws, cleaned, empty = clean_documents(found.documents)
+    runs.enter_stage(home, run_id, "extract")
     facts = extract_facts(cleaned)
-    stored = store_run(home, run_id, raws, cleaned, facts, found.errors + empty)
+    runs.enter_stage(home, run_id, "store")
+    stored = store_run(home, run_id, raws, cleaned, facts, found.errors + empty, withdrawn)
+    runs.enter_stage(home, run_id, "link")
     entity_count = link_entities(home)
+    runs.enter_stage(home, run_id, "load")
     staged = load_staging(home)
+    runs.enter_stage(home, run_id, "validate")
     report = validate_staging(home, run_id)
+    counts = {"documents_new": len(raws), "documents_skipped": len(found.skipped_known), "documents_quarantined": 0,
+              "documents_superseded": sum(row["reason"] == "superseded" for row in withdrawn),
+              "documents_removed": sum(row["reason"] == "removed" for row in withdrawn)}
     summary = {
         "run_id": run_id,
         "raw_dir": str(raw),
         "warehouse": str(warehouse.database_path(home)),
         "new_documents": len(raws),
         "skipped_documents": len(found.skipped_known),
+        "superseded_documents": counts["documents_superseded"],
+        "removed_documents": counts["documents_removed"],
+        "crashed_runs_found": crashed,
         "ingest_errors": len(found.errors) + len(empty),
         "stored": stored,
         "entities": entity_count,
@@ -98,10 +160,12 @@ def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehou
         "data_docs": str(report.data_docs) if report.data_docs else None,
     }
     if not report.success:
-        summary["rejected"] = str(store.reject_run(home, run_id))
+        why = "validation failed: " + "; ".join(summary["validation_failures"])
+        summary["rejected"] = reject(home, run_id, why, counts)
         get_run_logger().info("validation failed; published tables left as they were")
-        return Failed(message="validation failed: " + "; ".join(summary["validation_failures"]), data=summary)
-    summary["published"] = publish(home, report)
+        return Failed(message=why, data=summary)
+    runs.enter_stage(home, run_id, "publish")
+    summary["published"] = publish(home, report, run_id, counts)
     return summary
 
 

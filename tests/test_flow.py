@@ -152,6 +152,8 @@ def test_a_failing_expectation_blocks_publishing_and_keeps_the_old_tables(publis
     assert warehouse.query(home, "SELECT doc_id, figure_count FROM source_profile ORDER BY doc_id") == before
     rejected = list((home / "rejected").glob("*/documents.parquet"))
     assert len(rejected) == 1, "the rejected run's facts are kept aside, not lost"
+    failed = warehouse.query(home, "SELECT why FROM runs WHERE status = 'validation_failed'")[1]
+    assert len(failed) == 1 and "expect_column_values_to_be_between(word_count)" in failed[0][0]
 
 
 def test_eval_scores_the_samples_against_the_gold(prefect_server, samples_dir, gold_path):

@@ -1,3 +1,3 @@
--- Staging copy of the stored Parquet dataset, checked by expectations/quotes.json before publishing.
+-- Staging copy of the stored table's committed rows, checked by expectations/quotes.json before publishing.
 CREATE OR REPLACE TABLE staging.quotes AS
-SELECT * FROM read_parquet($files);
+SELECT * FROM stored_rows;

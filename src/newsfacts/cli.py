@@ -26,6 +26,9 @@ errors = Console(stderr=True, soft_wrap=True)
 RawOption = Annotated[Path, typer.Option("--raw", help="Folder of raw articles (*.txt, *.html), read recursively.")]
 WarehouseOption = Annotated[Path, typer.Option("--warehouse", help="Folder for Parquet, DuckDB and reports.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
+KeepRemovedOption = Annotated[bool, typer.Option(
+    "--keep-removed", help="Keep the documents of raw files archived away (deleted raw files withdraw them).")]
+BUSY_EXIT_CODE = 3  # another run is writing the warehouse; nothing was changed
 
 
 def load_flow():
@@ -34,10 +37,11 @@ def load_flow():
     return load_flow_from_entrypoint(project.flow_entrypoint())
 
 
-def run_flow(raw: Path, warehouse_dir: Path, full_refresh: bool = False) -> tuple[bool, dict | str]:
+def run_flow(raw: Path, warehouse_dir: Path, full_refresh: bool = False,
+             keep_removed: bool = False) -> tuple[bool, dict | str]:
     """Run the Prefect flow; (succeeded, summary) or (False, message) when it failed."""
     state = load_flow()(raw_dir=str(raw), warehouse_dir=str(warehouse_dir), full_refresh=full_refresh,
-                        return_state=True)
+                        keep_removed=keep_removed, return_state=True)
     if state.is_completed():
         return True, state.result()
     return False, state.message or state.name
@@ -48,12 +52,23 @@ def run(
     raw: RawOption = Path("data/raw"),
     warehouse_dir: WarehouseOption = Path("data/warehouse"),
     full_refresh: Annotated[bool, typer.Option(help="Forget stored facts and process every raw file again.")] = False,
+    keep_removed: KeepRemovedOption = False,
 ):
     """Ingest, clean, extract, store, load, validate and (only if valid) publish."""
+    from newsfacts import runs
+
     if not raw.is_dir():
         errors.print(f"[red]no such folder: {raw}[/red]")
         raise typer.Exit(2)
-    ok, outcome = run_flow(raw, warehouse_dir, full_refresh)
+    try:
+        runs.check_free(warehouse_dir)  # answer at once, before starting Prefect
+    except runs.WarehouseBusy as busy:
+        errors.print(f"[red]{busy}[/red]")
+        raise typer.Exit(BUSY_EXIT_CODE)
+    ok, outcome = run_flow(raw, warehouse_dir, full_refresh, keep_removed)
+    if not ok and outcome.startswith("another run is writing"):
+        errors.print(f"[red]{outcome}[/red]")
+        raise typer.Exit(BUSY_EXIT_CODE)
     if not ok:
         errors.print(f"[red]run failed[/red]: {outcome}")
         errors.print("Published tables were left as they were.")
@@ -65,6 +80,12 @@ def print_summary(summary: dict) -> None:
     stored = summary["stored"]
     console.print(f"documents     {summary['new_documents']} new, {summary['skipped_documents']} already processed, "
                   f"{summary['ingest_errors']} not ingested (see ingest_errors)")
+    if summary["superseded_documents"] or summary["removed_documents"]:
+        console.print(f"withdrawn     {summary['superseded_documents']} superseded by an edited file, "
+                      f"{summary['removed_documents']} whose file is gone (see withdrawn_documents)")
+    if summary["crashed_runs_found"]:
+        console.print(f"earlier runs  {', '.join(summary['crashed_runs_found'])} ended without finishing "
+                      f"(recorded as crashed in runs); their uncommitted files were dropped")
     console.print(f"removed lines {stored['removed_lines']} (boilerplate, titles and date lines; see removed_lines)")
     console.print(f"facts         {stored['entity_mentions']} entity mentions, {summary['entities']} canonical "
                   f"entities, {stored['figures']} figures, {stored['quotes']} quotes")
@@ -172,6 +193,7 @@ def serve(
     raw: RawOption = Path("data/raw"),
     warehouse_dir: WarehouseOption = Path("data/warehouse"),
     name: Annotated[str, typer.Option(help="Deployment name.")] = "newsfacts-scheduled",
+    keep_removed: KeepRemovedOption = False,
 ):
     """Serve the flow as a Prefect deployment on a cron schedule (needs a Prefect server or Cloud)."""
     # Prefect 3.8.8's SIGTERM handler calls the runner's async stop without awaiting it; the runner
@@ -179,7 +201,8 @@ def serve(
     warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited", category=RuntimeWarning)
     flow = load_flow()
     flow.serve(name=name, cron=cron,
-               parameters={"raw_dir": str(raw.resolve()), "warehouse_dir": str(warehouse_dir.resolve())})
+               parameters={"raw_dir": str(raw.resolve()), "warehouse_dir": str(warehouse_dir.resolve()),
+                           "keep_removed": keep_removed})
 
 
 def main() -> None:  # pragma: no cover

@@ -47,6 +47,7 @@ class IngestResult:
     documents: list[RawDocument] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
     skipped_known: list[str] = field(default_factory=list)  # paths whose content was processed before
+    known_by_path: dict[str, str] = field(default_factory=dict)  # those paths -> the doc_id of their bytes
 
 
 @dataclass
@@ -66,6 +67,7 @@ def ingest(raw_dir: Path, known_doc_ids: set[str] | frozenset[str] = frozenset()
             result.errors.append(outcome)
         elif outcome.doc_id in known_doc_ids:
             result.skipped_known.append(outcome.source_path)
+            result.known_by_path[outcome.source_path] = outcome.doc_id
         elif outcome.doc_id in seen:
             result.errors.append(
                 IngestError(outcome.source_path, "duplicate", f"same bytes as {seen[outcome.doc_id]}",

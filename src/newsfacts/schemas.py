@@ -127,7 +127,23 @@ ingest_errors = pa.schema(
     ]
 )
 
-# Tables written per document batch (appended run by run) ...
+WITHDRAWAL_REASONS = ("superseded", "removed")
+
+# A document taken out of the published tables because its raw file changed or went away.
+# Its Parquet rows stay in the store; readers skip them (doc_id, document_run_id).
+withdrawn_documents = pa.schema(
+    [
+        pa.field("source_path", pa.string(), nullable=False),
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("document_run_id", pa.string(), nullable=False),  # the run that stored the document
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("replaced_by", pa.string()),  # doc_id of the file's new bytes, when known
+        pa.field("run_id", pa.string(), nullable=False),  # the run that withdrew it
+        pa.field("withdrawn_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    ]
+)
+
+# Tables written per document batch (appended run by run, each run's files committed together) ...
 PER_DOCUMENT_TABLES = {
     "documents": documents,
     "removed_lines": removed_lines,
@@ -135,13 +151,37 @@ PER_DOCUMENT_TABLES = {
     "figures": figures,
     "quotes": quotes,
 }
-# ... and tables rebuilt whole on every run.
+# ... the log of withdrawn documents (committed with the same run's files, never filtered) ...
+HISTORY_TABLES = {
+    "withdrawn_documents": withdrawn_documents,
+}
+COMMITTED_TABLES = {**PER_DOCUMENT_TABLES, **HISTORY_TABLES}
+# ... and tables rebuilt whole on every run from the committed ones and the raw folder.
 CORPUS_TABLES = {
     "entities": entities,
     "entity_links": entity_links,
     "ingest_errors": ingest_errors,
 }
-STORED_TABLES = {**PER_DOCUMENT_TABLES, **CORPUS_TABLES}
+STORED_TABLES = {**COMMITTED_TABLES, **CORPUS_TABLES}
+
+# One row per run of the flow (published as main.runs). Run records say "running" until the run
+# ends; a record still "running" when the next run starts is recorded as "crashed". In the published
+# table only the run that built the tables is "published"; earlier publishing runs are "superseded".
+RUN_STATUSES = ("published", "validation_failed", "crashed", "superseded")
+runs = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("started", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("finished", pa.timestamp("us", tz="UTC")),
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("documents_new", pa.int64()),
+        pa.field("documents_skipped", pa.int64()),
+        pa.field("documents_quarantined", pa.int64()),
+        pa.field("documents_superseded", pa.int64()),
+        pa.field("documents_removed", pa.int64()),
+        pa.field("why", pa.string()),
+    ]
+)
 
 # One row per expectation of a validation run (published as main.validation_results).
 validation_results = pa.schema(

@@ -1,13 +1,19 @@
 """Store: turn stage records into Arrow tables (schemas.py) and keep them as Parquet datasets.
 
 Layout under the warehouse directory:
-    parquet/<table>/part-<run_id>.parquet   per-document tables, one part per run that added documents
-    parquet/<table>/current.parquet         corpus tables, rebuilt whole each run
+    parquet/<table>/part-<run_id>.parquet   per-document tables and withdrawn_documents, one part per run
+    commits/<run_id>.json                   a run's commit: the part files that belong to it
+    parquet/<table>/current.parquet         corpus tables, rebuilt whole each run from committed data
+A run writes all its part files first and commits them last by renaming its manifest into
+commits/: its facts become visible together or not at all. Readers (the already-processed check,
+linking, staging) read only committed parts, less the documents withdrawn since; part files no
+manifest lists are what a crash left behind, and the next run deletes them.
 Every file is written under a temporary name and renamed, so a crash never leaves half a file.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import asdict, fields
 from datetime import datetime, timezone
@@ -15,10 +21,10 @@ from pathlib import Path
 from typing import Iterable
 
 import pyarrow as pa
-import pyarrow.dataset as ds
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from newsfacts import schemas
+from newsfacts import pause, schemas
 from newsfacts.records import (
     CleanedDocument,
     DocumentFacts,
@@ -32,6 +38,10 @@ from newsfacts.records import (
 
 def parquet_dir(warehouse: Path, table: str) -> Path:
     return warehouse / "parquet" / table
+
+
+def commits_dir(warehouse: Path) -> Path:
+    return warehouse / "commits"
 
 
 def short_id(*parts: object) -> str:
@@ -88,6 +98,10 @@ def ingest_errors_table(errors: list[IngestError], run_id: str, now: datetime) -
     return records_table(errors, schemas.ingest_errors, run_id=run_id, recorded_at=now)
 
 
+def withdrawn_table(rows: list[dict], run_id: str, now: datetime) -> pa.Table:
+    return records_table(rows, schemas.withdrawn_documents, run_id=run_id, withdrawn_at=now)
+
+
 def mentions_from_table(table: pa.Table) -> list[EntityMention]:
     names = [f.name for f in fields(EntityMention)]
     return [EntityMention(**{n: row[n] for n in names}) for row in table.select(names).to_pylist()]
@@ -95,42 +109,128 @@ def mentions_from_table(table: pa.Table) -> list[EntityMention]:
 
 # ---------- Parquet ----------
 
-def write_parquet(table: pa.Table, path: Path) -> Path:
+def write_durably(path: Path, write) -> Path:
+    """Write through `write(file)` under a temporary name, flush to disk, then rename into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
-    pq.write_table(table, partial, compression="zstd")
+    with open(partial, "wb") as out:
+        write(out)
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(partial, path)
     return path
 
 
+def write_parquet(table: pa.Table, path: Path) -> Path:
+    return write_durably(path, lambda out: pq.write_table(table, out, compression="zstd"))
+
+
+def write_json(data: dict, path: Path) -> Path:
+    return write_durably(path, lambda out: out.write(json.dumps(data, indent=1, default=str).encode()))
+
+
+def part_path(warehouse: Path, table_name: str, run_id: str) -> Path:
+    return parquet_dir(warehouse, table_name) / f"part-{run_id}.parquet"
+
+
 def append_part(warehouse: Path, table_name: str, table: pa.Table, run_id: str) -> Path:
-    return write_parquet(table, parquet_dir(warehouse, table_name) / f"part-{run_id}.parquet")
+    return write_parquet(table, part_path(warehouse, table_name, run_id))
 
 
 def replace_current(warehouse: Path, table_name: str, table: pa.Table) -> Path:
     return write_parquet(table, parquet_dir(warehouse, table_name) / "current.parquet")
 
 
+# ---------- commits ----------
+
+def commit(warehouse: Path, run_id: str, now: datetime, parts: dict[str, Path]) -> Path:
+    """The one atomic step that makes a run's part files visible: its manifest renamed into commits/."""
+    manifest = {"run_id": run_id, "committed_at": now.isoformat(),
+                "parts": {name: path.relative_to(warehouse).as_posix() for name, path in parts.items()}}
+    return write_json(manifest, commits_dir(warehouse) / f"{run_id}.json")
+
+
+def committed(warehouse: Path) -> list[dict]:
+    """Every commit's manifest, oldest first."""
+    return [json.loads(path.read_text()) for path in sorted(commits_dir(warehouse).glob("*.json"))]
+
+
+def committed_parts(warehouse: Path, table_name: str) -> list[tuple[str, Path]]:
+    return [(m["run_id"], warehouse / m["parts"][table_name]) for m in committed(warehouse)
+            if table_name in m["parts"]]
+
+
+def withdrawn_keys(warehouse: Path) -> dict[str, set[str]]:
+    """run_id -> doc_ids of that run's documents withdrawn by a later commit."""
+    keys: dict[str, set[str]] = {}
+    for row in read_committed(warehouse, "withdrawn_documents").select(["doc_id", "document_run_id"]).to_pylist():
+        keys.setdefault(row["document_run_id"], set()).add(row["doc_id"])
+    return keys
+
+
+def read_committed(warehouse: Path, table_name: str, hidden: dict[str, set[str]] | None = None) -> pa.Table:
+    """Committed rows of a table, less the rows of documents in `hidden` (run_id -> doc_ids)."""
+    schema = schemas.COMMITTED_TABLES[table_name]
+    pieces = []
+    for run_id, path in committed_parts(warehouse, table_name):
+        piece = pq.read_table(path, schema=schema)
+        if hidden and hidden.get(run_id):
+            piece = piece.filter(pc.invert(pc.is_in(piece["doc_id"], pa.array(sorted(hidden[run_id])))))
+        pieces.append(piece)
+    return pa.concat_tables(pieces) if pieces else schema.empty_table()
+
+
 def read_dataset(warehouse: Path, table_name: str) -> pa.Table:
-    """All stored rows of a table (an empty table with the schema when nothing is stored yet)."""
-    schema = schemas.STORED_TABLES[table_name]
-    files = sorted(str(p) for p in parquet_dir(warehouse, table_name).glob("*.parquet"))
-    if not files:
-        return schema.empty_table()
-    return ds.dataset(files, schema=schema, format="parquet").to_table()
+    """The rows of a stored table readers see: committed and not withdrawn (an empty table when none)."""
+    if table_name in schemas.CORPUS_TABLES:
+        path = parquet_dir(warehouse, table_name) / "current.parquet"
+        schema = schemas.CORPUS_TABLES[table_name]
+        return pq.read_table(path, schema=schema) if path.exists() else schema.empty_table()
+    hidden = withdrawn_keys(warehouse) if table_name in schemas.PER_DOCUMENT_TABLES else None
+    return read_committed(warehouse, table_name, hidden)
+
+
+def live_documents(warehouse: Path) -> pa.Table:
+    """doc_id, source_path and run_id of every document the published tables are built from."""
+    return read_dataset(warehouse, "documents").select(["doc_id", "source_path", "run_id"])
 
 
 def stored_doc_ids(warehouse: Path) -> set[str]:
-    return set(read_dataset(warehouse, "documents").column("doc_id").to_pylist())
+    return set(live_documents(warehouse).column("doc_id").to_pylist())
 
 
 def ensure_datasets(warehouse: Path) -> None:
-    """Give every table at least an empty file, so DuckDB can always read its dataset."""
-    for name, schema in schemas.STORED_TABLES.items():
-        folder = parquet_dir(warehouse, name)
-        if not any(folder.glob("*.parquet")):
-            target = "current.parquet" if name in schemas.CORPUS_TABLES else "part-empty.parquet"
-            write_parquet(schema.empty_table(), folder / target)
+    """Create the store's folders (readers treat a table with no committed part as empty)."""
+    for name in schemas.STORED_TABLES:
+        parquet_dir(warehouse, name).mkdir(parents=True, exist_ok=True)
+    commits_dir(warehouse).mkdir(parents=True, exist_ok=True)
+
+
+def clean_uncommitted(warehouse: Path) -> list[Path]:
+    """Delete what an interrupted run left: part files no commit lists, and half-written files.
+
+    Only call with the writer lock held. A store written before commits existed is adopted first.
+    """
+    if not commits_dir(warehouse).exists():
+        adopt_legacy_parts(warehouse)
+    listed = {warehouse / part for m in committed(warehouse) for part in m["parts"].values()}
+    root = warehouse / "parquet"
+    leftovers = [p for p in root.glob("*/part-*.parquet") if p not in listed]
+    leftovers += list(root.glob("*/.*.partial")) + list(commits_dir(warehouse).glob(".*.partial"))
+    for path in leftovers:
+        path.unlink()
+    return sorted(leftovers)
+
+
+def adopt_legacy_parts(warehouse: Path) -> None:
+    """Commit the runs of a store written before commits existed whose every table has its part."""
+    root = warehouse / "parquet"
+    runs = {p.stem.removeprefix("part-") for p in root.glob("documents/part-*.parquet")} - {"empty"}
+    for run_id in sorted(runs):
+        parts = {name: part_path(warehouse, name, run_id) for name in schemas.PER_DOCUMENT_TABLES}
+        if all(p.exists() for p in parts.values()):
+            commit(warehouse, run_id, datetime.now(timezone.utc), parts)
+    commits_dir(warehouse).mkdir(parents=True, exist_ok=True)
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -139,43 +239,98 @@ def new_run_id(now: datetime | None = None) -> str:
 
 
 def reject_run(warehouse: Path, run_id: str) -> Path:
-    """Move a run's parts out of the datasets (kept for inspection) after its validation failed.
+    """Take a run's commit back after its validation failed; its files are kept for inspection.
 
-    Its documents then count as unprocessed, so the next run extracts them again.
+    Moving the manifest out is the atomic step; its documents then count as unprocessed again, so
+    the next run extracts them again (and withdraws again what it withdrew).
     """
     target = warehouse / "rejected" / run_id
-    for part in sorted((warehouse / "parquet").glob(f"*/part-{run_id}.parquet")):
-        target.mkdir(parents=True, exist_ok=True)
-        os.replace(part, target / f"{part.parent.name}.parquet")
+    manifest = commits_dir(warehouse) / f"{run_id}.json"
+    if not manifest.exists():
+        return target
+    parts = json.loads(manifest.read_text())["parts"]
+    target.mkdir(parents=True, exist_ok=True)
+    os.replace(manifest, target / "commit.json")
+    for name, part in parts.items():
+        if (warehouse / part).exists():
+            os.replace(warehouse / part, target / f"{name}.parquet")
     return target
 
 
 def reset_datasets(warehouse: Path) -> None:
-    """Forget every stored fact so the next run processes all raw files again (raw files untouched)."""
-    root = warehouse / "parquet"
-    for part in sorted(root.glob("*/*.parquet")):
+    """Forget every stored fact so the next run processes all raw files again (raw files untouched).
+
+    Commits go first, newest first: whatever a crash leaves is still a set of whole commits.
+    """
+    for manifest in sorted(commits_dir(warehouse).glob("*.json"), reverse=True):
+        manifest.unlink()
+    for part in sorted((warehouse / "parquet").glob("*/*.parquet")):
         part.unlink()
 
 
+# ---------- the raw folder is the truth ----------
+
+def raw_contents(documents: list[RawDocument], known: dict[str, str], errors: list[IngestError]) -> dict[str, str | None]:
+    """Every path now in the raw folder -> the doc_id of its bytes ("" when not known, None when unreadable)."""
+    contents: dict[str, str | None] = {d.source_path: d.doc_id for d in documents} | known
+    for error in errors:
+        contents.setdefault(error.source_path, None if error.reason == "unreadable" else error.doc_id or "")
+    return contents
+
+
+def withdrawals(live: pa.Table, contents: dict[str, str | None], keep_removed: bool = False) -> list[dict]:
+    """Live documents whose raw file now holds other bytes (superseded) or is gone (removed).
+
+    A file that cannot be read just now keeps its document; with keep_removed, so does a file
+    archived away on purpose.
+    """
+    rows = []
+    for doc in live.to_pylist():
+        path = doc["source_path"]
+        if path not in contents:
+            if keep_removed:
+                continue
+            reason, replaced_by = "removed", None
+        elif contents[path] is None or contents[path] == doc["doc_id"]:
+            continue
+        else:
+            reason, replaced_by = "superseded", contents[path] or None
+        rows.append({"source_path": path, "doc_id": doc["doc_id"], "document_run_id": doc["run_id"],
+                     "reason": reason, "replaced_by": replaced_by})
+    return rows
+
+
+# ---------- one run ----------
+
 def store_run(warehouse: Path, run_id: str, now: datetime, raws: list[RawDocument],
               cleaned: list[CleanedDocument], facts: list[DocumentFacts],
-              errors: list[IngestError]) -> dict[str, int]:
-    """Write this run's new documents and facts, and this run's ingest errors; returns row counts."""
+              errors: list[IngestError], withdrawn: list[dict] = ()) -> dict[str, int]:
+    """Write this run's new documents, facts and withdrawals, commit them in one step; returns row counts.
+
+    Also rewrites this run's ingest errors (a corpus table: recomputed from the raw folder every run).
+    """
     tables = {
         "documents": documents_table(raws, cleaned, facts, run_id, now),
         "removed_lines": removed_lines_table(cleaned),
         "entity_mentions": mentions_table(facts),
         "figures": figures_table(facts),
         "quotes": quotes_table(facts),
+        "withdrawn_documents": withdrawn_table(list(withdrawn), run_id, now),
     }
-    if raws:
-        for name, table in tables.items():
-            append_part(warehouse, name, table, run_id)
     replace_current(warehouse, "ingest_errors", ingest_errors_table(errors, run_id, now))
+    pause.point("store:ingest_errors")
+    if raws or withdrawn:
+        parts = {}
+        for name, table in tables.items():
+            parts[name] = append_part(warehouse, name, table, run_id)
+            pause.point(f"store:{name}")
+        commit(warehouse, run_id, now, parts)
+        pause.point("store:committed")
     return {name: table.num_rows for name, table in tables.items()} | {"ingest_errors": len(errors)}
 
 
 def store_entities(warehouse: Path, entities: list[Entity], links: list[EntityLink]) -> int:
     replace_current(warehouse, "entities", records_table(entities, schemas.entities))
+    pause.point("link:entities")
     replace_current(warehouse, "entity_links", records_table(links, schemas.entity_links))
     return len(entities)

@@ -1,0 +1,287 @@
+"""Crashes, a second writer, concurrent readers and a changing raw folder, with real `newsfacts run` processes.
+
+Each killed run is a real subprocess stopped by SIGKILL at a named point (newsfacts.pause), as a
+crash would stop it. The processes share the session's Prefect test server, so none of them
+starts a server of its own.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newsfacts import warehouse
+from newsfacts.cli import app, load_flow
+
+pytestmark = pytest.mark.e2e
+NEWSFACTS = str(Path(sys.executable).with_name("newsfacts"))
+EDIT = "\nPolice said on Friday that 6 people were detained after the protest outside the ministry.\n"
+# Every part file write and every stage boundary of a run that adds, supersedes and removes documents.
+# Before store nothing is written: the lock test kills a run there (in extract) and checks the same.
+KILL_POINTS = (
+    "store:ingest_errors", "store:documents", "store:removed_lines", "store:entity_mentions",
+    "store:figures", "store:quotes", "store:withdrawn_documents", "store:committed", "link:entities",
+    "stage:load", "stage:validate", "stage:publish", "publish:built", "publish:swapped",
+)
+
+
+@pytest.fixture(scope="module")
+def api_env(prefect_server):
+    from prefect.settings import PREFECT_API_URL
+
+    return {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+
+
+def run_cli(*args: str):
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def make_raw(folder: Path, samples: list[Path]) -> Path:
+    folder.mkdir(parents=True)
+    for sample in samples:
+        shutil.copy(sample, folder / sample.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def raw_versions(tmp_path_factory, samples_dir):
+    """v0: four samples; v1: the first edited, the second deleted, the fifth added."""
+    samples = sorted(samples_dir.glob("*.txt"))
+    root = tmp_path_factory.mktemp("raw")
+    v0 = make_raw(root / "v0", samples[:4])
+    v1 = make_raw(root / "v1", [samples[0], *samples[2:]])
+    (v1 / samples[0].name).write_text(samples[0].read_text() + EDIT)
+    return v0, v1, samples[0].name, samples[1].name
+
+
+@pytest.fixture(scope="module")
+def first_publish(prefect_server, raw_versions, tmp_path_factory):
+    home = tmp_path_factory.mktemp("first") / "warehouse"
+    result = run_cli("run", "--raw", str(raw_versions[0]), "--warehouse", str(home))
+    assert result.exit_code == 0, result.output
+    return home
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(first_publish, raw_versions, tmp_path_factory):
+    home = tmp_path_factory.mktemp("uninterrupted") / "warehouse"
+    shutil.copytree(first_publish, home)
+    result = run_cli("run", "--raw", str(raw_versions[1]), "--warehouse", str(home))
+    assert result.exit_code == 0, result.output
+    assert "1 superseded by an edited file, 1 whose file is gone" in result.output
+    return home
+
+
+def rows(home: Path, sql: str) -> list[tuple]:
+    return warehouse.query(home, sql)[1]
+
+
+def snapshot(home: Path) -> dict:
+    """Per-document row counts of every published table (totals where a table has no doc_id)."""
+    found = {}
+    for name, table in warehouse.published_tables(home).items():
+        if name == "runs":
+            continue
+        if "doc_id" in table.column_names:
+            ids = table.column("doc_id").to_pylist()
+            found[name] = sorted((doc, ids.count(doc)) for doc in set(ids) if doc is not None)
+        else:
+            found[name] = table.num_rows
+    found["withdrawn"] = sorted(rows(home, "SELECT source_path, doc_id, reason FROM withdrawn_documents"))
+    return found
+
+
+def start_run(env: dict, raw: Path, home: Path, *args: str, pause_at: str | None = None,
+              marker: Path | None = None) -> subprocess.Popen:
+    extra = {"NEWSFACTS_TEST_PAUSE_AT": pause_at, "NEWSFACTS_TEST_PAUSE_MARKER": str(marker)} if pause_at else {}
+    return subprocess.Popen([NEWSFACTS, "run", "--raw", str(raw), "--warehouse", str(home), *args],
+                            env={**env, **extra}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(process: subprocess.Popen, marker: Path, point: str, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while not marker.exists():
+        if process.poll() is not None:
+            out, err = process.communicate()
+            pytest.fail(f"the run ended (exit {process.returncode}) before reaching {point}:\n{out}\n{err}")
+        assert time.monotonic() < deadline, f"{point} not reached in {timeout} s"
+        time.sleep(0.05)
+    assert marker.read_text() == point
+    marker.unlink()
+
+
+def kill_at(env: dict, raw: Path, home: Path, point: str, marker: Path) -> None:
+    process = start_run(env, raw, home, pause_at=point, marker=marker)
+    wait_for(process, marker, point)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    assert process.returncode == -signal.SIGKILL
+
+
+def committed_files(home: Path) -> set[Path]:
+    return {home / part for m in (json.loads(p.read_text()) for p in (home / "commits").glob("*.json"))
+            for part in m["parts"].values()}
+
+
+def test_kills_at_every_write_and_stage_boundary_lose_nothing_and_duplicate_nothing(
+        api_env, first_publish, uninterrupted, raw_versions, tmp_path):
+    home = tmp_path / "warehouse"
+    shutil.copytree(first_publish, home)
+    before, after = snapshot(first_publish), snapshot(uninterrupted)
+    assert before != after
+    for point in KILL_POINTS:
+        kill_at(api_env, raw_versions[1], home, point, tmp_path / "reached")
+        assert snapshot(home) in (before, after), f"killed at {point}: readers must see one whole publish"
+    finished = subprocess.run([NEWSFACTS, "run", "--raw", str(raw_versions[1]), "--warehouse", str(home)],
+                              env=api_env, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert snapshot(home) == after
+    assert rows(home, "SELECT count(*) = count(DISTINCT doc_id) AND count(*) = count(DISTINCT source_path) "
+                      "FROM documents") == [(True,)]
+    assert set((home / "parquet").glob("*/part-*.parquet")) == committed_files(home), "leftovers cleaned up"
+    statuses = rows(home, "SELECT status, count(*) FROM runs GROUP BY status ORDER BY status")
+    # the run killed just after swapping in its publish did publish: it is recorded so, then superseded
+    assert statuses == [("crashed", len(KILL_POINTS) - 1), ("published", 1), ("superseded", 2)]
+    stages = [r[0] for r in rows(home, "SELECT why FROM runs WHERE status = 'crashed' ORDER BY run_id")]
+    assert "during stage 'store'" in stages[0] and "during stage 'publish'" in stages[-1]
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_second_run_is_refused_at_once_and_a_killed_runs_lock_is_taken_over(
+        api_env, first_publish, uninterrupted, raw_versions, tmp_path):
+    home = tmp_path / "warehouse"
+    shutil.copytree(first_publish, home)
+    marker = tmp_path / "reached"
+    first = start_run(api_env, raw_versions[1], home, pause_at="stage:extract", marker=marker)
+    try:
+        wait_for(first, marker, "stage:extract")
+        running = [json.loads(p.read_text()) for p in (home / "runs").glob("*.json")]
+        first_run_id = next(r["run_id"] for r in running if r["status"] == "running")
+        before = tree_digest(home)
+        started = time.monotonic()
+        second = subprocess.run([NEWSFACTS, "run", "--raw", str(raw_versions[1]), "--warehouse", str(home)],
+                                env=api_env, capture_output=True, text=True, timeout=120)
+        assert time.monotonic() - started < 15, "refused at once, before starting Prefect"
+        assert second.returncode == 3
+        message = " ".join(second.stderr.split())
+        assert f"run {first_run_id} (pid {first.pid}" in message and "started 20" in message
+        assert "changed nothing" in message and "Traceback" not in second.stderr
+        # a scheduled run goes through the flow, not the CLI: the flow refuses too
+        state = load_flow()(raw_dir=str(raw_versions[1]), warehouse_dir=str(home), return_state=True)
+        assert state.is_failed() and f"run {first_run_id}" in state.message
+        assert tree_digest(home) == before, "the refused runs changed nothing"
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate()
+    third = run_cli("run", "--raw", str(raw_versions[1]), "--warehouse", str(home))
+    assert third.exit_code == 0, third.output
+    assert f"{first_run_id} ended without finishing" in " ".join(third.output.split())
+    crashed = rows(home, f"SELECT status, why FROM runs WHERE run_id = '{first_run_id}'")
+    assert crashed[0][0] == "crashed" and "during stage 'extract'" in crashed[0][1]
+    assert snapshot(home) == snapshot(uninterrupted), "a run killed before store loses nothing"
+
+
+READER = textwrap.dedent("""
+    import json, sys, time
+    from pathlib import Path
+    import duckdb
+    database, stop, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    seen, failures = [], []
+    while True:
+        last = stop.exists()  # one more read after the stop, so the final publish is seen
+        try:
+            with duckdb.connect(database, read_only=True) as con:
+                seen.append(con.execute(
+                    "SELECT (SELECT string_agg(doc_id, ',' ORDER BY doc_id) FROM documents),"
+                    " (SELECT string_agg(doc_id, ',' ORDER BY doc_id) FROM source_profile),"
+                    " (SELECT max(run_id) FROM runs WHERE status = 'published')").fetchall()[0])
+        except Exception as exc:
+            failures.append(repr(exc))
+        if last:
+            break
+        time.sleep(0.02)
+    out.write_text(json.dumps({"seen": seen, "failures": failures}))
+""")
+
+
+def test_readers_are_always_served_while_a_run_writes(api_env, first_publish, raw_versions, tmp_path):
+    home = tmp_path / "warehouse"
+    shutil.copytree(first_publish, home)
+    database = str(warehouse.database_path(home))
+    stop, out = tmp_path / "stop", tmp_path / "reads.json"
+    reader = subprocess.Popen([sys.executable, "-c", READER, database, str(stop), str(out)])
+    run = start_run(api_env, raw_versions[1], home)
+    cli_reads = []
+    while run.poll() is None:
+        result = run_cli("sql", "SELECT count(*) AS n FROM documents", "--warehouse", str(home), "--json")
+        cli_reads.append((result.exit_code, result.output))
+        time.sleep(0.2)
+    stop.touch()
+    reader.wait(timeout=60)
+    output = run.communicate()
+    assert run.returncode == 0, output
+    reads = json.loads(out.read_text())
+    assert reads["failures"] == [] and len(reads["seen"]) > 50
+    assert all(code == 0 and json.loads(text) == [{"n": 4}] for code, text in cli_reads), cli_reads[:3]
+    states = {tuple(row) for row in reads["seen"]}
+    assert all(documents == profile for documents, profile, _ in states), "never a mix of two publishes"
+    assert len(states) == 2 and len({run_id for _, _, run_id in states}) == 2, "the old publish, then the new"
+
+
+def test_an_edited_file_supersedes_and_a_deleted_file_leaves_the_published_tables(
+        first_publish, uninterrupted, raw_versions):
+    _, v1, edited, deleted = raw_versions
+    old = dict(rows(first_publish, "SELECT source_path, doc_id FROM documents"))
+    assert sorted(rows(uninterrupted, "SELECT source_path, doc_id, reason FROM withdrawn_documents")) == [
+        (edited, old[edited], "superseded"), (deleted, old[deleted], "removed")]
+    gone = (old[edited], old[deleted])
+    for name, table in warehouse.published_tables(uninterrupted).items():
+        if "doc_id" in table.column_names and name != "withdrawn_documents":
+            assert not set(gone) & set(table.column("doc_id").to_pylist()), name
+    assert rows(uninterrupted, f"SELECT count(*) FROM figures WHERE doc_id = '{old[edited]}'") == [(0,)]
+    assert rows(uninterrupted, "SELECT count(*) FROM documents WHERE source_path = ?".replace("?", f"'{edited}'")) \
+        == [(1,)]
+    history = {p.name for p in (uninterrupted / "parquet" / "documents").glob("part-*.parquet")}
+    assert len(history) == 2, "the Parquet history of the withdrawn documents is kept"
+    runs = rows(uninterrupted, "SELECT status, documents_new, documents_skipped, documents_superseded, "
+                               "documents_removed, documents_quarantined FROM runs ORDER BY run_id")
+    assert runs == [("superseded", 4, 0, 0, 0, 0), ("published", 2, 2, 1, 1, 0)]
+
+
+def test_runs_after_an_edit_go_on_passing(uninterrupted, raw_versions, tmp_path):
+    home = tmp_path / "warehouse"
+    shutil.copytree(uninterrupted, home)
+    again = run_cli("run", "--raw", str(raw_versions[1]), "--warehouse", str(home))
+    assert again.exit_code == 0, again.output
+    assert "0 new, 4 already processed" in again.output
+    assert snapshot(home) == snapshot(uninterrupted)
+
+
+def test_keep_removed_keeps_the_documents_of_archived_files(first_publish, raw_versions, tmp_path):
+    home, raw = tmp_path / "warehouse", tmp_path / "raw"
+    shutil.copytree(first_publish, home)
+    shutil.copytree(raw_versions[0], raw)
+    archived = sorted(raw.glob("*.txt"))[-1]
+    archived.unlink()
+    kept = run_cli("run", "--raw", str(raw), "--warehouse", str(home), "--keep-removed")
+    assert kept.exit_code == 0, kept.output
+    assert rows(home, f"SELECT count(*) FROM documents WHERE source_path = '{archived.name}'") == [(1,)]
+    assert rows(home, "SELECT count(*) FROM withdrawn_documents") == [(0,)]
+    removed = run_cli("run", "--raw", str(raw), "--warehouse", str(home))
+    assert removed.exit_code == 0, removed.output
+    assert rows(home, f"SELECT count(*) FROM documents WHERE source_path = '{archived.name}'") == [(0,)]
+    assert rows(home, "SELECT source_path, reason FROM withdrawn_documents") == [(archived.name, "removed")]
