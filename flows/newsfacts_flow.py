@@ -17,7 +17,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 
-from newsfacts import clean, extract, ingest, store, validate, warehouse  # noqa: E402
+from newsfacts import clean, extract, ingest, outlets, store, validate, warehouse  # noqa: E402
 from newsfacts.clean.empty import set_aside_empty  # noqa: E402
 from newsfacts.records import CleanedDocument, DocumentFacts, RawDocument  # noqa: E402
 
@@ -31,7 +31,8 @@ def ingest_raw(raw_dir: Path, warehouse_dir: Path, full_refresh: bool) -> ingest
 
 @task(cache_policy=NO_CACHE)
 def clean_documents(documents: list[RawDocument]) -> tuple[list[RawDocument], list[CleanedDocument], list]:
-    return set_aside_empty(documents, clean.clean_documents(documents))
+    raws, cleaned, empty = set_aside_empty(documents, clean.clean_documents(documents))
+    return raws, outlets.apply_all(raws, cleaned), empty
 
 
 @task(cache_policy=NO_CACHE)

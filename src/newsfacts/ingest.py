@@ -10,6 +10,7 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from newsfacts import sidecars
 from newsfacts.records import IngestError, RawDocument
 
 TEXT_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html"}
@@ -36,8 +37,7 @@ def discover(raw_dir: Path) -> list[Path]:
 def ingest(raw_dir: Path, known_doc_ids: set[str] | frozenset[str] = frozenset()) -> IngestResult:
     result = IngestResult()
     seen: dict[str, str] = {}
-    for path in discover(raw_dir):
-        outcome = read_document(path, raw_dir)
+    for outcome in sidecars.read_all(discover(raw_dir), raw_dir, read_document):
         if isinstance(outcome, IngestError):
             result.errors.append(outcome)
         elif outcome.doc_id in known_doc_ids:

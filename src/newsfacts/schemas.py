@@ -8,7 +8,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 INGEST_ERROR_REASONS = ("empty", "binary", "too_large", "undecodable", "unreadable", "duplicate", "unsupported",
-                        "no_article_text")
+                        "no_article_text", "bad_metadata")
 FORMATS = ("text", "html")
 QUALIFIERS = ("exact", "at_least", "more_than", "about", "up_to", "vague")
 CASUALTY_KINDS = ("killed", "died", "wounded", "displaced", "evacuated", "destroyed", "detained", "missing")
@@ -26,6 +26,7 @@ documents = pa.schema(
         pa.field("published_text", pa.string()),
         pa.field("url", pa.string()),
         pa.field("site_name", pa.string()),
+        pa.field("outlet", pa.string()),
         pa.field("body_text", pa.large_string(), nullable=False),
         pa.field("raw_line_count", pa.int32(), nullable=False),
         pa.field("body_line_count", pa.int32(), nullable=False),
