@@ -17,7 +17,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 
-from newsfacts import clean, extract, ingest, outlets, store, validate, warehouse  # noqa: E402
+from newsfacts import clean, extract, ingest, outlets, store, stories, validate, warehouse  # noqa: E402
 from newsfacts.clean.empty import set_aside_empty  # noqa: E402
 from newsfacts.records import CleanedDocument, DocumentFacts, RawDocument  # noqa: E402
 
@@ -54,6 +54,15 @@ def link_entities(warehouse_dir: Path) -> int:
 
 
 @task(cache_policy=NO_CACHE)
+def assign_stories(warehouse_dir: Path) -> int:
+    members = stories.update_stories(store.read_dataset(warehouse_dir, "documents"),
+                                     store.read_dataset(warehouse_dir, "entity_mentions"),
+                                     store.read_dataset(warehouse_dir, "story_members"))
+    store.replace_current(warehouse_dir, "story_members", members)
+    return len(set(members.column("story_id").to_pylist()))
+
+
+@task(cache_policy=NO_CACHE)
 def load_staging(warehouse_dir: Path) -> dict[str, int]:
     with warehouse.connect(warehouse_dir) as con:
         return warehouse.load_staging(con, warehouse_dir)
@@ -82,6 +91,7 @@ def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehou
     facts = extract_facts(cleaned)
     stored = store_run(home, run_id, raws, cleaned, facts, found.errors + empty)
     entity_count = link_entities(home)
+    story_count = assign_stories(home)
     staged = load_staging(home)
     report = validate_staging(home, run_id)
     summary = {
@@ -93,6 +103,7 @@ def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehou
         "ingest_errors": len(found.errors) + len(empty),
         "stored": stored,
         "entities": entity_count,
+        "stories": story_count,
         "staged": staged,
         "validation_success": report.success,
         "expectations_checked": len(report.rows),

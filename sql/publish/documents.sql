@@ -12,10 +12,12 @@ SELECT
     url,
     site_name,
     outlet,
+    story_id,
     body_text,
     raw_line_count,
     body_line_count,
     word_count,
     run_id,
     ingested_at
-FROM staging.documents;
+FROM staging.documents
+LEFT JOIN (SELECT doc_id, story_id FROM staging.story_members) AS s USING (doc_id);

@@ -127,6 +127,21 @@ ingest_errors = pa.schema(
     ]
 )
 
+# A document's story (newsfacts.stories) and the features it was grouped by, kept so that later
+# runs compare new documents with it without re-reading its text.
+story_members = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("story_id", pa.string(), nullable=False),
+        pa.field("published_date", pa.date32()),
+        pa.field("title", pa.string()),
+        pa.field("words", pa.list_(pa.string()), nullable=False),
+        pa.field("names", pa.list_(pa.string()), nullable=False),
+        pa.field("main_place", pa.string()),
+        pa.field("main_actor", pa.string()),
+    ]
+)
+
 # Tables written per document batch (appended run by run) ...
 PER_DOCUMENT_TABLES = {
     "documents": documents,
@@ -140,6 +155,7 @@ CORPUS_TABLES = {
     "entities": entities,
     "entity_links": entity_links,
     "ingest_errors": ingest_errors,
+    "story_members": story_members,
 }
 STORED_TABLES = {**PER_DOCUMENT_TABLES, **CORPUS_TABLES}
 

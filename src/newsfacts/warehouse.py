@@ -18,6 +18,7 @@ DATABASE_NAME = "newsfacts.duckdb"
 # Publish order: later tables may read earlier published ones.
 PUBLISHED_TABLES = (
     "documents",
+    "stories",
     "removed_lines",
     "entities",
     "entity_mentions",
