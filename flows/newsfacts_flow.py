@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 
 from newsfacts import clean, extract, ingest, outlets, store, stories, validate, warehouse  # noqa: E402
+from newsfacts import report as html_report  # noqa: E402
 from newsfacts.clean.empty import set_aside_empty  # noqa: E402
 from newsfacts.records import CleanedDocument, DocumentFacts, RawDocument  # noqa: E402
 
@@ -81,6 +82,11 @@ def publish(warehouse_dir: Path, report: validate.ValidationReport) -> dict[str,
         return warehouse.publish(con, report.table())
 
 
+@task(cache_policy=NO_CACHE)
+def write_report(warehouse_dir: Path, summary: dict) -> str:
+    return str(html_report.write_report(warehouse_dir, summary))
+
+
 @flow(name="newsfacts", log_prints=True)
 def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehouse", full_refresh: bool = False):
     raw, home = Path(raw_dir).resolve(), Path(warehouse_dir).resolve()
@@ -115,6 +121,7 @@ def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehou
         get_run_logger().info("validation failed; published tables left as they were")
         return Failed(message="validation failed: " + "; ".join(summary["validation_failures"]), data=summary)
     summary["published"] = publish(home, report)
+    summary["report"] = write_report(home, summary)
     return summary
 
 

@@ -71,7 +71,9 @@ def print_summary(summary: dict) -> None:
     console.print(f"validation    passed ({summary['expectations_checked']} expectations on "
                   f"{len(summary['staged'])} staged tables)")
     console.print(f"warehouse     {summary['warehouse']}")
-    console.print(f"report        {summary['data_docs']}")
+    if summary.get("report"):
+        console.print(f"report        {summary['report']}")
+    console.print(f"data docs     {summary['data_docs']}")
 
 
 @app.command()
