@@ -3,7 +3,9 @@ plus invented articles given as a JSON Lines feed and a text file with a sidecar
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import subprocess
 
 import pytest
 import yaml
@@ -128,3 +130,45 @@ def test_the_cross_source_section_of_the_seeds_holds(run, gold_path):
             carried = [r for r in quotes if norm(item["contains"]) in norm(r["text"]) and norm(r["speaker_name"]) in forms]
             docs = {r["file_name"] for r in carried} | {file_of[d] for r in carried for d in r["other_doc_ids"]}
             assert set(item["documents"]) <= docs, item
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory) -> str:
+    """Debian's headless Chromium, installed when missing."""
+    binary = shutil.which("chromium")
+    if binary is None:
+        subprocess.run(["apt-get", "install", "-y", "chromium"], check=True, capture_output=True, timeout=900)
+        binary = shutil.which("chromium")
+    assert binary, "chromium could not be installed"
+    return binary
+
+
+def rendered_dom(chromium: str, page, profile) -> str:
+    """The DOM Chromium built from the page, offline: no network, no first-run or background fetches."""
+    result = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True)
+    return result.stdout
+
+
+def test_each_publish_writes_a_self_contained_report(run):
+    home, output = run
+    page = home / "report" / "index.html"
+    assert f"report        {page}" in output
+    html = page.read_text()
+    assert not re.search(r"""(?:src|href)\s*=\s*(?:"(?!#)|'(?!#)|(?![\s"'#]))""", html), "only links inside the page"
+    assert not re.search(r"url\((?!#)", html)  # no stylesheet address (article URLs are shown as text only)
+    assert "<script>alert" not in html and not re.search(r"<img[^>]*onerror", html)
+
+
+def test_chromium_renders_the_report_with_stories_figures_and_escaped_text(run, chromium, tmp_path):
+    home, _ = run
+    dom = rendered_dom(chromium, home / "report" / "index.html", tmp_path / "profile")
+    assert "Quake kills 12 in southern Peru" in dom and "Andes Daily" in dom and "pacificwire.co.uk" in dom
+    assert "outlets disagree" in dom and "<svg" in dom
+    assert "Rosa Quispe" in dom or "Quispe" in dom, "who is quoted, by how many outlets"
+    # the invented article's markup is shown as text, never run
+    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in dom and "Harbour &lt;b&gt;Times&lt;/b&gt;" in dom
+    assert not re.search(r"<img[^>]*onerror", dom) and "<script>alert" not in dom
+    assert "Data quality" in dom and "Boilerplate removed, per document" in dom

@@ -1,0 +1,76 @@
+"""The report page: rendered from plain data, article text always escaped, nothing loaded from elsewhere."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from html.parser import HTMLParser
+
+from newsfacts import report
+
+HOSTILE = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+
+
+class Links(HTMLParser):
+    """Every address the page refers to (src, href, CSS url()) and every element it holds."""
+
+    def __init__(self):
+        super().__init__()
+        self.addresses, self.tags = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self.addresses += [value for name, value in attrs if name in ("src", "href", "xlink:href", "action") and value]
+        self.addresses += [value for _, value in attrs if value and "url(" in value]
+
+    def handle_data(self, data):
+        self.addresses += re.findall(r"url\(([^)]*)\)", data)
+
+
+def figure(outlet: str, value: float, display: str, sentence: str) -> dict:
+    return {"story_id": "story-1", "fact": "killed people", "fact_key": "story-1 | killed people | - | -",
+            "place": None, "event_date": None, "outlet": outlet, "value": value, "value_display": display,
+            "qualifier": "exact", "claimant_name": None, "claimant_text": "police", "sentence": sentence,
+            "disagreement": True, "n_outlets": 2, "min_value": 3, "max_value": 4}
+
+
+def sample_data() -> dict:
+    docs = [{"doc_id": d, "story_id": "story-1", "outlet": outlet, "title": title, "url": None,
+             "published_date": date(2025, 1, 2), "source_path": f"{d}.txt", "word_count": 100}
+            for d, outlet, title in (("a", "Coast " + HOSTILE, "Flood " + HOSTILE), ("b", "Inland Post", "Flood"))]
+    story = {"story_id": "story-1", "title": "Flood " + HOSTILE, "documents": 2, "outlets": 2,
+             "first_published": date(2025, 1, 2), "last_published": date(2025, 1, 2)}
+    figures = [figure(docs[0]["outlet"], 3, "3", "Three died. " + HOSTILE), figure("Inland Post", 4, "4", "Four died.")]
+    quotes = [{"doc_id": "a", "story_id": "story-1", "outlet": docs[0]["outlet"], "speaker_name": "Ann " + HOSTILE,
+               "text": "x"}]
+    return {"stories": report.story_views([story], docs, figures, quotes), "documents": docs,
+            "expectations": [{"table_name": "documents", "passed": 3, "failed": 0}], "failures": [],
+            "ingest_errors": [{"source_path": "bad.txt", "reason": "empty", "detail": HOSTILE}],
+            "quarantined": [], "counts": {"figures": 2, "quotes": 1, "entities": 1},
+            "profile": [{"source_path": "a.txt", "outlet": docs[0]["outlet"], "removed_share": 0.25,
+                         "removed_line_count": 1, "body_line_count": 3}]}
+
+
+def test_article_text_is_escaped_everywhere():
+    page = report.render(sample_data(), {"run_id": "r1"})
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    parser = Links()
+    parser.feed(page)
+    assert not [tag for tag, attrs in parser.tags if tag == "script" or any(a.startswith("on") for a in attrs)]
+
+
+def test_the_page_refers_to_nothing_outside_itself():
+    page = report.render(sample_data(), {"run_id": "r1"})
+    parser = Links()
+    parser.feed(page)
+    assert parser.addresses and all(address.startswith("#") for address in parser.addresses), parser.addresses
+    assert not re.search(r"(?:https?|file|ftp)://", page)
+    assert "<svg" in page, "the fact's chart is inlined"
+
+
+def test_disagreeing_outlets_are_flagged_and_charted_by_outlet():
+    view = sample_data()["stories"][0]
+    fact = view["facts"][0]
+    assert fact["disagreement"] and fact["label"] == "killed people"
+    assert "Inland Post" in fact["chart"] and "<script" not in fact["chart"]
+    assert view["speakers"][0]["outlets"] == ["Coast " + HOSTILE]
