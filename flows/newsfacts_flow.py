@@ -14,6 +14,7 @@ from newsfacts import project
 project.apply_quiet_defaults()
 
 from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import create_link_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 
@@ -87,6 +88,16 @@ def write_report(warehouse_dir: Path, summary: dict) -> str:
     return str(html_report.write_report(warehouse_dir, summary))
 
 
+@task(cache_policy=NO_CACHE)
+def publish_artifacts(summary: dict) -> None:
+    """What a Prefect UI user sees of the run: its summary, and a link to the report."""
+    create_table_artifact(html_report.summary_rows(summary), key="newsfacts-run-summary",
+                          description="Documents, facts, quarantine and validation of this run")
+    if summary.get("report"):
+        create_link_artifact(Path(summary["report"]).as_uri(), link_text="newsfacts report", key="newsfacts-report",
+                             description="The report of the published warehouse (a file on the machine that ran it)")
+
+
 @flow(name="newsfacts", log_prints=True)
 def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehouse", full_refresh: bool = False):
     raw, home = Path(raw_dir).resolve(), Path(warehouse_dir).resolve()
@@ -119,9 +130,11 @@ def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehou
     if not report.success:
         summary["rejected"] = str(store.reject_run(home, run_id))
         get_run_logger().info("validation failed; published tables left as they were")
+        publish_artifacts(summary)
         return Failed(message="validation failed: " + "; ".join(summary["validation_failures"]), data=summary)
     summary["published"] = publish(home, report)
     summary["report"] = write_report(home, summary)
+    publish_artifacts(summary)
     return summary
 
 

@@ -172,3 +172,23 @@ def test_chromium_renders_the_report_with_stories_figures_and_escaped_text(run, 
     assert "&lt;script&gt;alert('x')&lt;/script&gt;" in dom and "Harbour &lt;b&gt;Times&lt;/b&gt;" in dom
     assert not re.search(r"<img[^>]*onerror", dom) and "<script>alert" not in dom
     assert "Data quality" in dom and "Boilerplate removed, per document" in dom
+
+
+def test_the_flow_run_publishes_its_summary_and_a_link_to_the_report_as_prefect_artifacts(run):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    home, _ = run
+    with get_client(sync_client=True) as client:
+        def latest(key: str):
+            found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+            assert found, f"no artifact {key}"
+            return max(found, key=lambda a: a.created)
+        table, link = latest("newsfacts-run-summary"), latest("newsfacts-report")
+    assert table.type == "table" and link.type in ("markdown", "link")
+    data = table.data if isinstance(table.data, list) else json.loads(table.data)
+    summary = {row["measure"]: row["value"] for row in data}
+    assert summary["new documents"] == "9" and summary["stories"] == "4" and summary["validation"] == "passed"
+    assert int(summary["figures"]) > 0 and summary["quarantined documents"] == "0"
+    assert (home / "report" / "index.html").as_uri() in str(link.data)
+    assert table.flow_run_id is not None and table.flow_run_id == link.flow_run_id

@@ -164,3 +164,27 @@ def shorten(text: str | None, limit: int = MAX_SENTENCE_CHARS) -> str | None:
     if text is None or len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+def summary_rows(summary: dict) -> list[dict]:
+    """The run summary as (measure, value) rows, for a table artifact of the flow run."""
+    stored = summary.get("stored") or {}
+    failures = summary.get("validation_failures") or []
+    quarantined = summary.get("quarantined")
+    values = [
+        ("run", summary.get("run_id")),
+        ("new documents", summary.get("new_documents")),
+        ("documents already processed", summary.get("skipped_documents")),
+        ("ingest errors", summary.get("ingest_errors")),
+        ("quarantined documents", len(quarantined) if isinstance(quarantined, (list, tuple, set)) else quarantined or 0),
+        ("stories", summary.get("stories")),
+        ("entity mentions", stored.get("entity_mentions")),
+        ("canonical entities", summary.get("entities")),
+        ("figures", stored.get("figures")),
+        ("quotes", stored.get("quotes")),
+        ("validation", "passed" if summary.get("validation_success") else "failed"),
+        ("expectations checked", summary.get("expectations_checked")),
+        ("expectations failed", len(failures)),
+        ("report", summary.get("report")),
+    ]
+    return [{"measure": measure, "value": "" if value is None else str(value)} for measure, value in values]
