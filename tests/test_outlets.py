@@ -78,3 +78,11 @@ def test_page_metadata_names_the_outlet_before_the_url():
     assert outlets.apply_metadata(raw, doc).outlet == "Harbour Times"
     doc = CleanedDocument("d1", "text", url="https://www.harbourtimes.com/a")
     assert outlets.apply_metadata(raw, doc).outlet == "harbourtimes.com"
+
+
+def test_a_site_name_that_is_an_address_becomes_its_registered_domain():
+    raw = RawDocument("d1", "page.html", "html", "utf-8", 10, "")
+    doc = CleanedDocument("d1", "text", site_name="https://www.islandnewsnow.com")
+    assert outlets.apply_metadata(raw, doc).outlet == "islandnewsnow.com"
+    assert outlets.outlet_name("www.harbourtimes.co.uk") == "harbourtimes.co.uk"
+    assert outlets.outlet_name(" Harbour Times ") == "Harbour Times"

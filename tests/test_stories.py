@@ -91,3 +91,24 @@ def test_a_place_named_most_often_tells_events_of_one_kind_apart():
     c = stories.StoryDocument("c", None, None, frozenset({"earthquake", "peru"}), frozenset({"n:lima"}), "lima")
     assert stories.elsewhere(a, b)
     assert not stories.elsewhere(a, c)  # c names Peru: a city of the country, not another place
+
+
+def test_new_documents_are_compared_only_with_lsh_candidates_not_the_whole_corpus(monkeypatch):
+    import random
+
+    rng = random.Random(7)
+    vocabulary = [f"word{i}" for i in range(20000)]
+    docs = [stories.StoryDocument(f"d{i:04d}", date(2025, 1, 1), None, frozenset(rng.sample(vocabulary, 60)),
+                                  frozenset(f"n:name{rng.randrange(5000)}" for _ in range(5))) for i in range(400)]
+    # ten reports of one event: the same core of words and names, each with some of its own
+    core_words, core_names = frozenset(rng.sample(vocabulary, 50)), frozenset({"n:alpha", "n:beta", "n:gamma"})
+    event = [stories.StoryDocument(f"e{i}", date(2025, 1, 1), None, core_words | frozenset(rng.sample(vocabulary, 10)),
+                                   core_names) for i in range(10)]
+    calls = []
+    real = stories.same_event_score
+    monkeypatch.setattr(stories, "same_event_score", lambda a, b, r: calls.append(1) or real(a, b, r))
+    grouped = story_of(stories.assign_stories([], docs + event))
+    pairs = (len(docs) + len(event)) ** 2 / 2
+    assert len(calls) < 0.01 * pairs, f"{len(calls)} comparisons for {pairs:.0f} pairs"
+    assert len({grouped[d.doc_id] for d in event}) == 1
+    assert len({grouped[d.doc_id] for d in docs}) == len(docs)

@@ -60,7 +60,7 @@ def run(prefect_server, tmp_path_factory, samples_dir):
     home = tmp_path_factory.mktemp("warehouse")
     result = runner.invoke(app, ["run", "--raw", str(raw), "--warehouse", str(home)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return home, result.output
+    return home, result.output, raw
 
 
 def rows(home, sql: str) -> list[dict]:
@@ -69,7 +69,7 @@ def rows(home, sql: str) -> list[dict]:
 
 
 def test_every_document_names_its_outlet(run):
-    home, _ = run
+    home, _, _ = run
     outlets = {r["source_path"]: r["outlet"] for r in rows(home, "SELECT source_path, outlet FROM documents")}
     assert outlets["crawl.jsonl#1"] == "Andes Daily"
     assert outlets["crawl.jsonl#2"] == "pacificwire.co.uk"
@@ -79,7 +79,7 @@ def test_every_document_names_its_outlet(run):
 
 
 def test_documents_of_one_event_share_a_story_and_other_events_do_not(run):
-    home, output = run
+    home, output, _ = run
     story = {r["source_path"]: r["story_id"] for r in rows(home, "SELECT source_path, story_id FROM documents")}
     samples = {story[p] for p in story if p.startswith("samples/")}
     assert len(samples) == 1, "the five samples report one event"
@@ -92,7 +92,7 @@ def test_documents_of_one_event_share_a_story_and_other_events_do_not(run):
 
 
 def test_figures_are_compared_only_within_a_story_and_a_place(run):
-    home, _ = run
+    home, _, _ = run
     killed = rows(home, "SELECT outlet, value, place, n_sources, disagreement, story_id FROM figure_comparison "
                         "WHERE kind = 'killed' AND counted_class = 'people' AND outlet IN "
                         "('Andes Daily', 'pacificwire.co.uk', 'Bosphorus Post')")
@@ -107,7 +107,7 @@ def test_figures_are_compared_only_within_a_story_and_a_place(run):
 
 
 def test_the_cross_source_section_of_the_seeds_holds(run, gold_path):
-    home, _ = run
+    home, _, _ = run
     gold = yaml.safe_load(gold_path.read_text())
     figures = rows(home, "SELECT fact_key, file_name, value_display, disagreement FROM figure_comparison "
                          "JOIN documents USING (doc_id)")
@@ -153,7 +153,7 @@ def rendered_dom(chromium: str, page, profile) -> str:
 
 
 def test_each_publish_writes_a_self_contained_report(run):
-    home, output = run
+    home, output, _ = run
     page = home / "report" / "index.html"
     assert f"report        {page}" in output
     html = page.read_text()
@@ -163,7 +163,7 @@ def test_each_publish_writes_a_self_contained_report(run):
 
 
 def test_chromium_renders_the_report_with_stories_figures_and_escaped_text(run, chromium, tmp_path):
-    home, _ = run
+    home, _, _ = run
     dom = rendered_dom(chromium, home / "report" / "index.html", tmp_path / "profile")
     assert "Quake kills 12 in southern Peru" in dom and "Andes Daily" in dom and "pacificwire.co.uk" in dom
     assert "outlets disagree" in dom and "<svg" in dom
@@ -178,7 +178,7 @@ def test_the_flow_run_publishes_its_summary_and_a_link_to_the_report_as_prefect_
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    home, _ = run
+    home, _, _ = run
     with get_client(sync_client=True) as client:
         def latest(key: str):
             found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
@@ -192,3 +192,28 @@ def test_the_flow_run_publishes_its_summary_and_a_link_to_the_report_as_prefect_
     assert int(summary["figures"]) > 0 and summary["quarantined documents"] == "0"
     assert (home / "report" / "index.html").as_uri() in str(link.data)
     assert table.flow_run_id is not None and table.flow_run_id == link.flow_run_id
+
+
+PERU_THIRD = ("Aid reached the town of Chala in southern Peru on Wednesday, two days after the magnitude 7.0 earthquake "
+              "that struck the Arequipa region. The mayor, Rosa Quispe, said 40 families were still sleeping in tents.\n\n"
+              "Peru's civil defence institute said the death toll stood at 14 and that aftershocks continued across "
+              "Arequipa.")
+
+
+def test_a_later_run_keeps_story_ids_and_a_new_report_joins_its_story(run, tmp_path):
+    home, _, raw = run
+    copy = tmp_path / "warehouse"
+    shutil.copytree(home, copy)
+    before = dict(warehouse.query(copy, "SELECT source_path, story_id FROM documents")[1])
+    (raw / "later").mkdir(exist_ok=True)
+    (raw / "later" / "chala-aid.txt").write_text(PERU_THIRD)
+    (raw / "later" / "chala-aid.json").write_text(json.dumps({"outlet": "Andes Daily", "published": "2025-02-12"}))
+    try:
+        result = runner.invoke(app, ["run", "--raw", str(raw), "--warehouse", str(copy)], catch_exceptions=False)
+    finally:
+        shutil.rmtree(raw / "later")
+    assert result.exit_code == 0, result.output
+    assert "1 new, 9 already processed" in result.output
+    after = dict(warehouse.query(copy, "SELECT source_path, story_id FROM documents")[1])
+    assert {path: after[path] for path in before} == before, "story ids are stable across runs"
+    assert after["later/chala-aid.txt"] == before["crawl.jsonl#1"]

@@ -44,8 +44,17 @@ def apply_metadata(raw: RawDocument, doc: CleanedDocument) -> CleanedDocument:
         published = parse_published(meta["published"])
         if published is not None:
             doc.published_date, doc.published_text = published, meta["published"]
-    doc.outlet = meta.get("outlet") or doc.site_name or registered_domain(doc.url) or file_stem(raw.source_path)
+    doc.outlet = (outlet_name(meta.get("outlet")) or outlet_name(doc.site_name) or registered_domain(doc.url)
+                  or file_stem(raw.source_path))
     return doc
+
+
+def outlet_name(name: str | None) -> str | None:
+    """A site name as given, or the registered domain when a page gives its address as its name."""
+    if not name or not name.strip():
+        return None
+    name = name.strip()
+    return registered_domain(name) or name if "://" in name or name.lower().startswith("www.") else name
 
 
 def apply_all(raws: list[RawDocument], cleaned: list[CleanedDocument]) -> list[CleanedDocument]:

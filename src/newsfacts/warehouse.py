@@ -30,7 +30,8 @@ PUBLISHED_TABLES = (
     "source_agreement",
     "quote_corroboration",
 )
-CHECKED_TABLES = ("documents", "removed_lines", "entity_mentions", "entities", "figures", "quotes", "ingest_errors")
+CHECKED_TABLES = ("documents", "removed_lines", "entity_mentions", "entities", "figures", "quotes", "ingest_errors",
+                  "story_members")
 
 
 class WarehouseMissing(FileNotFoundError):
