@@ -139,6 +139,7 @@ story_members = pa.schema(
         pa.field("names", pa.list_(pa.string()), nullable=False),
         pa.field("main_place", pa.string()),
         pa.field("main_actor", pa.string()),
+        pa.field("minhash", pa.list_(pa.uint64())),  # MinHash signature over words and names
     ]
 )
 

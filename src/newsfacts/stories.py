@@ -32,6 +32,7 @@ from newsfacts.records import CleanedDocument, EntityMention
 # P = 0.72 at Jaccard 0.10, 0.95 at 0.15), rare for unrelated documents (P < 0.001 at Jaccard 0.002),
 # so a new document meets a handful of stored ones, not the corpus.
 NUM_PERM = 256
+MINHASH_SCHEME = "affine32"  # named, so that stored signatures are read back with the hashing that made them
 LSH_BANDS = (128, 2)
 # A candidate reports the same event when the rarity-weighted share of what the two documents say
 # in common reaches this, and they share a few names.
@@ -62,6 +63,7 @@ class StoryDocument:
     main_place: str | None = None  # the place it names most often (at least MIN_MAIN_MENTIONS times)
     main_actor: str | None = None  # the person or organisation it names most often
     story_id: str | None = None
+    minhash: list[int] | None = None  # its MinHash signature, kept so later runs need not recompute it
 
     @property
     def features(self) -> frozenset[str]:
@@ -120,8 +122,11 @@ def story_document(doc: CleanedDocument, mentions: list[EntityMention]) -> Story
 
 
 def signature(doc: StoryDocument) -> MinHash:
-    minhash = MinHash(num_perm=NUM_PERM)
+    if doc.minhash is not None and len(doc.minhash) == NUM_PERM:
+        return MinHash(num_perm=NUM_PERM, hashvalues=doc.minhash, scheme=MINHASH_SCHEME)
+    minhash = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME)
     minhash.update_batch([feature.encode() for feature in sorted(doc.features)])
+    doc.minhash = [int(value) for value in minhash.hashvalues]
     return minhash
 
 
@@ -207,13 +212,15 @@ def members_table(documents: list[StoryDocument]) -> pa.Table:
     rows = [{
         "doc_id": d.doc_id, "story_id": d.story_id, "published_date": d.published_date, "title": d.title,
         "words": sorted(d.words), "names": sorted(d.names), "main_place": d.main_place, "main_actor": d.main_actor,
+        "minhash": d.minhash if d.minhash is not None else [int(v) for v in signature(d).hashvalues],
     } for d in documents]
     return pa.Table.from_pylist(rows, schema=schemas.story_members)
 
 
 def members_from_table(table: pa.Table) -> list[StoryDocument]:
     return [StoryDocument(row["doc_id"], row["published_date"], row["title"], frozenset(row["words"]),
-                          frozenset(row["names"]), row["main_place"], row["main_actor"], row["story_id"])
+                          frozenset(row["names"]), row["main_place"], row["main_actor"], row["story_id"],
+                          row["minhash"])
             for row in table.to_pylist()]
 
 
