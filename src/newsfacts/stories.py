@@ -2,9 +2,9 @@
 
 A document's story features are the content words of its title and body and the names it
 mentions (people, organisations, places, events), with its publication date. Two documents report
-one event when they share enough of both, name no disjoint sets of places, and were published
-within a few days of each other: the words alone would put two earthquakes in one story, the names
-tell Peru from Turkey.
+one event when they were published within a few days of each other, share a name, say enough of the
+same rare things, and are not each mainly about a place (or a person, an organisation) the other
+never names: the words alone would put two earthquakes in one story, the names tell Peru from Turkey.
 
 Candidates come from MinHash locality-sensitive hashing (datasketch): a new document is compared
 only with the stored documents whose signatures collide with its own, never with the whole corpus.
@@ -137,10 +137,6 @@ class Rarity:
         self.frequency = Counter(feature for doc in documents for feature in doc.features)
         self.total = len(documents) + PSEUDO_DOCUMENTS
 
-    def add(self, doc: StoryDocument) -> None:
-        self.frequency.update(doc.features)
-        self.total += 1
-
     def weight(self, feature: str) -> float:
         return math.log(self.total / (self.frequency[feature] + 0.5))
 
@@ -154,12 +150,12 @@ def within_window(a: date | None, b: date | None, days: int = WINDOW_DAYS) -> bo
     return a is None or b is None or abs((a - b).days) <= days
 
 
-def names(doc: StoryDocument, name: str) -> bool:
+def mentions_name(doc: StoryDocument, name: str) -> bool:
     return f"n:{name}" in doc.names or set(name.split()) <= doc.words
 
 
 def apart(a: str | None, b: str | None, doc_a: StoryDocument, doc_b: StoryDocument) -> bool:
-    return bool(a and b and not names(doc_b, a) and not names(doc_a, b))
+    return bool(a and b and not mentions_name(doc_b, a) and not mentions_name(doc_a, b))
 
 
 def elsewhere(a: StoryDocument, b: StoryDocument) -> bool:
