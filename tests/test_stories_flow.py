@@ -28,7 +28,8 @@ PERU_SECOND = ("The death toll from Monday's earthquake in southern Peru rose to
                "in the town of Chala dug through collapsed homes.\n\n"
                "The magnitude 7.0 quake hit the Arequipa region in the early hours. Chala's mayor, Rosa Quispe, said the "
                "town's school had been destroyed. \"We have never felt anything like this,\" Quispe said.\n\n"
-               "Three people were also killed in Lima, the capital, where buildings swayed for a minute.\n\n"
+               "Three people were also killed in Lima, the capital, where buildings swayed for a minute. "
+               "A quake in 2007 killed 519 people along the same coast.\n\n"
                "Peru's civil defence institute said more than 300 homes were destroyed across Arequipa.")
 TURKEY = ("A magnitude 6.8 earthquake struck Malatya province in eastern Turkey on Monday, killing at least 9 people "
           "and destroying dozens of buildings, Turkey's disaster agency said.\n\n"
@@ -93,7 +94,7 @@ def test_documents_of_one_event_share_a_story_and_other_events_do_not(run):
 
 def test_figures_are_compared_only_within_a_story_and_a_place(run):
     home, _, _ = run
-    killed = rows(home, "SELECT outlet, value, place, n_sources, disagreement, story_id FROM figure_comparison "
+    killed = rows(home, "SELECT outlet, value, place, period, n_sources, disagreement, story_id FROM figure_comparison "
                         "WHERE kind = 'killed' AND counted_class = 'people' AND outlet IN "
                         "('Andes Daily', 'pacificwire.co.uk', 'Bosphorus Post')")
     by_value = {r["value"]: r for r in killed}
@@ -101,6 +102,7 @@ def test_figures_are_compared_only_within_a_story_and_a_place(run):
     assert by_value[12]["n_sources"] == 2 and by_value[12]["disagreement"]
     assert by_value[9]["n_sources"] == 1, "another quake's toll is not compared with this one"
     assert by_value[3]["place"] == "Lima" and by_value[3]["n_sources"] == 1, "a toll elsewhere is another fact"
+    assert by_value[519]["period"] == "2007" and by_value[519]["n_sources"] == 1, "an earlier quake is another fact"
     pairs = rows(home, "SELECT source_a, source_b, relation FROM source_agreement WHERE fact = 'killed people' "
                        "AND 'Bosphorus Post' IN (source_a, source_b)")
     assert pairs == []

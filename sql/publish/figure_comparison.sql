@@ -1,8 +1,10 @@
 -- The same fact as each outlet reports it, side by side, within one story (documents reporting one
--- event). A fact is a kind of figure + class of what is counted, at a place and a date when the text
+-- event). A fact is a kind of figure + class of what is counted, at a place and a time when the text
 -- states them: the place is one the figure's sentence locates things in ("in X", "near X"), nearest to
--- the number; the date is the figure's event_date. Figures of different places or dates are different
--- facts. One row per figure, with how many outlets report the fact and whether their numbers differ.
+-- the number; the time is the figure's event_date, and the years its sentence names other than the
+-- year of publication ("584 deaths from 2010 to 2015" is history, not this event's toll). Figures of
+-- different places or times are different facts. One row per figure, with how many outlets report the
+-- fact and whether their numbers differ.
 CREATE OR REPLACE TABLE main.figure_comparison AS
 WITH casualty AS (
     SELECT
@@ -10,6 +12,9 @@ WITH casualty AS (
         d.story_id,
         d.outlet,
         d.body_text,
+        nullif(array_to_string(list_sort(list_distinct(list_filter(
+            regexp_extract_all(f.sentence, '\b(?:19|20)\d{2}\b'),
+            lambda y: d.published_date IS NULL OR CAST(y AS INTEGER) <> year(d.published_date)))), '-'), '') AS period,
         -- where the sentence starts in the body: its first occurrence from one sentence-length before the number
         greatest(f.char_start - length(f.sentence), 0) AS search_from
     FROM staging.figures AS f
@@ -55,7 +60,7 @@ keyed AS (
         *,
         fact_kind || ' ' || fact_class AS fact,
         concat_ws(' | ', story_id, fact_kind || ' ' || fact_class, coalesce(place, '-'),
-                  coalesce(CAST(event_date AS VARCHAR), '-')) AS fact_key
+                  coalesce(CAST(event_date AS VARCHAR), '-'), coalesce(period, '-')) AS fact_key
     FROM linked
 )
 SELECT
@@ -66,6 +71,7 @@ SELECT
     fact_class AS counted_class,
     place,
     event_date,
+    period,
     doc_id,
     outlet,
     outlet AS source,
@@ -92,4 +98,4 @@ SELECT
     min(value) OVER (PARTITION BY fact_key) AS min_value,
     max(value) OVER (PARTITION BY fact_key) AS max_value
 FROM keyed
-ORDER BY n_sources DESC, story_id, fact, place NULLS FIRST, event_date NULLS FIRST, outlet;
+ORDER BY n_sources DESC, story_id, fact, place NULLS FIRST, event_date NULLS FIRST, period NULLS FIRST, outlet;

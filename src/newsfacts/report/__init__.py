@@ -129,25 +129,24 @@ def story_views(stories: list[dict], documents: list[dict], figures: list[dict],
 def fact_view(figures: list[dict]) -> dict:
     first = figures[0]
     label = first["fact"] + (f" in {first['place']}" if first["place"] else "") + \
-        (f" on {first['event_date']}" if first["event_date"] else "")
+        (f" on {first['event_date']}" if first["event_date"] else "") + \
+        (f" ({first['period']})" if first.get("period") else "")
     return {"label": label, "figures": figures, "disagreement": bool(first["disagreement"]),
             "n_outlets": first["n_outlets"], "chart": fact_chart(label, figures)}
 
 
 def fact_chart(label: str, figures: list[dict]) -> str | None:
-    """A bar per outlet's stated value (its largest, when it states several); None without numbers."""
-    by_outlet: dict[str, float] = {}
-    for figure in figures:
-        if figure["value"] is not None:
-            by_outlet[figure["outlet"]] = max(figure["value"], by_outlet.get(figure["outlet"], figure["value"]))
-    if not by_outlet:
+    """A bar per figure stated, labelled with its outlet; None when no figure has a number."""
+    stated = [(figure["outlet"], figure["value_display"], figure["value"]) for figure in figures
+              if figure["value"] is not None]
+    if not stated:
         return None
     chart = pygal.HorizontalBar(js=[], style=CHART_STYLE, show_legend=False, print_values=True,
-                                width=640, height=70 + 34 * len(by_outlet), disable_xml_declaration=True,
+                                width=640, height=70 + 34 * len(stated), disable_xml_declaration=True,
                                 explicit_size=False)
     chart.title = label
-    chart.x_labels = list(by_outlet)
-    chart.add(label, list(by_outlet.values()))
+    chart.x_labels = [outlet for outlet, _, _ in stated]
+    chart.add(label, [{"value": value, "formatter": lambda _, shown=shown: shown} for _, shown, value in stated])
     return SVG_NOISE.sub("", chart.render(is_unicode=True))
 
 
