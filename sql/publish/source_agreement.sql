@@ -40,6 +40,8 @@ SELECT
     a.fact,
     a.place,
     a.event_date,
+    a.source AS outlet_a,
+    b.source AS outlet_b,
     a.source AS source_a,
     a.value_display AS value_a,
     a.claimant_name AS claimant_a,
