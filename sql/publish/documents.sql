@@ -11,7 +11,8 @@ SELECT
     published_text,
     url,
     site_name,
-    outlet,
+    -- (documents stored before outlets were recorded: their site name, else their file name)
+    coalesce(outlet, site_name, regexp_extract(source_path, '([^/]+?)(\.[^./]*)?$', 1)) AS outlet,
     story_id,
     body_text,
     raw_line_count,
