@@ -14,10 +14,12 @@ from newsfacts import project
 project.apply_quiet_defaults()
 
 from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import create_link_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 
-from newsfacts import clean, extract, ingest, runs, store, validate, warehouse  # noqa: E402
+from newsfacts import clean, extract, ingest, outlets, runs, store, stories, validate, warehouse  # noqa: E402
+from newsfacts import report as html_report  # noqa: E402
 from newsfacts.clean.empty import set_aside_empty  # noqa: E402
 from newsfacts.records import CleanedDocument, DocumentFacts, RawDocument  # noqa: E402
 
@@ -40,7 +42,8 @@ def ingest_raw(raw_dir: Path, warehouse_dir: Path, full_refresh: bool,
 
 @task(cache_policy=NO_CACHE)
 def clean_documents(documents: list[RawDocument]) -> tuple[list[RawDocument], list[CleanedDocument], list]:
-    return set_aside_empty(documents, clean.clean_documents(documents))
+    raws, cleaned, empty = set_aside_empty(documents, clean.clean_documents(documents))
+    return raws, outlets.apply_all(raws, cleaned), empty
 
 
 @task(cache_policy=NO_CACHE)
@@ -60,6 +63,15 @@ def link_entities(warehouse_dir: Path) -> int:
     mentions = store.mentions_from_table(store.read_dataset(warehouse_dir, "entity_mentions"))
     entities, links = extract.link_entities(mentions)
     return store.store_entities(warehouse_dir, entities, links)
+
+
+@task(cache_policy=NO_CACHE)
+def assign_stories(warehouse_dir: Path) -> int:
+    members = stories.update_stories(store.read_dataset(warehouse_dir, "documents"),
+                                     store.read_dataset(warehouse_dir, "entity_mentions"),
+                                     store.read_dataset(warehouse_dir, "story_members"))
+    store.replace_current(warehouse_dir, "story_members", members)
+    return len(set(members.column("story_id").to_pylist()))
 
 
 @task(cache_policy=NO_CACHE)
@@ -95,6 +107,21 @@ def reject(home: Path, run_id: str, why: str, counts: dict) -> list[str]:
     warehouse.publish_runs(home, runs.runs_table(home))
     warehouse.discard_work(home)
     return rejected
+
+
+@task(cache_policy=NO_CACHE)
+def write_report(warehouse_dir: Path, summary: dict) -> str:
+    return str(html_report.write_report(warehouse_dir, summary))
+
+
+@task(cache_policy=NO_CACHE)
+def publish_artifacts(summary: dict) -> None:
+    """What a Prefect UI user sees of the run: its summary, and a link to the report."""
+    create_table_artifact(html_report.summary_rows(summary), key="newsfacts-run-summary",
+                          description="Documents, facts, quarantine and validation of this run")
+    if summary.get("report"):
+        create_link_artifact(Path(summary["report"]).as_uri(), link_text="newsfacts report", key="newsfacts-report",
+                             description="The report of the published warehouse (a file on the machine that ran it)")
 
 
 @flow(name="newsfacts", log_prints=True)
@@ -134,6 +161,8 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
     stored = store_run(home, run_id, raws, cleaned, facts, found.errors + empty, withdrawn)
     runs.enter_stage(home, run_id, "link")
     entity_count = link_entities(home)
+    runs.enter_stage(home, run_id, "stories")
+    story_count = assign_stories(home)
     runs.enter_stage(home, run_id, "load")
     staged = load_staging(home)
     runs.enter_stage(home, run_id, "validate")
@@ -153,6 +182,7 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
         "ingest_errors": len(found.errors) + len(empty),
         "stored": stored,
         "entities": entity_count,
+        "stories": story_count,
         "staged": staged,
         "validation_success": report.success,
         "expectations_checked": len(report.rows),
@@ -163,9 +193,12 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
         why = "validation failed: " + "; ".join(summary["validation_failures"])
         summary["rejected"] = reject(home, run_id, why, counts)
         get_run_logger().info("validation failed; published tables left as they were")
+        publish_artifacts(summary)
         return Failed(message=why, data=summary)
     runs.enter_stage(home, run_id, "publish")
     summary["published"] = publish(home, report, run_id, counts)
+    summary["report"] = write_report(home, summary)
+    publish_artifacts(summary)
     return summary
 
 

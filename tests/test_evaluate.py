@@ -81,3 +81,23 @@ def test_wrong_names_and_dates_count_against():
     scores = score_tables(wrong, GOLD)
     assert scores["claimant_accuracy"] == 0.0
     assert scores["published_date_accuracy"] == 0.0
+
+
+def test_story_scores_count_pairs_of_scored_documents():
+    from newsfacts.evaluate import story_scores
+
+    docs = {name: {"story_id": story} for name, story in
+            {"a.html": "s1", "b.html": "s1", "c.html": "s1", "d.html": "s2", "e.html": "s3", "f.html": "s3"}.items()}
+    gold = {"stories": {"quake": ["a.html", "b.html", "f.html"]}, "ambiguous": ["e.html", "f.html"]}
+    # scored: a, b, c, d and f (f is under ambiguous but a story lists it); e is left out.
+    # gold same: a-b, a-f, b-f; predicted same: a-b, a-c, b-c. True positive: a-b.
+    scores = story_scores(docs, gold)
+    assert scores["story_pairwise_precision"] == 1 / 3 and scores["story_pairwise_recall"] == 1 / 3
+    assert abs(scores["story_pairwise_f1"] - 1 / 3) < 1e-9
+
+
+def test_story_scores_are_perfect_when_neither_side_groups_anything():
+    from newsfacts.evaluate import STORY_MEASURES, story_scores
+
+    docs = {"a.html": {"story_id": "s1"}, "b.html": {"story_id": "s2"}}
+    assert story_scores(docs, {"stories": {}}) == dict.fromkeys(STORY_MEASURES, 1.0)

@@ -248,11 +248,11 @@ def test_article_markup_in_a_failed_expectation_is_escaped_in_every_html_page(pr
                 self.found.append((tag, attrs))
 
     pages = sorted(home.rglob("*.htm*"))
-    assert home / "report" / "index.html" in pages
+    assert home / "report" / "validation" / "latest.html" in pages
     for page in pages:
         text = page.read_text()
         parser = LiveMarkup()
         parser.feed(text)
         assert parser.found == [] and "<script>alert" not in text and "<img src=x onerror" not in text, page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt;" in (
-        home / "report" / "index.html").read_text()
+        home / "report" / "validation" / "latest.html").read_text()

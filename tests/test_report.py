@@ -1,92 +1,76 @@
-"""The validation report: article text reaches the reviewer's browser as text, never as markup."""
+"""The report page: rendered from plain data, article text always escaped, nothing loaded from elsewhere."""
 from __future__ import annotations
 
-import json
-import shutil
-from datetime import datetime, timezone
+import re
+from datetime import date
 from html.parser import HTMLParser
-from pathlib import Path
 
-import pytest
+from newsfacts import report
 
-from newsfacts import project, report, store, validate, warehouse
-from newsfacts.records import CleanedDocument, DocumentFacts, RawDocument, RemovedLine
-
-HOSTILE_LINES = ["<img src=x onerror=alert(1)>", "<script>alert('pwned')</script>", '"><svg onload=alert(2)>']
+HOSTILE = "<script>alert('x')</script><img src=x onerror=alert(1)>"
 
 
-class Markup(HTMLParser):
-    """Every element and attribute a browser would build from a page."""
+class Links(HTMLParser):
+    """Every address the page refers to (src, href, CSS url()) and every element it holds."""
 
     def __init__(self):
         super().__init__()
-        self.tags: list[str] = []
-        self.attributes: list[str] = []
+        self.addresses, self.tags = [], []
 
     def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        self.attributes.extend(name for name, _ in attrs)
+        self.tags.append((tag, dict(attrs)))
+        self.addresses += [value for name, value in attrs if name in ("src", "href", "xlink:href", "action") and value]
+        self.addresses += [value for _, value in attrs if value and "url(" in value]
+
+    def handle_data(self, data):
+        self.addresses += re.findall(r"url\(([^)]*)\)", data)
 
 
-def live_markup(page: str) -> Markup:
-    parser = Markup()
+def figure(outlet: str, value: float, display: str, sentence: str) -> dict:
+    return {"story_id": "story-1", "fact": "killed people", "fact_key": "story-1 | killed people | - | -",
+            "place": None, "event_date": None, "outlet": outlet, "value": value, "value_display": display,
+            "qualifier": "exact", "claimant_name": None, "claimant_text": "police", "sentence": sentence,
+            "disagreement": True, "n_outlets": 2, "min_value": 3, "max_value": 4}
+
+
+def sample_data() -> dict:
+    docs = [{"doc_id": d, "story_id": "story-1", "outlet": outlet, "title": title, "url": None,
+             "published_date": date(2025, 1, 2), "source_path": f"{d}.txt", "word_count": 100}
+            for d, outlet, title in (("a", "Coast " + HOSTILE, "Flood " + HOSTILE), ("b", "Inland Post", "Flood"))]
+    story = {"story_id": "story-1", "title": "Flood " + HOSTILE, "documents": 2, "outlets": 2,
+             "first_published": date(2025, 1, 2), "last_published": date(2025, 1, 2)}
+    figures = [figure(docs[0]["outlet"], 3, "3", "Three died. " + HOSTILE), figure("Inland Post", 4, "4", "Four died.")]
+    quotes = [{"doc_id": "a", "story_id": "story-1", "outlet": docs[0]["outlet"], "speaker_name": "Ann " + HOSTILE,
+               "text": "x"}]
+    return {"stories": report.story_views([story], docs, figures, quotes), "documents": docs,
+            "expectations": [{"table_name": "documents", "passed": 3, "failed": 0}], "failures": [],
+            "ingest_errors": [{"source_path": "bad.txt", "reason": "empty", "detail": HOSTILE}],
+            "quarantined": [], "counts": {"figures": 2, "quotes": 1, "entities": 1},
+            "profile": [{"source_path": "a.txt", "outlet": docs[0]["outlet"], "removed_share": 0.25,
+                         "removed_line_count": 1, "body_line_count": 3}]}
+
+
+def test_article_text_is_escaped_everywhere():
+    page = report.render(sample_data(), {"run_id": "r1"})
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    parser = Links()
     parser.feed(page)
-    return parser
+    assert not [tag for tag, attrs in parser.tags if tag == "script" or any(a.startswith("on") for a in attrs)]
 
 
-def assert_inert(page: str) -> None:
-    markup = live_markup(page)
-    assert "script" not in markup.tags and "img" not in markup.tags and "svg" not in markup.tags
-    assert not [name for name in markup.attributes if name.startswith("on")]
-    assert not any(live in page for live in ("<script>alert", "<img src=x onerror", "<svg onload"))
+def test_the_page_refers_to_nothing_outside_itself():
+    page = report.render(sample_data(), {"run_id": "r1"})
+    parser = Links()
+    parser.feed(page)
+    assert parser.addresses and all(address.startswith("#") for address in parser.addresses), parser.addresses
+    assert not re.search(r"(?:https?|file|ftp)://", page)
+    assert "<svg" in page, "the fact's chart is inlined"
 
 
-def test_examples_are_escaped_in_the_page():
-    row = {"run_id": "r9", "table_name": "removed_lines", "expectation": "expect_column_values_to_be_in_set",
-           "column_name": "text", "success": False, "element_count": 3, "unexpected_count": 3,
-           "unexpected_examples": json.dumps(HOSTILE_LINES), "notes": "<b>note</b>"}
-    page = report.render("r9", [row])
-    assert_inert(page)
-    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "&lt;b&gt;note&lt;/b&gt;" in page
-    assert "Content-Security-Policy" in page and "failed" in page
-
-
-@pytest.fixture
-def strict_removed_lines(tmp_path, monkeypatch):
-    """A project whose removed_lines suite accepts only one line, so the article's lines are unexpected."""
-    root = tmp_path / "project"
-    for folder in ("sql", "expectations"):
-        shutil.copytree(project.project_root() / folder, root / folder)
-    suite_file = root / "expectations" / "removed_lines.json"
-    suite = json.loads(suite_file.read_text())
-    suite["expectations"].append({"type": "expect_column_values_to_be_in_set",
-                                  "kwargs": {"column": "text", "value_set": ["Skip to content"]}})
-    suite_file.write_text(json.dumps(suite))
-    monkeypatch.setenv("NEWSFACTS_HOME", str(root))
-    return root
-
-
-def test_a_failed_expectation_on_hostile_article_lines_leaves_no_live_markup(tmp_path, strict_removed_lines):
-    home = tmp_path / "warehouse"
-    stale = home / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    stale.parent.mkdir(parents=True)
-    stale.write_text("<div><img src=x onerror=alert(1)></div>")  # as GX's Data Docs rendered it
-    body = "Officials in Eastvale said 12 people were wounded."
-    lines = [RemovedLine(no, line, "navigation") for no, line in enumerate(HOSTILE_LINES, start=1)]
-    store.ensure_datasets(home)
-    store.store_run(home, "r1", datetime.now(timezone.utc),
-                    [RawDocument("d1", "a.txt", "text", "utf-8", 200, "\n".join(HOSTILE_LINES) + "\n" + body)],
-                    [CleanedDocument("d1", body, lines, raw_line_count=4, body_line_count=1)],
-                    [DocumentFacts("d1", word_count=8)], [])
-    store.store_entities(home, [], [])
-    with warehouse.connect(home) as con:
-        warehouse.load_staging(con, home)
-        result = validate.validate(warehouse.check_batches(con), home, "r1")
-    [failure] = result.failures
-    assert failure["column_name"] == "text" and json.loads(failure["unexpected_examples"]) == HOSTILE_LINES
-    pages = sorted(home.rglob("*.htm*"))
-    assert result.data_docs in pages and home / "report" / "index.html" in pages
-    assert not stale.exists()
-    for page in pages:
-        assert_inert(page.read_text())
-    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in result.data_docs.read_text()
+def test_disagreeing_outlets_are_flagged_and_charted_by_outlet():
+    view = sample_data()["stories"][0]
+    fact = view["facts"][0]
+    assert fact["disagreement"] and fact["label"] == "killed people"
+    assert "Inland Post" in fact["chart"] and "<script" not in fact["chart"]
+    assert view["speakers"][0]["outlets"] == ["Coast " + HOSTILE]

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 import duckdb
 import pytest
 
-from newsfacts import store, validate, warehouse
+from newsfacts import store, stories, validate, warehouse
 from newsfacts.records import (
     CleanedDocument,
     DocumentFacts,
@@ -46,6 +46,8 @@ def stage(tmp_path, body: str = BODY, quote_end: int | None = None):
     store.store_run(tmp_path, "r1", now, [raw], [cleaned], [facts], [IngestError("bad.txt", "empty", "no bytes", 0)])
     store.store_entities(tmp_path, [Entity("e1", "Anna Smith", "PERSON", ["Anna Smith"], 1, 1)],
                          [EntityLink("d1", "Anna Smith", "e1")])
+    store.replace_current(tmp_path, "story_members", stories.update_stories(
+        *(store.read_dataset(tmp_path, table) for table in ("documents", "entity_mentions", "story_members"))))
     con = warehouse.connect(tmp_path)
     warehouse.load_staging(con, tmp_path)
     return con
@@ -57,6 +59,7 @@ def test_valid_staging_passes_and_publishes_every_table(tmp_path):
         assert report.success, report.failures
         counts = warehouse.publish(con, report.table())
     assert counts["documents"] == 1 and counts["quotes"] == 1 and counts["ingest_errors"] == 1
+    assert counts["stories"] == 1
     columns, rows = warehouse.query(tmp_path, "SELECT speaker_name, text FROM quotes")
     assert rows == [("Anna Smith", "We are safe,")]
     _, profile = warehouse.query(tmp_path, "SELECT removed_line_count, figure_count, quote_count FROM source_profile")

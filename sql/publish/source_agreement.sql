@@ -1,4 +1,5 @@
--- Who agrees with whom: every pair of sources reporting the same fact, compared as ranges.
+-- Who agrees with whom: every pair of outlets' documents reporting the same fact of one story (same
+-- kind, class, place and date: figure_comparison.fact_key), compared as ranges.
 -- A figure's range follows its qualifier: "at least"/"more than" N have no upper bound and start at N
 -- (outlets write "more than 70" and "70" for one official count, so they are compatible, not a
 -- contradiction), "about" allows 10% either way, "up to" N is 0..N. Overlapping ranges are
@@ -6,7 +7,11 @@
 CREATE OR REPLACE TABLE main.source_agreement AS
 WITH ranged AS (
     SELECT
+        story_id,
         fact,
+        fact_key,
+        place,
+        event_date,
         doc_id,
         source,
         figure_id,
@@ -31,7 +36,12 @@ WITH ranged AS (
     WHERE value IS NOT NULL AND qualifier <> 'vague'
 )
 SELECT
+    a.story_id,
     a.fact,
+    a.place,
+    a.event_date,
+    a.source AS outlet_a,
+    b.source AS outlet_b,
     a.source AS source_a,
     a.value_display AS value_a,
     a.claimant_name AS claimant_a,
@@ -48,5 +58,5 @@ SELECT
     a.figure_id AS figure_id_a,
     b.figure_id AS figure_id_b
 FROM ranged AS a
-JOIN ranged AS b ON a.fact = b.fact AND a.doc_id < b.doc_id
-ORDER BY a.fact, relation, source_a, source_b;
+JOIN ranged AS b ON a.fact_key = b.fact_key AND a.doc_id < b.doc_id
+ORDER BY a.story_id, a.fact, a.place NULLS FIRST, relation, source_a, source_b;

@@ -18,6 +18,8 @@ SELECT
     d.doc_id,
     d.source_path,
     d.site_name,
+    d.outlet,
+    d.story_id,
     d.title,
     d.published_date,
     d.raw_line_count,
@@ -30,7 +32,7 @@ SELECT
     coalesce(m.entity_count, 0) AS entity_count,
     coalesce(f.figure_count, 0) AS figure_count,
     coalesce(q.quote_count, 0) AS quote_count
-FROM staging.documents AS d
+FROM main.documents AS d
 LEFT JOIN removed AS r USING (doc_id)
 LEFT JOIN mentions AS m USING (doc_id)
 LEFT JOIN figure_counts AS f USING (doc_id)

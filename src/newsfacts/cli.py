@@ -89,10 +89,14 @@ def print_summary(summary: dict) -> None:
     console.print(f"removed lines {stored['removed_lines']} (boilerplate, titles and date lines; see removed_lines)")
     console.print(f"facts         {stored['entity_mentions']} entity mentions, {summary['entities']} canonical "
                   f"entities, {stored['figures']} figures, {stored['quotes']} quotes")
+    if "stories" in summary:
+        console.print(f"stories       {summary['stories']} (documents reporting one event; see stories)")
     console.print(f"validation    passed ({summary['expectations_checked']} expectations on "
                   f"{len(summary['staged'])} staged tables)")
     console.print(f"warehouse     {summary['warehouse']}")
-    console.print(f"report        {summary['data_docs']}")
+    if summary.get("report"):
+        console.print(f"report        {summary['report']}")
+    console.print(f"checks page   {summary['data_docs']}")
 
 
 @app.command()

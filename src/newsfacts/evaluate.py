@@ -8,7 +8,10 @@ prediction names it.
 
 Facts are scored over the documents the gold file lists (others are unannotated, not fact-free).
 A `null` speaker or claimant means the text names nobody: right when the prediction credits no
-named entity. Sections this module does not score (`stories`, `ambiguous`) are ignored.
+named entity. Stories (`stories`, `ambiguous`) are scored over pairs of documents, as the header of
+benchmark-news.yaml says: every document of the run not under `ambiguous` (a document a `stories`
+cluster lists is scored even when `ambiguous` lists it too: the cluster is the more specific
+annotation), one absent from `stories` is its own story.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ MEASURES = (
     "boilerplate_precision", "boilerplate_recall", "figures_precision", "figures_recall", "claimant_accuracy",
     "quotes_recall", "speaker_accuracy", "entity_pairwise_f1", "published_date_accuracy",
 )
+STORY_MEASURES = ("story_pairwise_precision", "story_pairwise_recall", "story_pairwise_f1")
 LEADING_THE = re.compile(r"^the\s+")
 POSSESSIVE = re.compile(r"'s$")
 
@@ -71,7 +75,11 @@ def score_tables(tables: dict[str, pa.Table], gold: dict) -> dict[str, float]:
         [m for m in tables["entity_mentions"].to_pylist() if m["doc_id"] in listed],
     )
     scores["published_date_accuracy"] = date_accuracy(gold_docs, docs)
-    return {measure: round(float(scores[measure]), 4) for measure in MEASURES}
+    measures = MEASURES
+    if gold.get("stories") is not None:
+        scores.update(story_scores(docs, gold))
+        measures += STORY_MEASURES
+    return {measure: round(float(scores[measure]), 4) for measure in measures}
 
 
 def group(rows: list[dict]) -> dict[str, list[dict]]:
@@ -200,3 +208,20 @@ def date_accuracy(gold_docs: dict, docs: dict) -> float:
     dated = [(name, spec["published"]) for name, spec in gold_docs.items() if spec.get("published")]
     right = sum(str(docs[name]["published_date"]) == str(published) for name, published in dated)
     return ratio(right, len(dated))
+
+
+def story_scores(docs: dict[str, dict], gold: dict) -> dict[str, float]:
+    """Pairwise precision, recall and F1 of "same story" over the scored documents."""
+    gold_story = {name: key for key, names in (gold.get("stories") or {}).items() for name in names}
+    ambiguous = set(gold.get("ambiguous") or []) - set(gold_story)
+    scored = sorted(name for name in docs if name not in ambiguous)
+    same = true_positive = predicted_same = 0
+    for a, b in itertools.combinations(scored, 2):
+        gold_same = a in gold_story and gold_story.get(a) == gold_story.get(b)
+        predicted = docs[a].get("story_id") is not None and docs[a].get("story_id") == docs[b].get("story_id")
+        same += gold_same
+        predicted_same += predicted
+        true_positive += gold_same and predicted
+    precision, recall = ratio(true_positive, predicted_same), ratio(true_positive, same)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"story_pairwise_precision": precision, "story_pairwise_recall": recall, "story_pairwise_f1": f1}

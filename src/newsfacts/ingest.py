@@ -17,6 +17,7 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from newsfacts import sidecars
 from newsfacts.records import IngestError, RawDocument
 
 TEXT_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html"}
@@ -61,8 +62,7 @@ def ingest(raw_dir: Path, known_doc_ids: set[str] | frozenset[str] = frozenset()
     result = IngestResult()
     candidates, result.errors = discover(raw_dir)
     seen: dict[str, str] = {}
-    for candidate in candidates:
-        outcome = read_document(candidate)
+    for outcome in sidecars.read_all(candidates, Path(raw_dir), read_document):
         if isinstance(outcome, IngestError):
             result.errors.append(outcome)
         elif outcome.doc_id in known_doc_ids:

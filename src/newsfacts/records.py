@@ -19,6 +19,7 @@ class RawDocument:
     charset: str
     size_bytes: int
     text: str
+    metadata: dict[str, str] = field(default_factory=dict)  # url, outlet, title, published given beside it
 
 
 @dataclass
@@ -50,6 +51,7 @@ class CleanedDocument:
     published_text: str | None = None
     url: str | None = None
     site_name: str | None = None
+    outlet: str | None = None  # who published it (newsfacts.outlets)
     raw_line_count: int = 0
     body_line_count: int = 0
 

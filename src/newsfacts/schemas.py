@@ -9,7 +9,7 @@ import pyarrow as pa
 
 INGEST_ERROR_REASONS = ("empty", "binary", "too_large", "too_long", "undecodable", "unreadable", "duplicate",
                         "unsupported", "not_a_file", "broken_link", "link_loop", "outside_raw_folder",
-                        "linked_folder", "no_article_text")
+                        "linked_folder", "no_article_text", "bad_metadata")
 FORMATS = ("text", "html")
 QUALIFIERS = ("exact", "at_least", "more_than", "about", "up_to", "vague")
 CASUALTY_KINDS = ("killed", "died", "wounded", "displaced", "evacuated", "destroyed", "detained", "missing")
@@ -27,6 +27,7 @@ documents = pa.schema(
         pa.field("published_text", pa.string()),
         pa.field("url", pa.string()),
         pa.field("site_name", pa.string()),
+        pa.field("outlet", pa.string()),
         pa.field("body_text", pa.large_string(), nullable=False),
         pa.field("raw_line_count", pa.int32(), nullable=False),
         pa.field("body_line_count", pa.int32(), nullable=False),
@@ -143,6 +144,22 @@ withdrawn_documents = pa.schema(
     ]
 )
 
+# A document's story (newsfacts.stories) and the features it was grouped by, kept so that later
+# runs compare new documents with it without re-reading its text.
+story_members = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("story_id", pa.string(), nullable=False),
+        pa.field("published_date", pa.date32()),
+        pa.field("title", pa.string()),
+        pa.field("words", pa.list_(pa.string()), nullable=False),
+        pa.field("names", pa.list_(pa.string()), nullable=False),
+        pa.field("main_place", pa.string()),
+        pa.field("main_actor", pa.string()),
+        pa.field("minhash", pa.list_(pa.uint64())),  # MinHash signature over words and names
+    ]
+)
+
 # Tables written per document batch (appended run by run, each run's files committed together) ...
 PER_DOCUMENT_TABLES = {
     "documents": documents,
@@ -156,11 +173,13 @@ HISTORY_TABLES = {
     "withdrawn_documents": withdrawn_documents,
 }
 COMMITTED_TABLES = {**PER_DOCUMENT_TABLES, **HISTORY_TABLES}
-# ... and tables rebuilt whole on every run from the committed ones and the raw folder.
+# ... and tables rewritten whole on every run: entities and errors rebuilt from the committed tables and
+# the raw folder; story_members carried forward (a story id never changes once given).
 CORPUS_TABLES = {
     "entities": entities,
     "entity_links": entity_links,
     "ingest_errors": ingest_errors,
+    "story_members": story_members,
 }
 STORED_TABLES = {**COMMITTED_TABLES, **CORPUS_TABLES}
 

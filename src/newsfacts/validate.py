@@ -2,7 +2,7 @@
 
 Suites are plain JSON files named after the table they check:
 {"name": ..., "expectations": [{"type": ..., "kwargs": {...}, "meta": {...}}]}.
-The GX project (its stores) lives in <warehouse>/gx; the HTML report is ours (`newsfacts.report`),
+The GX project (its stores) lives in <warehouse>/gx; the HTML validation report is ours (`newsfacts.validation_report`),
 because GX's Data Docs show unexpected values (article text) as raw HTML.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from newsfacts import project, report, schemas
+from newsfacts import project, schemas, validation_report
 
 project.apply_quiet_defaults()
 
@@ -67,7 +67,7 @@ def validate(batches: dict, warehouse: Path, run_id: str) -> ValidationReport:
         rows.extend(result_rows(table, result, run_id))
     # Data Docs built by earlier versions hold article text as live markup: never leave them to open
     shutil.rmtree(warehouse / "gx" / "uncommitted" / "data_docs", ignore_errors=True)
-    docs = report.write_report(warehouse, run_id, rows)
+    docs = validation_report.write_report(warehouse, run_id, rows)
     return ValidationReport(all(r["success"] for r in rows), rows, docs)
 
 

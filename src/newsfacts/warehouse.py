@@ -26,6 +26,7 @@ NEXT_NAME = "newsfacts.next.duckdb"
 # Publish order: later tables may read earlier published ones.
 PUBLISHED_TABLES = (
     "documents",
+    "stories",
     "removed_lines",
     "entities",
     "entity_mentions",
@@ -39,7 +40,7 @@ PUBLISHED_TABLES = (
     "quote_corroboration",
 )
 CHECKED_TABLES = ("documents", "removed_lines", "entity_mentions", "entities", "figures", "quotes", "ingest_errors",
-                  "withdrawn_documents")
+                  "withdrawn_documents", "story_members")
 
 
 # Readers get the published tables and nothing else: no files (COPY ... TO, read_text, glob),

@@ -1,4 +1,4 @@
-"""The validation report: one HTML page per run from the expectation results, in <warehouse>/report.
+"""The validation report: one HTML page per run from the expectation results, in <warehouse>/report/validation.
 
 Unexpected values are article text (lines, names, file names), so they must never reach a
 browser as markup: the page is rendered by Jinja2 with autoescaping on, and its
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import jinja2
 
-REPORT_DIR = "report"
-LATEST = "index.html"
+REPORT_DIR = "report/validation"  # report/index.html is the published warehouse's report (newsfacts.report)
+LATEST = "latest.html"
 
 TEMPLATE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -77,7 +77,7 @@ def examples(row: dict) -> list[str]:
 
 
 def write_report(warehouse: Path, run_id: str, rows: list[dict]) -> Path:
-    """Write report/runs/<run_id>.html and make it report/index.html; returns the run's page."""
+    """Write report/validation/runs/<run_id>.html and make it report/validation/latest.html; returns the run's page."""
     folder = warehouse / REPORT_DIR
     page = render(run_id, rows)
     run_page = folder / "runs" / f"{run_id}.html"

@@ -1,0 +1,114 @@
+"""Stories: documents reporting one event are grouped, events of one kind are kept apart (invented articles)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from newsfacts import extract, stories
+from newsfacts.records import CleanedDocument
+
+PERU_QUAKE = """A magnitude 7.0 earthquake struck the Arequipa region of southern Peru on Monday, killing at least
+12 people and destroying hundreds of homes, Peru's civil defence institute said.
+Rescue teams were searching the rubble in the coastal town of Chala, where the mayor, Rosa Quispe, said the
+school and the health centre had collapsed. "We have never felt anything like this," Quispe told reporters.
+The institute said aftershocks were likely and asked residents of Arequipa to sleep outdoors.
+The Red Cross sent tents and water to Arequipa."""
+PERU_QUAKE_OTHER_OUTLET = """The death toll from Monday's earthquake in southern Peru rose to 14, officials said, as rescuers in
+the town of Chala dug through collapsed homes.
+The magnitude 7.0 quake hit the Arequipa region in the early hours. Chala's mayor, Rosa Quispe, said the
+town's school had been destroyed and that families were sleeping in the streets for fear of aftershocks.
+Peru's civil defence institute said more than 300 homes were destroyed across Arequipa."""
+TURKEY_QUAKE = """A magnitude 6.8 earthquake struck Malatya province in eastern Turkey on Monday, killing at least
+9 people and destroying dozens of buildings, Turkey's disaster agency said.
+Rescue teams were searching the rubble in the town of Doganyol, where the governor, Kemal Aydin, said a
+mosque and a school had collapsed. "The whole street came down," Aydin told reporters.
+The agency said aftershocks were likely and asked residents of Malatya to stay outdoors.
+The Red Cross sent tents and water to Malatya."""
+CITY_BUDGET = """The city council of Port Elmsworth approved a budget of 40 million dollars on Tuesday, with most of
+the money going to new bus lines and the repair of the harbour wall, council leader Tom Hale said.
+Opposition councillors said the plan ignored schools."""
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return extract.load_nlp()
+
+
+def story_docs(nlp, articles: list[tuple[str, str, date]]) -> list[stories.StoryDocument]:
+    cleaned = [CleanedDocument(doc_id, text, published_date=published) for doc_id, text, published in articles]
+    facts = extract.extract_documents(cleaned, nlp)
+    return [stories.story_document(doc, f.mentions) for doc, f in zip(cleaned, facts)]
+
+
+def story_of(documents: list[stories.StoryDocument]) -> dict[str, str]:
+    return {d.doc_id: d.story_id for d in documents}
+
+
+def test_one_event_from_two_outlets_is_one_story_and_another_quake_is_another(nlp):
+    docs = story_docs(nlp, [("peru-a", PERU_QUAKE, date(2025, 2, 10)),
+                            ("peru-b", PERU_QUAKE_OTHER_OUTLET, date(2025, 2, 11)),
+                            ("turkey", TURKEY_QUAKE, date(2025, 2, 10)),
+                            ("budget", CITY_BUDGET, date(2025, 2, 11))])
+    story = story_of(stories.assign_stories([], docs))
+    assert story["peru-a"] == story["peru-b"]
+    assert len({story["peru-a"], story["turkey"], story["budget"]}) == 3
+
+
+def test_the_same_words_a_year_later_are_another_event(nlp):
+    docs = story_docs(nlp, [("peru-a", PERU_QUAKE, date(2025, 2, 10)),
+                            ("peru-next-year", PERU_QUAKE_OTHER_OUTLET, date(2026, 2, 11))])
+    story = story_of(stories.assign_stories([], docs))
+    assert story["peru-a"] != story["peru-next-year"]
+
+
+def test_story_ids_are_stable_and_a_new_document_joins_its_story(nlp):
+    first_run = stories.assign_stories([], story_docs(nlp, [("peru-a", PERU_QUAKE, date(2025, 2, 10)),
+                                                            ("turkey", TURKEY_QUAKE, date(2025, 2, 10))]))
+    kept = stories.members_from_table(stories.members_table(first_run))  # as stored between runs
+    second_run = stories.assign_stories(kept, story_docs(nlp, [("peru-b", PERU_QUAKE_OTHER_OUTLET,
+                                                                date(2025, 2, 11))]))
+    before, after = story_of(first_run), story_of(second_run)
+    assert after["peru-a"] == before["peru-a"] == stories.story_id_for("peru-a")
+    assert after["turkey"] == before["turkey"]
+    assert after["peru-b"] == before["peru-a"]
+
+
+def test_the_earliest_document_names_the_story(nlp):
+    docs = story_docs(nlp, [("later", PERU_QUAKE_OTHER_OUTLET, date(2025, 2, 11)),
+                            ("earlier", PERU_QUAKE, date(2025, 2, 10))])
+    assert set(story_of(stories.assign_stories([], docs)).values()) == {stories.story_id_for("earlier")}
+
+
+def test_content_words_leave_out_stop_words_and_numbers():
+    assert stories.content_words("The 12 people were killed in the quake, officials said.") == frozenset(
+        {"people", "killed", "quake", "officials", "said"})
+
+
+def test_a_place_named_most_often_tells_events_of_one_kind_apart():
+    a = stories.StoryDocument("a", None, None, frozenset({"earthquake"}), frozenset({"n:peru"}), "peru")
+    b = stories.StoryDocument("b", None, None, frozenset({"earthquake"}), frozenset({"n:turkey"}), "turkey")
+    c = stories.StoryDocument("c", None, None, frozenset({"earthquake", "peru"}), frozenset({"n:lima"}), "lima")
+    assert stories.elsewhere(a, b)
+    assert not stories.elsewhere(a, c)  # c names Peru: a city of the country, not another place
+
+
+def test_new_documents_are_compared_only_with_lsh_candidates_not_the_whole_corpus(monkeypatch):
+    import random
+
+    rng = random.Random(7)
+    vocabulary = [f"word{i}" for i in range(20000)]
+    docs = [stories.StoryDocument(f"d{i:04d}", date(2025, 1, 1), None, frozenset(rng.sample(vocabulary, 60)),
+                                  frozenset(f"n:name{rng.randrange(5000)}" for _ in range(5))) for i in range(400)]
+    # ten reports of one event: the same core of words and names, each with some of its own
+    core_words, core_names = frozenset(rng.sample(vocabulary, 50)), frozenset({"n:alpha", "n:beta", "n:gamma"})
+    event = [stories.StoryDocument(f"e{i}", date(2025, 1, 1), None, core_words | frozenset(rng.sample(vocabulary, 10)),
+                                   core_names) for i in range(10)]
+    calls = []
+    real = stories.same_event_score
+    monkeypatch.setattr(stories, "same_event_score", lambda a, b, r: calls.append(1) or real(a, b, r))
+    grouped = story_of(stories.assign_stories([], docs + event))
+    pairs = (len(docs) + len(event)) ** 2 / 2
+    assert len(calls) < 0.01 * pairs, f"{len(calls)} comparisons for {pairs:.0f} pairs"
+    assert len({grouped[d.doc_id] for d in event}) == 1
+    assert len({grouped[d.doc_id] for d in docs}) == len(docs)
