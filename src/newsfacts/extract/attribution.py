@@ -21,7 +21,22 @@ SPEECH_VERBS = frozenset({
     "acknowledge", "admit", "promise", "suggest", "estimate", "comment", "reply", "respond",
     "assert", "maintain", "predict", "recall", "remark", "emphasise", "emphasize", "urge", "vow", "quote",
 })
+# Verbs that give how words were spoken rather than a claim: they introduce quotations, not figures.
+QUOTE_VERBS = SPEECH_VERBS | frozenset({
+    "ask", "shout", "yell", "scream", "cry", "exclaim", "whisper", "mutter", "order", "plead", "beg", "demand",
+    "concede", "caution", "joke", "quip", "recount", "testify", "chant", "text", "email", "sigh", "lament",
+    "complain", "boast", "observe", "muse", "wonder", "retort", "counter", "interject",
+})
+# Verbs that make quoted words their subject's when the quotation is their object or complement:
+# 'Ruiz called the plan a "reckless gamble"', 'what she termed "sabotage"'.
+FRAMING_VERBS = frozenset({"call", "term", "dub", "label", "brand", "describe"})
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+# What is written or recorded speaks for whoever sent it: "issued a statement saying".
+DOCUMENTS = frozenset({
+    "letter", "statement", "email", "e-mail", "post", "tweet", "message", "note", "release", "memo", "filing",
+    "complaint", "lawsuit", "petition", "video", "interview", "speech", "announcement", "notice", "document",
+    "text", "comment", "editorial", "blog", "report",
+})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 THING_PRONOUNS = frozenset({"it"})
 PLURAL_PRONOUNS = frozenset({"they", "them"})
@@ -41,6 +56,14 @@ BODY_NOUNS = frozenset({
     "department", "court", "campaign", "party", "intelligence", "regime", "statement", "operator",
 })
 SPEAKER_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+# Person nouns that fit anyone: "the man said" is someone described as a man before, never
+# simply the last person named (a patient, a witness and a doctor are often left unnamed).
+ANYONE = frozenset({"man", "woman", "witness", "resident", "source", "analyst", "expert", "researcher",
+                    "official", "officer", "diplomat", "prosecutor"})
+# Roles whose words are their body's statement: "a Brightway spokesperson said" speaks for Brightway.
+REPRESENTATIVES = frozenset({"spokesman", "spokeswoman", "spokesperson", "spokespeople", "representative"})
+# Words for a business that refer back to the last organisation named ("a company spokesman").
+FIRM_WORDS = frozenset({"company", "firm", "corporation", "business", "startup"})
 
 
 @dataclass
@@ -142,10 +165,12 @@ def resolve_subject(token: Token, refs: Referents) -> Referent | None:
     if definite and (head in PERSON_ROLES or head in BODY_NOUNS):
         # "the ministry" is the last ministry named; "the interior ministry" only an interior one
         modifiers = {c.lower_ for c in token.children if c.dep_ in ("amod", "compound")}
-        described = nearest(refs, token.i, lambda r: head in r.words and modifiers <= r.words)
+        plural = token.tag_ in ("NNS", "NNPS")  # "the group" is not "two groups" named before
+        described = nearest(refs, token.i, lambda r: head in r.words and modifiers <= r.words
+                            and (r.key is not None or r.plural == plural))
         if described is not None:
             return described
-        if head in PERSON_ROLES and not has_modifiers(token):
+        if head in PERSON_ROLES and head not in ANYONE and not has_modifiers(token):
             return nearest(refs, token.i, lambda r: r.label == "PERSON")
         if head in BODY_NOUNS and not has_modifiers(token):
             found = nearest(refs, token.i, lambda r: r.label in ("ORG", "GROUP"))
@@ -163,8 +188,13 @@ def resolve_subject(token: Token, refs: Referents) -> Referent | None:
 
 
 def represented(role: Token, refs: Referents) -> Referent | None:
-    """'a spokeswoman for the Red Cross', 'the agency's spokesperson': the body the role speaks for."""
+    """'a spokeswoman for the Red Cross', 'the agency's spokesperson', 'a Brightway spokesperson',
+    'a company spokesman' (the company named before): the body the role speaks for."""
     for child in role.children:
+        if child.dep_ == "compound" and role.lemma_.lower() in REPRESENTATIVES:
+            body = compound_body(child, refs)
+            if body is not None:
+                return body
         if child.dep_ == "poss" and child.i in refs.at_token:
             return refs.at_token[child.i]
         if child.dep_ == "prep" and child.lower_ in ("for", "of", "at"):
@@ -172,6 +202,19 @@ def represented(role: Token, refs: Referents) -> Referent | None:
                 if obj.dep_ == "pobj" and obj.i in refs.at_token and refs.at_token[obj.i].label != "PERSON":
                     return refs.at_token[obj.i]
     return None
+
+
+def compound_body(word: Token, refs: Referents) -> Referent | None:
+    if word.i in refs.at_token:
+        named = refs.at_token[word.i]
+        return named if named.label != "PERSON" else None
+    lemma = word.lemma_.lower()
+    if lemma not in BODY_NOUNS and lemma not in FIRM_WORDS:
+        return None
+    described = nearest(refs, word.i, lambda r: lemma in r.words)
+    if described is None and lemma in FIRM_WORDS:
+        described = nearest(refs, word.i, lambda r: r.label == "ORG")
+    return described
 
 
 def has_modifiers(token: Token) -> bool:
@@ -204,10 +247,10 @@ def noun_phrase(token: Token) -> Span:
 
 # ---------- attribution ----------
 
-def speech_verbs(tokens) -> list[Token]:
+def speech_verbs(tokens, verbs: frozenset[str] = SPEECH_VERBS) -> list[Token]:
     """Speech verbs used as verbs ('the alleged mission' is no cue)."""
     return [t for t in tokens
-            if t.pos_ in ("VERB", "AUX") and t.dep_ != "amod" and t.lemma_.lower() in SPEECH_VERBS]
+            if t.pos_ in ("VERB", "AUX") and t.dep_ != "amod" and t.lemma_.lower() in verbs]
 
 
 def first_spoken(verbs, refs: Referents) -> tuple[Token | None, Referent | None]:
@@ -220,12 +263,48 @@ def first_spoken(verbs, refs: Referents) -> tuple[Token | None, Referent | None]
 
 
 def speaker_of(verb: Token, refs: Referents) -> Referent | None:
-    for child in verb.children:
-        if child.dep_ in ("nsubj",):
-            return subject_referent(child, refs)
-    if verb.dep_ in ("conj", "advcl") and verb.head.lemma_.lower() in SPEECH_VERBS:
-        return speaker_of(verb.head, refs)  # "said ... and added"
-    return None
+    subject = speaking_subject(verb)
+    return subject_referent(subject, refs) if subject is not None else None
+
+
+def speaking_subject(verb: Token, depth: int = 0) -> Token | None:
+    """The token that does the speaking: the verb's subject, or the subject it shares with the verb
+    it hangs on ('laughed and said', 'went on to say', 'took to the radio, saying', 'issued a
+    statement saying', 'Roe, who said'), or the speaker after an inverted verb ('..., added the ministry')."""
+    # the subject nearest the verb: a quotation before it may hold a subject of its own in a bad parse
+    subject = min((c for c in verb.children if c.dep_ == "nsubj"), key=lambda c: abs(c.i - verb.i), default=None)
+    if subject is not None:
+        return verb.head if subject.tag_ in ("WP", "WDT") and verb.dep_ == "relcl" else subject
+    if depth > 3:
+        return None
+    if verb.dep_ in ("conj", "xcomp") or (verb.dep_ == "advcl" and verb.tag_ == "VBG"):
+        if verb.head.pos_ in ("VERB", "AUX"):
+            return speaking_subject(verb.head, depth + 1)
+        return None
+    if verb.dep_ == "acl" and verb.tag_ in ("VBN", "VBD"):  # "the union, formed in May, ... and said"
+        agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+        if agent is None:
+            return verb.head
+        return next((c for c in agent.children if c.dep_ == "pobj"), None)
+    if verb.dep_ == "acl" and verb.tag_ == "VBG":
+        noun = verb.head
+        if noun.lemma_.lower() not in DOCUMENTS:
+            return noun  # "the group ..., stating", "a man shouting"
+        owner = next((c for c in noun.children if c.dep_ == "poss"), None)
+        if owner is not None:  # "its statement saying"
+            return owner
+        if noun.dep_ == "dobj":  # "sent a letter stating", "issued a statement saying"
+            return speaking_subject(noun.head, depth + 1)
+        return noun
+    return inverted_subject(verb) if depth == 0 else None
+
+
+def inverted_subject(verb: Token) -> Token | None:
+    """'"...," added the ministry': a speech verb right after the quotation (or the clause it
+    reports), with no subject, has its speaker after it (the parser takes it for an object)."""
+    if verb.i == 0 or verb.lemma_.lower() not in QUOTE_VERBS or not (verb.nbor(-1).is_punct or any(c.dep_ == "ccomp" and c.i < verb.i for c in verb.children)):
+        return None
+    return next((c for c in verb.rights if c.dep_ in ("dobj", "attr", "npadvmod")), None)
 
 
 def subject_referent(subject: Token, refs: Referents) -> Referent | None:
@@ -234,9 +313,14 @@ def subject_referent(subject: Token, refs: Referents) -> Referent | None:
     for child in subject.children:
         if child.dep_ == "appos" and child.i in refs.at_token:
             return refs.at_token[child.i]
-    for child in subject.children:
-        if child.dep_ == "compound" and child.i in refs.at_token:
-            return refs.at_token[child.i]
+    if subject.pos_ == "PROPN":
+        for child in subject.children:  # a name the model split ('Sen. Ruiz' tagged 'Ruiz' alone)
+            if child.dep_ == "compound" and child.i in refs.at_token:
+                return refs.at_token[child.i]
+        # a surname the model did not tag, of a person named in full before
+        return nearest(refs, subject.i, lambda r: r.label == "PERSON" and subject.lower_ in r.words)
+    if subject.pos_ == "PRON" or subject.lemma_.lower() in PERSON_ROLES | BODY_NOUNS:
+        return resolve_subject(subject, refs)  # not a grammatical subject (an inverted speaker)
     return None
 
 

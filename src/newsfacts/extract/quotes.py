@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import dataclass
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
-from newsfacts.extract.attribution import Referent, Referents, first_spoken, source_in, speech_verbs
+from newsfacts.extract.attribution import (
+    FRAMING_VERBS, QUOTE_VERBS, Referent, Referents, first_spoken, noun_phrase, source_in, speaking_subject,
+    speech_verbs, subject_referent,
+)
 from newsfacts.records import Quote
 
 PARAGRAPH = re.compile(r"[^\n]+")
@@ -20,8 +24,11 @@ OPENERS = {"“": "”", "«": "»", "„": "“", '"': '"', "‘": "’"}
 # A curly single closing mark is also the apostrophe ("Chile’s"): it closes a quote only where
 # no letter follows it.
 SINGLE_CLOSE = re.compile(r"’(?![^\W\d_])")
+MIXED_DOUBLE = {'"': "”", "”": '"'}
 MIN_WORDS = 2  # one quoted word is a scare quote ('a "sabotage" group'), not a quotation
 CONTINUATION_GAP = 2  # sentences between a quote and the one it continues
+CLOSING_PUNCTUATION = "”»“’\"'.,!?… "
+DETERMINERS = frozenset({"a", "an", "the", "one", "another", "some", "this", "that", "these", "those"})
 
 
 def quote_spans(text: str) -> list[tuple[int, int]]:
@@ -30,7 +37,7 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     for paragraph in PARAGRAPH.finditer(text):
         body, offset, i = paragraph.group(), paragraph.start(), 0
         while i < len(body):
-            closer = OPENERS.get(body[i])
+            closer = OPENERS.get(body[i]) or reversed_opener(body, i)
             if closer is None or (closer == "’" and i > 0 and body[i - 1].isalnum()):
                 i += 1
                 continue
@@ -42,20 +49,38 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def reversed_opener(body: str, i: int) -> str | None:
+    """A closing double mark typed where an opening one belongs ('said: ”We ...”'): outside any
+    quotation, after a space and before a word, it opens one."""
+    if body[i] == "”" and (i == 0 or body[i - 1].isspace()) and i + 1 < len(body) and body[i + 1].isalnum():
+        return "”"
+    return None
+
+
 def closing_mark(body: str, closer: str, start: int) -> int:
     if closer == "’":
         match = SINGLE_CLOSE.search(body, start)
         return match.start() if match else -1
-    return body.find(closer, start)
+    end = body.find(closer, start)
+    if end < 0 and closer in MIXED_DOUBLE:  # '"We are here!” she said': straight and curly marks mixed
+        end = body.find(MIXED_DOUBLE[closer], start)
+    return end
+
+
+@dataclass
+class Cue:
+    verb: Token | None
+    speaker: Referent | None
+    how: str | None  # "own" (the quote's sentences say who speaks), "introduced", "continued", None
 
 
 def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, int]]) -> list[Quote]:
     """`spans`: quote_spans of the document's text."""
-    quotes: list[Quote] = []
-    previous: tuple[Quote, int] | None = None  # last attributed quote and the sentence it ended in
+    full_text = doc.text  # built anew on every access
     sentences = list(doc.sents)
     starts = [s.start for s in sentences]
-    full_text = doc.text  # built anew on every access
+    found: list[tuple[int, int, Cue]] = []
+    previous: tuple[Cue, int] | None = None  # cue of the last quote with a speaker, and its last sentence
     for start, end in spans:
         text = full_text[start:end]
         stripped = text.strip()
@@ -70,24 +95,138 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
         sent_no = bisect.bisect_right(starts, inside.end - 1) - 1
         first_sent, last_sent = sentences[first_no], sentences[sent_no]
         outside = [t for t in doc[first_sent.start:last_sent.end] if not (start - 1 <= t.idx < end + 1)]
-        verb, speaker = nearest_cue(outside, start, end, refs)
-        if speaker is None:
-            speaker = source_in(outside, refs)
-        who = (speaker.text, speaker.key) if speaker else (None, None)
-        cue = verb.lemma_.lower() if verb is not None else None
-        if speaker is None and verb is None and opens_sentence(full_text, first_sent.start_char, start):
-            if previous is not None and first_no - previous[1] <= CONTINUATION_GAP:
+        tag = tag_sentence(sentences, sent_no, end, full_text)
+        if tag is not None:
+            outside.extend(tag)
+            sent_no += 1
+        cue = own_cue(outside, inside, start, end, refs)
+        if cue.how is None and found and continues(full_text, found[-1][1], start):
+            last = found[-1][2]  # a quotation running on into this paragraph
+            cue = Cue(last.verb, last.speaker, "continued" if last.speaker else None)
+        elif cue.how is None and opens_sentence(full_text, first_sent.start_char, start):
+            intro = introduction(sentences, first_no, full_text, refs)
+            if intro is not None:  # 'Novak said the talks had failed. "We are calm."', 'It wrote:\n\n"..."'
+                cue = intro
+            elif previous is not None and first_no - previous[1] <= CONTINUATION_GAP:
                 last = previous[0]  # '"...," he said. "..."': the quote goes on
-                who, cue = (last.speaker_text, last.speaker_key), last.cue_verb
-            else:
-                intro_verb, intro = introduction(sentences, first_no, full_text, refs)
-                if intro is not None:  # 'Novak said the talks had failed. "We are calm."'
-                    who, cue = (intro.text, intro.key), intro_verb.lemma_.lower()
-        quote = Quote(doc_id, stripped, start, end, who[0], who[1], cue, is_partial(full_text, start, end))
-        quotes.append(quote)
-        if quote.speaker_text is not None:
-            previous = (quote, sent_no)
-    return quotes
+                cue = Cue(last.verb, last.speaker, "continued")
+        found.append((start, end, cue))
+        if cue.speaker is not None:
+            previous = (cue, sent_no)
+    backfill_paragraphs(found, full_text)
+    return [quote(doc_id, full_text, start, end, cue) for start, end, cue in found]
+
+
+def quote(doc_id: str, text: str, start: int, end: int, cue: Cue) -> Quote:
+    speaker = cue.speaker
+    speaker_text = None
+    if speaker is not None:
+        speaker_text = speaker.text if speaker.key else bare_description(speaker.text)
+    return Quote(doc_id, text[start:end], start, end, speaker_text, speaker.key if speaker else None,
+                 cue.verb.lemma_.lower() if cue.verb is not None else None, is_partial(text, start, end))
+
+
+def bare_description(phrase: str) -> str:
+    """An unnamed speaker without its determiner: "an officer" -> "officer", "one user" -> "user"."""
+    words = phrase.split()
+    while len(words) > 1 and words[0].lower() in DETERMINERS:
+        words = words[1:]
+    return " ".join(words)
+
+
+def continues(text: str, previous_end: int, start: int) -> bool:
+    """A quotation left open at the end of its paragraph goes on in the next paragraph when that
+    one opens with a quote mark."""
+    if previous_end < len(text) and text[previous_end] != "\n":
+        return False  # the previous quotation was closed
+    between = text[previous_end:start]
+    return between.count("\n") >= 1 and between.strip() in OPENERS
+
+
+def backfill_paragraphs(found: list[tuple[int, int, Cue]], text: str) -> None:
+    """'"First paragraph ...\n\n"... last paragraph," she said.': the cue at the end of a
+    quotation that runs over paragraphs names the speaker of all of it."""
+    for k in range(len(found) - 2, -1, -1):
+        start, end, cue = found[k]
+        later = found[k + 1][2]
+        if cue.how in (None, "continued") and later.speaker is not None and continues(text, end, found[k + 1][0]):
+            found[k] = (start, end, Cue(later.verb, later.speaker, "continued"))
+
+
+def own_cue(outside: list[Token], inside: Span, start: int, end: int, refs: Referents) -> Cue:
+    """The speech verb of the quotation with its subject; else 'according to X'. A verb whose
+    subject the text gives but does not name ('one user posted') still settles the question:
+    the quote is nobody's we know."""
+    for verb in cue_verbs(outside, inside, start, end):
+        subject = speaking_subject(verb)
+        if subject is not None and not inside.start <= subject.i < inside.end:
+            return Cue(verb, speaker_named_by(subject, refs), "own")
+    source = source_in(outside, refs)
+    verbs = speech_verbs(outside, QUOTE_VERBS)
+    return Cue(verbs[0] if verbs else None, source, "own" if source is not None else None)
+
+
+def cue_verbs(outside: list[Token], inside: Span, start: int, end: int) -> list[Token]:
+    """Candidate speech verbs, best first: the verb that introduces the quotation ('he said, "..."'),
+    then those above it in the parse, nearest first, then the others by distance. A verb in a
+    relative clause that does not hold the quotation speaks of something else ('"...," on
+    billboards in which people say ...'); 'a show called "..."' names, it does not quote."""
+    governors = quote_governors(inside)
+    verbs = speech_verbs(outside, QUOTE_VERBS)
+    verbs += [v for v in speech_verbs(outside, FRAMING_VERBS)
+              if v.i in governors and v.dep_ != "acl" and v not in verbs]
+    verbs = [v for v in verbs if v.i in governors or not in_relative_clause(v)]
+    doc = inside.doc
+
+    def rank(verb: Token) -> tuple[int, int]:
+        if verb.i < inside.start and all(t.is_punct for t in doc[verb.i + 1:inside.start]):
+            return 0, 0
+        if verb.i in governors:
+            return 1, governors[verb.i]
+        return 2, verb.idx - end if verb.idx >= end else start - verb.idx
+
+    return sorted(verbs, key=rank)
+
+
+def in_relative_clause(verb: Token) -> bool:
+    return any(t.dep_ == "relcl" for t in (verb, *verb.ancestors))
+
+
+def quote_governors(inside: Span) -> dict[int, int]:
+    """Token index -> rank of the words above the quotation in the parse, nearest first."""
+    ranks: dict[int, int] = {}
+    for token in inside:
+        if inside.start <= token.head.i < inside.end and token.head is not token:
+            continue
+        for rank, ancestor in enumerate(token.ancestors):
+            if not inside.start <= ancestor.i < inside.end:
+                ranks[ancestor.i] = min(rank, ranks.get(ancestor.i, rank))
+    return ranks
+
+
+def speaker_named_by(subject: Token, refs: Referents) -> Referent | None:
+    named = subject_referent(subject, refs)
+    if named is not None or subject.pos_ not in ("NOUN", "PROPN"):
+        return named
+    phrase = noun_phrase(subject)
+    return Referent(None, phrase.text, "GROUP")
+
+
+def tag_sentence(sentences: list[Span], index: int, end: int, text: str) -> Span | None:
+    """'"Where were you?" Roe asked.': the parser often ends a sentence at a quotation's closing
+    mark; a short sentence right after it, in the same paragraph, that is only a speech verb and
+    its speaker, is the quotation's attribution."""
+    if index + 1 >= len(sentences):
+        return None
+    current, after = sentences[index], sentences[index + 1]
+    if text[end:current.end_char].strip(CLOSING_PUNCTUATION) or "\n" in text[current.end_char:after.start_char]:
+        return None
+    root = after.root
+    if root.lemma_.lower() not in QUOTE_VERBS or any(c.dep_ in ("ccomp", "xcomp") for c in root.children):
+        return None
+    if any(mark in after.text for mark in OPENERS):
+        return None
+    return after
 
 
 def opens_sentence(text: str, sentence_start: int, quote_start: int) -> bool:
@@ -96,23 +235,22 @@ def opens_sentence(text: str, sentence_start: int, quote_start: int) -> bool:
     return not text[sentence_start:quote_start - 1].strip()
 
 
-def introduction(sentences: list, index: int, text: str, refs: Referents) -> tuple[Token | None, Referent | None]:
-    """The speaker of the sentence just before a quote, in the same paragraph, when that
-    sentence is reported speech of its own (and holds no quotation)."""
+def introduction(sentences: list, index: int, text: str, refs: Referents) -> Cue | None:
+    """The speaker of the sentence just before a quote, in the same paragraph, when that sentence
+    is reported speech of its own (and holds no quotation); or of the paragraph before that ends
+    with a colon, which introduces the quotation even when it names nobody ('the site carries
+    this statement:')."""
     if index == 0:
-        return None, None
+        return None
     before, current = sentences[index - 1], sentences[index]
     between = text[before.start_char:current.start_char]
-    if "\n" in between or any(mark in before.text for mark in OPENERS):
-        return None, None
-    return first_spoken(speech_verbs(before), refs)
-
-
-def nearest_cue(outside: list[Token], start: int, end: int, refs: Referents) -> tuple[Token | None, Referent | None]:
-    """The nearest speech verb outside the quote that has a speaker (else the nearest at all)."""
-    verbs = sorted(speech_verbs(outside), key=lambda v: v.idx - end if v.idx >= end else start - v.idx)
-    verb, speaker = first_spoken(verbs, refs)
-    return (verb, speaker) if speaker is not None else ((verbs[0] if verbs else None), None)
+    colon = before.text.rstrip().endswith(":")
+    if ("\n" in between and not colon) or any(mark in before.text for mark in OPENERS):
+        return None
+    verb, speaker = first_spoken(speech_verbs(before, QUOTE_VERBS), refs)
+    if speaker is not None:
+        return Cue(verb, speaker, "introduced")
+    return Cue(None, None, "introduced") if colon else None
 
 
 def quoted_tokens(doc: Doc, spans: list[tuple[int, int]]) -> frozenset[int]:
