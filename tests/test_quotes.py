@@ -160,3 +160,50 @@ def test_mixed_and_reversed_quote_marks_pair():
     text = 'He shouted "Open the door! Now!” and left.\nAnother said: ”The flood is coming.”'
     spans = [text[s:e] for s, e in quote_spans(text)]
     assert spans == ["Open the door! Now!", "The flood is coming."]
+
+
+def test_verbs_that_cue_only_the_quotation_they_govern(nlp):
+    text = ('The Harlow Water Board apologised on Friday. "We regret the outage," the statement read. '
+            '"Every customer will be refunded," it continued.\n\n'
+            'Engineer Tomas Reyes agreed: "The pipes are too old."\n\n'
+            'Reyes continued to work on the pumps on Saturday.')
+    found = speakers(nlp, text)
+    assert found["We regret the"][1] == found["Every customer will"][1] == "harlow water board"
+    assert found["The pipes are"][1] == "tomas reyes"
+
+
+def test_as_x_put_it(nlp):
+    text = 'As Petra Lind put it, "Had the dam broken, the valley would be gone."'
+    assert speakers(nlp, text)["Had the dam"][1] == "petra lind"
+
+
+def test_a_colon_after_any_verb_introduces_a_named_speaker_only(nlp):
+    text = ('Jane Roe had her own view of the trial: "It was a circus from the first day."\n\n'
+            'The process led to a realisation: "Nobody had read the contract."')
+    found = speakers(nlp, text)
+    assert found["It was a"][1] == "jane roe"
+    assert found["Nobody had read"] == (None, None)
+
+
+def test_the_person_described_by_age_is_the_one_just_named(nlp):
+    text = ('Coach Pablo Ferreira was appointed on Tuesday. The 56-year-old said after his appointment: '
+            '"I am excited to be here."')
+    assert speakers(nlp, text)["I am excited"][1] == "pablo ferreira"
+
+
+def test_in_the_words_of_an_unnamed_patient(nlp):
+    text = ('Dr. Kim Alder wrote the case report. Here is how bad it got, in the words of the patient: '
+            '"I could only manage two stairs at a time."')
+    assert speakers(nlp, text)["I could only"] == ("patient", None)
+
+
+def test_a_one_word_quote_passes_its_speaker_on(nlp):
+    text = '"Amazing," Tomas Reyes said after the match. "To win there is something special."'
+    found = speakers(nlp, text)
+    assert "Amazing," not in found, "one quoted word is no quotation"
+    assert found["To win there"][1] == "tomas reyes"
+
+
+def test_two_apostrophes_close_a_double_quotation():
+    text = "“It was an attempt to mislead voters,’’ Will Moy told the BBC."
+    assert [text[s:e] for s, e in quote_spans(text)] == ["It was an attempt to mislead voters,"]

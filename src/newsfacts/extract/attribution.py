@@ -30,6 +30,9 @@ QUOTE_VERBS = SPEECH_VERBS | frozenset({
 # Verbs that make quoted words their subject's when the quotation is their object or complement:
 # 'Ruiz called the plan a "reckless gamble"', 'what she termed "sabotage"'.
 FRAMING_VERBS = frozenset({"call", "term", "dub", "label", "brand", "describe"})
+# Verbs that cue a quotation only when it is their complement ('"...," the statement read',
+# '"...," she continued', 'Smith agreed: "..."'); elsewhere they mean something else.
+GOVERNING_VERBS = frozenset({"continue", "conclude", "read", "agree", "sing"})
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 # What is written or recorded speaks for whoever sent it: "issued a statement saying".
 DOCUMENTS = frozenset({
@@ -155,6 +158,8 @@ def resolve_subject(token: Token, refs: Referents) -> Referent | None:
         if lower in PLURAL_PRONOUNS:
             return nearest(refs, token.i, lambda r: r.label in ("ORG", "GROUP", "NORP") and (r.plural or r.label == "ORG"))
         return None
+    if age_description(token):  # "the 56-year-old said" is the person just named
+        return nearest(refs, token.i, lambda r: r.label == "PERSON")
     appos = [c for c in token.children if c.dep_ == "appos" and c.i in refs.at_token]
     if appos:
         return None  # the name in apposition is the referent (it is registered as a mention)
@@ -185,6 +190,12 @@ def resolve_subject(token: Token, refs: Referents) -> Referent | None:
         return Referent(None, phrase.text, "GROUP", frozenset(name_tokens(phrase.text)) | {head},
                         plural=token.tag_ in ("NNS", "NNPS"))
     return None
+
+
+def age_description(token: Token) -> bool:
+    """'the 56-year-old' (the parser heads it on 'old'): a person described by age alone."""
+    return (token.lower_ == "old" and any(c.lemma_.lower() == "year" for c in token.children)
+            and any(c.lower_ == "the" for c in token.subtree))
 
 
 def represented(role: Token, refs: Referents) -> Referent | None:
@@ -325,10 +336,14 @@ def subject_referent(subject: Token, refs: Referents) -> Referent | None:
 
 
 def source_in(tokens, refs: Referents) -> Referent | None:
-    """'according to X' within these tokens: X's referent, or X's phrase."""
+    """'according to X', 'in the words of X' within these tokens: X's referent, or X's phrase."""
     for token in tokens:
         if token.lower_ == "according" and token.i + 1 < len(token.doc) and token.nbor().lower_ == "to":
             objects = [c for c in token.nbor().children if c.dep_ == "pobj"]
+            if objects:
+                return phrase_referent(objects[0], refs)
+        if token.lower_ == "words" and token.head.lower_ == "in":  # "in the words of X"
+            objects = [o for c in token.children if c.lower_ == "of" for o in c.children if o.dep_ == "pobj"]
             if objects:
                 return phrase_referent(objects[0], refs)
     return None

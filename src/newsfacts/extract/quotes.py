@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from newsfacts.extract.attribution import (
-    FRAMING_VERBS, QUOTE_VERBS, Referent, Referents, first_spoken, noun_phrase, source_in, speaking_subject,
-    speech_verbs, subject_referent,
+    FRAMING_VERBS, GOVERNING_VERBS, QUOTE_VERBS, Referent, Referents, noun_phrase, source_in,
+    speaking_subject, speech_verbs, subject_referent,
 )
 from newsfacts.records import Quote
 
@@ -24,10 +24,12 @@ OPENERS = {"“": "”", "«": "»", "„": "“", '"': '"', "‘": "’"}
 # A curly single closing mark is also the apostrophe ("Chile’s"): it closes a quote only where
 # no letter follows it.
 SINGLE_CLOSE = re.compile(r"’(?![^\W\d_])")
-MIXED_DOUBLE = {'"': "”", "”": '"'}
+# Other marks that close a double quotation in scraped text ('“...,’’ she said').
+MIXED_DOUBLE = {'"': ("”", "’’", "''"), "”": ('"', "’’", "''")}
 MIN_WORDS = 2  # one quoted word is a scare quote ('a "sabotage" group'), not a quotation
 CONTINUATION_GAP = 2  # sentences between a quote and the one it continues
 CLOSING_PUNCTUATION = "”»“’\"'.,!?… "
+NOT_COMPLEMENT = frozenset({"nsubj", "nsubjpass", "relcl", "acl", "appos", "advcl"})
 DETERMINERS = frozenset({"a", "an", "the", "one", "another", "some", "this", "that", "these", "those"})
 
 
@@ -63,7 +65,8 @@ def closing_mark(body: str, closer: str, start: int) -> int:
         return match.start() if match else -1
     end = body.find(closer, start)
     if end < 0 and closer in MIXED_DOUBLE:  # '"We are here!” she said': straight and curly marks mixed
-        end = body.find(MIXED_DOUBLE[closer], start)
+        found = [i for i in (body.find(other, start) for other in MIXED_DOUBLE[closer]) if i >= 0]
+        end = min(found, default=-1)
     return end
 
 
@@ -84,8 +87,7 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
     for start, end in spans:
         text = full_text[start:end]
         stripped = text.strip()
-        if len(stripped.split()) < MIN_WORDS:
-            continue
+        short = len(stripped.split()) < MIN_WORDS
         lead = len(text) - len(text.lstrip())
         start, end = start + lead, start + lead + len(stripped)
         inside = doc.char_span(start, end, alignment_mode="expand")
@@ -94,12 +96,18 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
         first_no = bisect.bisect_right(starts, inside.start) - 1
         sent_no = bisect.bisect_right(starts, inside.end - 1) - 1
         first_sent, last_sent = sentences[first_no], sentences[sent_no]
+        if short and not opens_sentence(full_text, first_sent.start_char, start):
+            continue  # a scare quote inside the reporter's sentence
         outside = [t for t in doc[first_sent.start:last_sent.end] if not (start - 1 <= t.idx < end + 1)]
         tag = tag_sentence(sentences, sent_no, end, full_text)
         if tag is not None:
             outside.extend(tag)
             sent_no += 1
         cue = own_cue(outside, inside, start, end, refs)
+        if short:  # '"Amazing," Davis said. "To be able to ..."': no quotation, but its speaker goes on
+            if cue.speaker is not None:
+                previous = (cue, sent_no)
+            continue
         if cue.how is None and found and continues(full_text, found[-1][1], start):
             last = found[-1][2]  # a quotation running on into this paragraph
             cue = Cue(last.verb, last.speaker, "continued" if last.speaker else None)
@@ -157,24 +165,30 @@ def own_cue(outside: list[Token], inside: Span, start: int, end: int, refs: Refe
     """The speech verb of the quotation with its subject; else 'according to X'. A verb whose
     subject the text gives but does not name ('one user posted') still settles the question:
     the quote is nobody's we know."""
-    for verb in cue_verbs(outside, inside, start, end):
+    for verb, spoken in cue_verbs(outside, inside, start, end):
         subject = speaking_subject(verb)
-        if subject is not None and not inside.start <= subject.i < inside.end:
-            return Cue(verb, speaker_named_by(subject, refs), "own")
+        if subject is None or inside.start <= subject.i < inside.end:
+            continue
+        speaker = speaker_named_by(subject, refs)
+        if spoken or (speaker is not None and speaker.key is not None):
+            return Cue(verb, speaker, "own")  # any other verb before a colon, only with a named speaker
     source = source_in(outside, refs)
     verbs = speech_verbs(outside, QUOTE_VERBS)
     return Cue(verbs[0] if verbs else None, source, "own" if source is not None else None)
 
 
-def cue_verbs(outside: list[Token], inside: Span, start: int, end: int) -> list[Token]:
+def cue_verbs(outside: list[Token], inside: Span, start: int, end: int) -> list[tuple[Token, bool]]:
     """Candidate speech verbs, best first: the verb that introduces the quotation ('he said, "..."'),
     then those above it in the parse, nearest first, then the others by distance. A verb in a
     relative clause that does not hold the quotation speaks of something else ('"...," on
-    billboards in which people say ...'); 'a show called "..."' names, it does not quote."""
+    billboards in which people say ...'); 'a show called "..."' names, it does not quote.
+    With each verb: whether it is a verb of speech (else it only stands before a colon)."""
     governors = quote_governors(inside)
-    verbs = speech_verbs(outside, QUOTE_VERBS)
-    verbs += [v for v in speech_verbs(outside, FRAMING_VERBS)
-              if v.i in governors and v.dep_ != "acl" and v not in verbs]
+    verbs = speech_verbs(outside, QUOTE_VERBS) + [v for v in outside if put_it(v)]
+    verbs += [v for v in speech_verbs(outside, FRAMING_VERBS | GOVERNING_VERBS)
+              if v.i in governors and v.dep_ != "acl" and v not in verbs and complement_of(v, inside)]
+    spoken = set(verbs)
+    verbs += [v for v in outside if v.i in governors and introduces(v, inside) and v not in spoken]
     verbs = [v for v in verbs if v.i in governors or not in_relative_clause(v)]
     doc = inside.doc
 
@@ -185,7 +199,40 @@ def cue_verbs(outside: list[Token], inside: Span, start: int, end: int) -> list[
             return 1, governors[verb.i]
         return 2, verb.idx - end if verb.idx >= end else start - verb.idx
 
-    return sorted(verbs, key=rank)
+    return [(v, v in spoken) for v in sorted(verbs, key=rank)]
+
+
+def complement_of(verb: Token, inside: Span) -> bool:
+    """The quotation is what the verb says or calls something, not part of its subject or of a
+    clause about someone ('Buckley, who starred in "War & Peace", agreed to ...')."""
+    for token in top_tokens(inside):
+        path = [token]
+        while path[-1].head.i not in (path[-1].i, verb.i):
+            path.append(path[-1].head)
+        if path[-1].head.i == verb.i and not any(t.dep_ in NOT_COMPLEMENT for t in path):
+            return True
+    return False
+
+
+def top_tokens(inside: Span):
+    """The tokens of a quotation whose head lies outside it (or that head their sentence)."""
+    return (t for t in inside if t.head.i == t.i or not inside.start <= t.head.i < inside.end)
+
+
+def put_it(verb: Token) -> bool:
+    """'As Gaiman put it, "..."'."""
+    return verb.lemma_.lower() == "put" and any(c.dep_ == "dobj" and c.lower_ == "it" for c in verb.children)
+
+
+def introduces(verb: Token, inside: Span) -> bool:
+    """'Smith agreed: "..."', 'She wrote to her family: "..."': a verb whose clause ends in a colon
+    right before the quotation introduces it, whatever the verb."""
+    if verb.pos_ != "VERB" or inside.start < 2:
+        return False
+    doc = inside.doc
+    marks = doc[verb.i + 1:inside.start]
+    colon = [t for t in marks if t.text == ":"]
+    return bool(colon) and colon[-1].head == verb and all(t.is_punct for t in doc[colon[-1].i:inside.start])
 
 
 def in_relative_clause(verb: Token) -> bool:
@@ -195,9 +242,7 @@ def in_relative_clause(verb: Token) -> bool:
 def quote_governors(inside: Span) -> dict[int, int]:
     """Token index -> rank of the words above the quotation in the parse, nearest first."""
     ranks: dict[int, int] = {}
-    for token in inside:
-        if inside.start <= token.head.i < inside.end and token.head is not token:
-            continue
+    for token in top_tokens(inside):
         for rank, ancestor in enumerate(token.ancestors):
             if not inside.start <= ancestor.i < inside.end:
                 ranks[ancestor.i] = min(rank, ranks.get(ancestor.i, rank))
@@ -247,9 +292,12 @@ def introduction(sentences: list, index: int, text: str, refs: Referents) -> Cue
     colon = before.text.rstrip().endswith(":")
     if ("\n" in between and not colon) or any(mark in before.text for mark in OPENERS):
         return None
-    verb, speaker = first_spoken(speech_verbs(before, QUOTE_VERBS), refs)
-    if speaker is not None:
-        return Cue(verb, speaker, "introduced")
+    for verb in speech_verbs(before, QUOTE_VERBS):
+        subject = speaking_subject(verb)
+        if subject is not None:
+            speaker = speaker_named_by(subject, refs)
+            if speaker is not None:
+                return Cue(verb, speaker, "introduced")
     return Cue(None, None, "introduced") if colon else None
 
 
