@@ -207,3 +207,11 @@ def test_a_one_word_quote_passes_its_speaker_on(nlp):
 def test_two_apostrophes_close_a_double_quotation():
     text = "“It was an attempt to mislead voters,’’ Will Moy told the BBC."
     assert [text[s:e] for s, e in quote_spans(text)] == ["It was an attempt to mislead voters,"]
+
+
+def test_speech_reported_through_a_passive_verb(nlp):
+    text = ('Governor Petra Lind was quoted as saying "the budget is dead."\n\n'
+            '"Get down!" a soldier was heard shouting.')
+    found = speakers(nlp, text)
+    assert found["the budget is"][1] == "petra lind"
+    assert found["Get down!"] == ("soldier", None)

@@ -283,12 +283,17 @@ def speaking_subject(verb: Token, depth: int = 0) -> Token | None:
     it hangs on ('laughed and said', 'went on to say', 'took to the radio, saying', 'issued a
     statement saying', 'Roe, who said'), or the speaker after an inverted verb ('..., added the ministry')."""
     # the subject nearest the verb: a quotation before it may hold a subject of its own in a bad parse
-    subject = min((c for c in verb.children if c.dep_ == "nsubj"), key=lambda c: abs(c.i - verb.i), default=None)
+    # a passive subject speaks when the speech is reported through the verb: 'was quoted as
+    # saying', 'was heard shouting'
+    deps = ("nsubj", "nsubjpass") if depth > 0 or verb.lemma_.lower() == "quote" else ("nsubj",)
+    subject = min((c for c in verb.children if c.dep_ in deps), key=lambda c: abs(c.i - verb.i), default=None)
     if subject is not None:
         return verb.head if subject.tag_ in ("WP", "WDT") and verb.dep_ == "relcl" else subject
     if depth > 3:
         return None
-    if verb.dep_ in ("conj", "xcomp") or (verb.dep_ == "advcl" and verb.tag_ == "VBG"):
+    if verb.dep_ == "pcomp" and verb.head.lower_ == "as":  # "quoted as saying"
+        return speaking_subject(verb.head.head, depth + 1)
+    if verb.dep_ in ("conj", "xcomp", "oprd") or (verb.dep_ == "advcl" and verb.tag_ == "VBG"):
         if verb.head.pos_ in ("VERB", "AUX"):
             return speaking_subject(verb.head, depth + 1)
         return None

@@ -267,7 +267,11 @@ def tag_sentence(sentences: list[Span], index: int, end: int, text: str) -> Span
     if text[end:current.end_char].strip(CLOSING_PUNCTUATION) or "\n" in text[current.end_char:after.start_char]:
         return None
     root = after.root
-    if root.lemma_.lower() not in QUOTE_VERBS or any(c.dep_ in ("ccomp", "xcomp") for c in root.children):
+    if any(c.dep_ == "ccomp" for c in root.children):
+        return None  # a sentence that reports something of its own
+    spoken = [t for t in (root, *root.children) if t.lemma_.lower() in QUOTE_VERBS and t.pos_ == "VERB"
+              and (t.i == root.i or t.dep_ == "xcomp")]  # 'Roe asked.', 'a soldier was heard shouting.'
+    if not spoken or any(c.dep_ in ("ccomp", "xcomp") for c in spoken[0].children):
         return None
     if any(mark in after.text for mark in OPENERS):
         return None
