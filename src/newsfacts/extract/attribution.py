@@ -281,44 +281,52 @@ def speaker_of(verb: Token, refs: Referents) -> Referent | None:
 def speaking_subject(verb: Token, depth: int = 0) -> Token | None:
     """The token that does the speaking: the verb's subject, or the subject it shares with the verb
     it hangs on ('laughed and said', 'went on to say', 'took to the radio, saying', 'issued a
-    statement saying', 'Roe, who said'), or the speaker after an inverted verb ('..., added the ministry')."""
-    # the subject nearest the verb: a quotation before it may hold a subject of its own in a bad parse
-    # a passive subject speaks when the speech is reported through the verb: 'was quoted as
-    # saying', 'was heard shouting'
-    deps = ("nsubj", "nsubjpass") if depth > 0 or verb.lemma_.lower() == "quote" else ("nsubj",)
-    subject = min((c for c in verb.children if c.dep_ in deps), key=lambda c: abs(c.i - verb.i), default=None)
+    statement saying', 'Roe, who said', 'was quoted as saying'), or the speaker after an inverted
+    verb ('..., added the ministry')."""
+    # a passive subject speaks when the speech is reported through its verb ('was heard shouting')
+    subject = own_subject(verb, passive=depth > 0 or verb.lemma_.lower() == "quote")
     if subject is not None:
         return verb.head if subject.tag_ in ("WP", "WDT") and verb.dep_ == "relcl" else subject
     if depth > 3:
         return None
+    if verb.dep_ == "acl":
+        return participle_subject(verb, depth)
     if verb.dep_ == "pcomp" and verb.head.lower_ == "as":  # "quoted as saying"
         return speaking_subject(verb.head.head, depth + 1)
     if verb.dep_ in ("conj", "xcomp", "oprd") or (verb.dep_ == "advcl" and verb.tag_ == "VBG"):
-        if verb.head.pos_ in ("VERB", "AUX"):
-            return speaking_subject(verb.head, depth + 1)
-        return None
-    if verb.dep_ == "acl" and verb.tag_ in ("VBN", "VBD"):  # "the union, formed in May, ... and said"
-        agent = next((c for c in verb.children if c.dep_ == "agent"), None)
-        if agent is None:
-            return verb.head
-        return next((c for c in agent.children if c.dep_ == "pobj"), None)
-    if verb.dep_ == "acl" and verb.tag_ == "VBG":
-        noun = verb.head
-        if noun.lemma_.lower() not in DOCUMENTS:
-            return noun  # "the group ..., stating", "a man shouting"
-        owner = next((c for c in noun.children if c.dep_ == "poss"), None)
-        if owner is not None:  # "its statement saying"
-            return owner
-        if noun.dep_ == "dobj":  # "sent a letter stating", "issued a statement saying"
-            return speaking_subject(noun.head, depth + 1)
-        return noun
+        return speaking_subject(verb.head, depth + 1) if verb.head.pos_ in ("VERB", "AUX") else None
     return inverted_subject(verb) if depth == 0 else None
+
+
+def own_subject(verb: Token, passive: bool) -> Token | None:
+    """The subject nearest the verb: in a bad parse a quotation before it holds a subject too."""
+    deps = ("nsubj", "nsubjpass") if passive else ("nsubj",)
+    return min((c for c in verb.children if c.dep_ in deps), key=lambda c: abs(c.i - verb.i), default=None)
+
+
+def participle_subject(verb: Token, depth: int) -> Token | None:
+    """A participle on a noun: 'the group, formed in May, ... said', 'a man shouting', and for what
+    is written, its sender ('its statement saying', 'issued a statement saying')."""
+    noun = verb.head
+    if verb.tag_ in ("VBN", "VBD"):
+        agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+        return noun if agent is None else next((c for c in agent.children if c.dep_ == "pobj"), None)
+    if verb.tag_ != "VBG":
+        return None
+    if noun.lemma_.lower() not in DOCUMENTS:
+        return noun
+    owner = next((c for c in noun.children if c.dep_ == "poss"), None)
+    if owner is not None:
+        return owner
+    return speaking_subject(noun.head, depth + 1) if noun.dep_ == "dobj" else noun
 
 
 def inverted_subject(verb: Token) -> Token | None:
     """'"...," added the ministry': a speech verb right after the quotation (or the clause it
     reports), with no subject, has its speaker after it (the parser takes it for an object)."""
-    if verb.i == 0 or verb.lemma_.lower() not in QUOTE_VERBS or not (verb.nbor(-1).is_punct or any(c.dep_ == "ccomp" and c.i < verb.i for c in verb.children)):
+    if verb.i == 0 or verb.lemma_.lower() not in QUOTE_VERBS:
+        return None
+    if not (verb.nbor(-1).is_punct or any(c.dep_ == "ccomp" and c.i < verb.i for c in verb.children)):
         return None
     return next((c for c in verb.rights if c.dep_ in ("dobj", "attr", "npadvmod")), None)
 

@@ -1,9 +1,16 @@
 """Direct quotations and their speakers.
 
-Quote marks are paired per paragraph (curly marks by direction, straight marks in turn). The
-speaker is the subject of the speech verb nearest the quote, outside it, in the sentences the
-quote spans ('"...," the ministry added', 'Novak said: "..."'); a quote with no cue of its own
-that continues the previous one ('"...," he said. "..."') keeps that speaker.
+Quote marks are paired per paragraph (curly marks by direction, straight marks in turn, mixed
+marks as scraped text has them). A quotation's cue is a speech verb outside it, in the sentences
+it spans or in a short attribution the parser split off ('"Where?" Roe asked.'): the verb that
+introduces it, else the one above it in the parse, else the nearest. The verb's speaker is its
+subject, or the subject it shares with the verb it hangs on ('issued a statement saying'), or the
+name after an inverted verb ('..., added the ministry'); else 'according to X'.
+A cue whose subject names nobody ('one user posted') leaves the quote without a named speaker:
+no guessing. Only a quote with no cue of its own takes a speaker from around it: the sentence
+that introduces it, the quotation it continues across a paragraph break, or the previous quote
+('"...," he said. "..."'). A paragraph ending in a colon introduces the quote after it, even
+when it names nobody. Unnamed speakers keep their noun without the article ("officer").
 """
 from __future__ import annotations
 
