@@ -215,3 +215,14 @@ def test_speech_reported_through_a_passive_verb(nlp):
     found = speakers(nlp, text)
     assert found["the budget is"][1] == "petra lind"
     assert found["Get down!"] == ("soldier", None)
+
+
+def test_an_unnamed_speaker_goes_on_unnamed(nlp):
+    text = ('Mayor Ana Ruiz said the bridge would reopen. "It could take months," another resident said. '
+            '"Nobody tells us anything."')
+    found = speakers(nlp, text)
+    assert found["Nobody tells us"] == found["It could take"] == ("resident", None)
+    text = ('Governor Petra Lind spoke first. "We will rebuild," she said.\n\n'
+            'Another reportedly said: "The flood is coming." "Nobody listens to us."')
+    found = speakers(nlp, text)
+    assert found["The flood is"][1] is None and found["Nobody listens to"][1] is None

@@ -90,7 +90,7 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
     sentences = list(doc.sents)
     starts = [s.start for s in sentences]
     found: list[tuple[int, int, Cue]] = []
-    previous: tuple[Cue, int] | None = None  # cue of the last quote with a speaker, and its last sentence
+    previous: tuple[Cue, int] | None = None  # cue of the last attributed quote, and its last sentence
     for start, end in spans:
         text = full_text[start:end]
         stripped = text.strip()
@@ -112,7 +112,7 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
             sent_no += 1
         cue = own_cue(outside, inside, start, end, refs)
         if short:  # '"Amazing," Davis said. "To be able to ..."': no quotation, but its speaker goes on
-            if cue.speaker is not None:
+            if cue.how == "own":
                 previous = (cue, sent_no)
             continue
         if cue.how is None and found and continues(full_text, found[-1][1], start):
@@ -126,8 +126,8 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
                 last = previous[0]  # '"...," he said. "..."': the quote goes on
                 cue = Cue(last.verb, last.speaker, "continued")
         found.append((start, end, cue))
-        if cue.speaker is not None:
-            previous = (cue, sent_no)
+        if cue.speaker is not None or cue.how in ("own", "introduced"):
+            previous = (cue, sent_no)  # an unnamed speaker goes on unnamed, not as the one before
     backfill_paragraphs(found, full_text)
     return [quote(doc_id, full_text, start, end, cue) for start, end, cue in found]
 
