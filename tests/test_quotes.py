@@ -226,3 +226,9 @@ def test_an_unnamed_speaker_goes_on_unnamed(nlp):
             'Another reportedly said: "The flood is coming." "Nobody listens to us."')
     found = speakers(nlp, text)
     assert found["The flood is"][1] is None and found["Nobody listens to"][1] is None
+
+
+def test_a_clause_joined_to_the_quotations_is_not_its_cue(nlp):
+    text = ('The Harlow Water Board rejected the claims as "utterly baseless," and two engineers '
+            'told the Harlow Gazette the pumps had failed twice.')
+    assert "engineers" not in (speakers(nlp, text)["utterly baseless,"][0] or "")

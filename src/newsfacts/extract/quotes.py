@@ -188,7 +188,8 @@ def cue_verbs(outside: list[Token], inside: Span, start: int, end: int) -> list[
     """Candidate speech verbs, best first: the verb that introduces the quotation ('he said, "..."'),
     then those above it in the parse, nearest first, then the others by distance. A verb in a
     relative clause that does not hold the quotation speaks of something else ('"...," on
-    billboards in which people say ...'); 'a show called "..."' names, it does not quote.
+    billboards in which people say ...'), nor one in a clause joined to the quotation's; 'a show
+    called "..."' names, it does not quote.
     With each verb: whether it is a verb of speech (else it only stands before a colon)."""
     governors = quote_governors(inside)
     verbs = speech_verbs(outside, QUOTE_VERBS) + [v for v in outside if put_it(v)]
@@ -196,7 +197,7 @@ def cue_verbs(outside: list[Token], inside: Span, start: int, end: int) -> list[
               if v.i in governors and v.dep_ != "acl" and v not in verbs and complement_of(v, inside)]
     spoken = set(verbs)
     verbs += [v for v in outside if v.i in governors and introduces(v, inside) and v not in spoken]
-    verbs = [v for v in verbs if v.i in governors or not in_relative_clause(v)]
+    verbs = [v for v in verbs if v.i in governors or not (in_relative_clause(v) or beside(v, governors))]
     doc = inside.doc
 
     def rank(verb: Token) -> tuple[int, int]:
@@ -240,6 +241,12 @@ def introduces(verb: Token, inside: Span) -> bool:
     marks = doc[verb.i + 1:inside.start]
     colon = [t for t in marks if t.text == ":"]
     return bool(colon) and colon[-1].head == verb and all(t.is_punct for t in doc[colon[-1].i:inside.start])
+
+
+def beside(verb: Token, governors: dict[int, int]) -> bool:
+    """'The army rejected it as "false", and analysts told us ...': a clause joined to the one that
+    holds the quotation is about something else."""
+    return any(t.dep_ == "conj" and t.head.i in governors for t in (verb, *verb.ancestors))
 
 
 def in_relative_clause(verb: Token) -> bool:
