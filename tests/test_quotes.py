@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsfacts import extract
-from newsfacts.extract.quotes import bare_description, quote_spans
+from newsfacts.extract.quotes import bare_description, opens_sentence, quote_spans
 from newsfacts.records import CleanedDocument
 
 
@@ -232,3 +232,17 @@ def test_a_clause_joined_to_the_quotations_is_not_its_cue(nlp):
     text = ('The Harlow Water Board rejected the claims as "utterly baseless," and two engineers '
             'told the Harlow Gazette the pumps had failed twice.')
     assert "engineers" not in (speakers(nlp, text)["utterly baseless,"][0] or "")
+
+
+def test_a_number_of_people_speak_as_the_people(nlp):
+    text = 'The new video shows a series of Harlow residents declaring, "We will not move."'
+    assert speakers(nlp, text)["We will not"] == ("Harlow residents", None)
+
+
+def test_a_quote_mark_after_a_word_does_not_open_a_sentence():
+    text = 'The band is known for hits like 1978\'s "River of Salt and Stone."'
+    mark = text.index('"')
+    # even where the parser starts a sentence at the mark, a title inside the sentence goes on no speech
+    assert not opens_sentence(text, mark, mark + 1)
+    text = 'Reyes left. "We will be back."'
+    assert opens_sentence(text, text.index('"'), text.index('"') + 1)

@@ -34,6 +34,8 @@ FRAMING_VERBS = frozenset({"call", "term", "dub", "label", "brand", "describe"})
 # '"...," she continued', 'Smith agreed: "..."'); elsewhere they mean something else.
 GOVERNING_VERBS = frozenset({"continue", "conclude", "read", "agree", "sing"})
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+QUANTITIES = frozenset({"series", "number", "couple", "lot", "handful", "dozen", "dozens", "hundreds",
+                        "thousands", "majority", "minority", "few", "several", "many", "some", "most", "all"})
 # What is written or recorded speaks for whoever sent it: "issued a statement saying".
 DOCUMENTS = frozenset({
     "letter", "statement", "email", "e-mail", "post", "tweet", "message", "note", "release", "memo", "filing",
@@ -275,7 +277,14 @@ def first_spoken(verbs, refs: Referents) -> tuple[Token | None, Referent | None]
 
 def speaker_of(verb: Token, refs: Referents) -> Referent | None:
     subject = speaking_subject(verb)
-    return subject_referent(subject, refs) if subject is not None else None
+    return subject_referent(counted(subject), refs) if subject is not None else None
+
+
+def counted(token: Token) -> Token:
+    """'a series of residents', 'dozens of officials': the people, not their number."""
+    if token.lemma_.lower() not in QUANTITIES:
+        return token
+    return next((o for c in token.children if c.lower_ == "of" for o in c.children if o.dep_ == "pobj"), token)
 
 
 def speaking_subject(verb: Token, depth: int = 0) -> Token | None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from newsfacts.extract.attribution import (
-    FRAMING_VERBS, GOVERNING_VERBS, QUOTE_VERBS, Referent, Referents, noun_phrase, source_in,
+    FRAMING_VERBS, GOVERNING_VERBS, QUOTE_VERBS, Referent, Referents, counted, noun_phrase, source_in,
     speaking_subject, speech_verbs, subject_referent,
 )
 from newsfacts.records import Quote
@@ -37,6 +37,8 @@ MIN_WORDS = 2  # one quoted word is a scare quote ('a "sabotage" group'), not a 
 CONTINUATION_GAP = 2  # sentences between a quote and the one it continues
 CLOSING_PUNCTUATION = "”»“’\"'.,!?… "
 NOT_COMPLEMENT = frozenset({"nsubj", "nsubjpass", "relcl", "acl", "appos", "advcl"})
+SENTENCE_ENDS = ".!?…:;\n\"”’»)]|"
+LOOK_BACK = 40  # characters read back for the end of the previous sentence
 DETERMINERS = frozenset({"a", "an", "the", "one", "another", "some", "this", "that", "these", "those"})
 
 
@@ -264,6 +266,7 @@ def quote_governors(inside: Span) -> dict[int, int]:
 
 
 def speaker_named_by(subject: Token, refs: Referents) -> Referent | None:
+    subject = counted(subject)
     named = subject_referent(subject, refs)
     if named is not None or subject.pos_ not in ("NOUN", "PROPN"):
         return named
@@ -294,8 +297,10 @@ def tag_sentence(sentences: list[Span], index: int, end: int, text: str) -> Span
 
 def opens_sentence(text: str, sentence_start: int, quote_start: int) -> bool:
     """Speech that goes on from an earlier cue opens its sentence; a fragment quoted inside the
-    reporter's own sentence does not."""
-    return not text[sentence_start:quote_start - 1].strip()
+    reporter's own sentence does not (even where the parser starts a sentence at the quote mark:
+    'hits like 1978's "Fool's Gold."')."""
+    before = text[max(0, quote_start - 1 - LOOK_BACK):quote_start - 1].rstrip(" \t")
+    return not text[sentence_start:quote_start - 1].strip() and (not before or before[-1] in SENTENCE_ENDS)
 
 
 def introduction(sentences: list, index: int, text: str, refs: Referents) -> Cue | None:
