@@ -246,3 +246,11 @@ def test_a_quote_mark_after_a_word_does_not_open_a_sentence():
     assert not opens_sentence(text, mark, mark + 1)
     text = 'Reyes left. "We will be back."'
     assert opens_sentence(text, text.index('"'), text.index('"') + 1)
+
+
+def test_she_and_he_skip_a_person_whose_title_says_otherwise(nlp):
+    text = ('Ms Petra Lind met Mr. Tomas Reyes in Harlow on Monday. Reyes spoke first about the dam.\n\n'
+            '"We will not sign this," she said.\n\n"Nor will we," he said.')
+    found = speakers(nlp, text)
+    assert found["We will not"][1].endswith("petra lind")
+    assert found["Nor will we,"][1].endswith("tomas reyes")

@@ -43,6 +43,13 @@ DOCUMENTS = frozenset({
     "text", "comment", "editorial", "blog", "report",
 })
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
+GENDER_WORDS = {
+    "f": frozenset({"ms", "mrs", "miss", "madam", "dame", "lady", "queen", "princess", "actress", "spokeswoman",
+                    "chairwoman", "congresswoman", "businesswoman", "wife", "mother", "daughter", "sister", "aunt",
+                    "niece", "grandmother", "widow", "girl", "woman"}),
+    "m": frozenset({"mr", "sir", "lord", "king", "prince", "spokesman", "congressman", "businessman", "husband",
+                    "father", "son", "brother", "uncle", "nephew", "grandfather", "widower", "boy", "man"}),
+}
 THING_PRONOUNS = frozenset({"it"})
 PLURAL_PRONOUNS = frozenset({"they", "them"})
 # Head nouns of people by role: "the general said" speaks of a person named before.
@@ -78,6 +85,7 @@ class Referent:
     label: str  # PERSON, ORG, GPE, NORP (named) or GROUP (noun phrase)
     words: frozenset[str] = field(default_factory=frozenset)  # name and role words ("governor", "ministry")
     plural: bool = False
+    gender: str | None = None  # "f" or "m" where a title or role says so
 
 
 @dataclass
@@ -114,6 +122,9 @@ def build_referents(doc: Doc, mentions: list[EntityMention], quoted: frozenset[i
         for t in span:
             refs.at_token[t.i] = referent
         first_token[span.start] = (referent, span)
+    genders = person_genders(doc, first_token.values())
+    for referent, _ in first_token.values():
+        referent.gender = genders.get(referent.key)
     for token in doc:
         if token.i in quoted:
             continue
@@ -144,6 +155,22 @@ def role_words(span: Span, mention: EntityMention) -> frozenset[str]:
     return frozenset(w for w in words if w.isalpha())
 
 
+def person_genders(doc: Doc, named) -> dict[str, str]:
+    """A person's gender where the text gives it in a title or a role ('Ms Lind', 'Mr. Reyes',
+    'spokeswoman Ana Ruiz', 'Roe, his wife'), for he/she to skip people it cannot mean.
+    A person written both ways, or never, has none."""
+    seen: dict[str, set[str]] = {}
+    for referent, span in named:
+        if referent.label != "PERSON" or referent.key is None:
+            continue
+        words = {w.strip(".").lower() for w in referent.text.split()} | set(referent.words)
+        if span.start > 0:
+            words.add(doc[span.start - 1].lower_.strip("."))
+        found = {gender for gender, marks in GENDER_WORDS.items() if words & marks}
+        seen.setdefault(referent.key, set()).update(found)
+    return {key: found.pop() for key, found in seen.items() if len(found) == 1}
+
+
 def appositive_subject(head: Token) -> bool:
     return head.dep_ == "appos" and head.head.dep_ in SUBJECT_DEPS
 
@@ -154,7 +181,8 @@ def resolve_subject(token: Token, refs: Referents) -> Referent | None:
     lower = token.lower_
     if token.pos_ == "PRON":
         if lower in PERSON_PRONOUNS:
-            return nearest(refs, token.i, lambda r: r.label == "PERSON")
+            gender = "f" if lower in ("she", "her") else "m"
+            return nearest(refs, token.i, lambda r: r.label == "PERSON" and r.gender in (None, gender))
         if lower in THING_PRONOUNS:
             return nearest(refs, token.i, lambda r: r.label in ("ORG", "GPE", "GROUP") and not r.plural)
         if lower in PLURAL_PRONOUNS:
