@@ -254,3 +254,11 @@ def test_she_and_he_skip_a_person_whose_title_says_otherwise(nlp):
     found = speakers(nlp, text)
     assert found["We will not"][1].endswith("petra lind")
     assert found["Nor will we,"][1].endswith("tomas reyes")
+
+
+def test_a_statement_speaks_for_its_author(nlp):
+    text = ('"The harbour stays closed," said a statement from the Marvel Bay Port Authority.\n\n'
+            'A statement by the Harlow Tenants Union said "the rent rise is unlawful."')
+    found = speakers(nlp, text)
+    assert found["The harbour stays"][1] == "marvel bay port authority"
+    assert found["the rent rise"][1] == "harlow tenants union"

@@ -309,8 +309,16 @@ def speaker_of(verb: Token, refs: Referents) -> Referent | None:
 
 
 def counted(token: Token) -> Token:
-    """'a series of residents', 'dozens of officials': the people, not their number."""
-    if token.lemma_.lower() not in QUANTITIES:
+    """Whose voice a subject is: 'a series of residents', 'dozens of officials' are the people,
+    not their number; 'a statement from the ministry', 'the union's statement' its author."""
+    lemma = token.lemma_.lower()
+    if lemma in DOCUMENTS:
+        owner = next((c for c in token.children if c.dep_ == "poss"), None)
+        if owner is not None:
+            return owner
+        return next((o for c in token.children if c.lower_ in ("from", "by", "of")
+                     for o in c.children if o.dep_ == "pobj"), token)
+    if lemma not in QUANTITIES:
         return token
     return next((o for c in token.children if c.lower_ == "of" for o in c.children if o.dep_ == "pobj"), token)
 
