@@ -262,3 +262,9 @@ def test_a_statement_speaks_for_its_author(nlp):
     found = speakers(nlp, text)
     assert found["The harbour stays"][1] == "marvel bay port authority"
     assert found["the rent rise"][1] == "harlow tenants union"
+
+
+def test_a_participle_after_a_prepositional_phrase_belongs_to_the_clause(nlp):
+    text = ('Palace spokesman Tomas Reyes cast the strike as an “attack” of “grave concern”, promising '
+            '“a firm response from the army”.')
+    assert speakers(nlp, text)["a firm response"][1] == "tomas reyes"

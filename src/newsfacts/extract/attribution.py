@@ -358,6 +358,9 @@ def participle_subject(verb: Token, depth: int) -> Token | None:
         return noun if agent is None else next((c for c in agent.children if c.dep_ == "pobj"), None)
     if verb.tag_ != "VBG":
         return None
+    if noun.dep_ == "pobj":  # 'cast the attack as an invasion, promising ...': the clause's subject
+        clause = next((a for a in noun.ancestors if a.pos_ in ("VERB", "AUX")), None)
+        return speaking_subject(clause, depth + 1) if clause is not None else None
     if noun.lemma_.lower() not in DOCUMENTS:
         return noun
     owner = next((c for c in noun.children if c.dep_ == "poss"), None)
