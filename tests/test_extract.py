@@ -124,7 +124,7 @@ def test_a_reported_sentence_introduces_the_quote_after_it(nlp):
             '"Nobody knows when," a resident said.\n\n"It could take months."')
     quotes = facts_of(nlp, text).quotes
     assert quotes[0].speaker_key == "ana ruiz" and quotes[0].cue_verb == "say"
-    assert (quotes[2].speaker_text, quotes[2].speaker_key) == ("a resident", None), "the latest speaker goes on"
+    assert (quotes[2].speaker_text, quotes[2].speaker_key) == ("resident", None), "the latest speaker goes on"
 
 
 def test_entity_ids_are_unique_when_a_title_form_stands_alone():

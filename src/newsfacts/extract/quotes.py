@@ -1,18 +1,29 @@
 """Direct quotations and their speakers.
 
-Quote marks are paired per paragraph (curly marks by direction, straight marks in turn). The
-speaker is the subject of the speech verb nearest the quote, outside it, in the sentences the
-quote spans ('"...," the ministry added', 'Novak said: "..."'); a quote with no cue of its own
-that continues the previous one ('"...," he said. "..."') keeps that speaker.
+Quote marks are paired per paragraph (curly marks by direction, straight marks in turn, mixed
+marks as scraped text has them). A quotation's cue is a speech verb outside it, in the sentences
+it spans or in a short attribution the parser split off ('"Where?" Roe asked.'): the verb that
+introduces it, else the one above it in the parse, else the nearest. The verb's speaker is its
+subject, or the subject it shares with the verb it hangs on ('issued a statement saying'), or the
+name after an inverted verb ('..., added the ministry'); else 'according to X'.
+A cue whose subject names nobody ('one user posted') leaves the quote without a named speaker:
+no guessing. Only a quote with no cue of its own takes a speaker from around it: the sentence
+that introduces it, the quotation it continues across a paragraph break, or the previous quote
+('"...," he said. "..."'). A paragraph ending in a colon introduces the quote after it, even
+when it names nobody. Unnamed speakers keep their noun without the article ("officer").
 """
 from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import dataclass
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
-from newsfacts.extract.attribution import Referent, Referents, first_spoken, source_in, speech_verbs
+from newsfacts.extract.attribution import (
+    FRAMING_VERBS, GOVERNING_VERBS, QUOTE_VERBS, Referent, Referents, counted, noun_phrase, source_in,
+    speaking_subject, speech_verbs, subject_referent,
+)
 from newsfacts.records import Quote
 
 PARAGRAPH = re.compile(r"[^\n]+")
@@ -20,8 +31,15 @@ OPENERS = {"“": "”", "«": "»", "„": "“", '"': '"', "‘": "’"}
 # A curly single closing mark is also the apostrophe ("Chile’s"): it closes a quote only where
 # no letter follows it.
 SINGLE_CLOSE = re.compile(r"’(?![^\W\d_])")
+# Other marks that close a double quotation in scraped text ('“...,’’ she said').
+MIXED_DOUBLE = {'"': ("”", "’’", "''"), "”": ('"', "’’", "''")}
 MIN_WORDS = 2  # one quoted word is a scare quote ('a "sabotage" group'), not a quotation
 CONTINUATION_GAP = 2  # sentences between a quote and the one it continues
+CLOSING_PUNCTUATION = "”»“’\"'.,!?… "
+NOT_COMPLEMENT = frozenset({"nsubj", "nsubjpass", "relcl", "acl", "appos", "advcl"})
+SENTENCE_ENDS = ".!?…:;\n\"”’»)]|"
+LOOK_BACK = 40  # characters read back for the end of the previous sentence
+DETERMINERS = frozenset({"a", "an", "the", "one", "another", "some", "this", "that", "these", "those"})
 
 
 def quote_spans(text: str) -> list[tuple[int, int]]:
@@ -30,7 +48,7 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     for paragraph in PARAGRAPH.finditer(text):
         body, offset, i = paragraph.group(), paragraph.start(), 0
         while i < len(body):
-            closer = OPENERS.get(body[i])
+            closer = OPENERS.get(body[i]) or reversed_opener(body, i)
             if closer is None or (closer == "’" and i > 0 and body[i - 1].isalnum()):
                 i += 1
                 continue
@@ -42,25 +60,43 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def reversed_opener(body: str, i: int) -> str | None:
+    """A closing double mark typed where an opening one belongs ('said: ”We ...”'): outside any
+    quotation, after a space and before a word, it opens one."""
+    if body[i] == "”" and (i == 0 or body[i - 1].isspace()) and i + 1 < len(body) and body[i + 1].isalnum():
+        return "”"
+    return None
+
+
 def closing_mark(body: str, closer: str, start: int) -> int:
     if closer == "’":
         match = SINGLE_CLOSE.search(body, start)
         return match.start() if match else -1
-    return body.find(closer, start)
+    end = body.find(closer, start)
+    if end < 0 and closer in MIXED_DOUBLE:  # '"We are here!” she said': straight and curly marks mixed
+        found = [i for i in (body.find(other, start) for other in MIXED_DOUBLE[closer]) if i >= 0]
+        end = min(found, default=-1)
+    return end
+
+
+@dataclass
+class Cue:
+    verb: Token | None
+    speaker: Referent | None
+    how: str | None  # "own" (the quote's sentences say who speaks), "introduced", "continued", None
 
 
 def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, int]]) -> list[Quote]:
     """`spans`: quote_spans of the document's text."""
-    quotes: list[Quote] = []
-    previous: tuple[Quote, int] | None = None  # last attributed quote and the sentence it ended in
+    full_text = doc.text  # built anew on every access
     sentences = list(doc.sents)
     starts = [s.start for s in sentences]
-    full_text = doc.text  # built anew on every access
+    found: list[tuple[int, int, Cue]] = []
+    previous: tuple[Cue, int] | None = None  # cue of the last attributed quote, and its last sentence
     for start, end in spans:
         text = full_text[start:end]
         stripped = text.strip()
-        if len(stripped.split()) < MIN_WORDS:
-            continue
+        short = len(stripped.split()) < MIN_WORDS
         lead = len(text) - len(text.lstrip())
         start, end = start + lead, start + lead + len(stripped)
         inside = doc.char_span(start, end, alignment_mode="expand")
@@ -69,50 +105,223 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
         first_no = bisect.bisect_right(starts, inside.start) - 1
         sent_no = bisect.bisect_right(starts, inside.end - 1) - 1
         first_sent, last_sent = sentences[first_no], sentences[sent_no]
+        if short and not opens_sentence(full_text, first_sent.start_char, start):
+            continue  # a scare quote inside the reporter's sentence
         outside = [t for t in doc[first_sent.start:last_sent.end] if not (start - 1 <= t.idx < end + 1)]
-        verb, speaker = nearest_cue(outside, start, end, refs)
-        if speaker is None:
-            speaker = source_in(outside, refs)
-        who = (speaker.text, speaker.key) if speaker else (None, None)
-        cue = verb.lemma_.lower() if verb is not None else None
-        if speaker is None and verb is None and opens_sentence(full_text, first_sent.start_char, start):
-            if previous is not None and first_no - previous[1] <= CONTINUATION_GAP:
+        tag = tag_sentence(sentences, sent_no, end, full_text)
+        if tag is not None:
+            outside.extend(tag)
+            sent_no += 1
+        cue = own_cue(outside, inside, start, end, refs)
+        if short:  # '"Amazing," Davis said. "To be able to ..."': no quotation, but its speaker goes on
+            if cue.how == "own":
+                previous = (cue, sent_no)
+            continue
+        if cue.how is None and found and continues(full_text, found[-1][1], start):
+            last = found[-1][2]  # a quotation running on into this paragraph
+            cue = Cue(last.verb, last.speaker, "continued" if last.speaker else None)
+        elif cue.how is None and opens_sentence(full_text, first_sent.start_char, start):
+            intro = introduction(sentences, first_no, full_text, refs)
+            if intro is not None:  # 'Novak said the talks had failed. "We are calm."', 'It wrote:\n\n"..."'
+                cue = intro
+            elif previous is not None and first_no - previous[1] <= CONTINUATION_GAP:
                 last = previous[0]  # '"...," he said. "..."': the quote goes on
-                who, cue = (last.speaker_text, last.speaker_key), last.cue_verb
-            else:
-                intro_verb, intro = introduction(sentences, first_no, full_text, refs)
-                if intro is not None:  # 'Novak said the talks had failed. "We are calm."'
-                    who, cue = (intro.text, intro.key), intro_verb.lemma_.lower()
-        quote = Quote(doc_id, stripped, start, end, who[0], who[1], cue, is_partial(full_text, start, end))
-        quotes.append(quote)
-        if quote.speaker_text is not None:
-            previous = (quote, sent_no)
-    return quotes
+                cue = Cue(last.verb, last.speaker, "continued")
+        found.append((start, end, cue))
+        if cue.speaker is not None or cue.how in ("own", "introduced"):
+            previous = (cue, sent_no)  # an unnamed speaker goes on unnamed, not as the one before
+    backfill_paragraphs(found, full_text)
+    return [quote(doc_id, full_text, start, end, cue) for start, end, cue in found]
+
+
+def quote(doc_id: str, text: str, start: int, end: int, cue: Cue) -> Quote:
+    speaker = cue.speaker
+    speaker_text = None
+    if speaker is not None:
+        speaker_text = speaker.text if speaker.key else bare_description(speaker.text)
+    return Quote(doc_id, text[start:end], start, end, speaker_text, speaker.key if speaker else None,
+                 cue.verb.lemma_.lower() if cue.verb is not None else None, is_partial(text, start, end))
+
+
+def bare_description(phrase: str) -> str:
+    """An unnamed speaker without its determiner: "an officer" -> "officer", "one user" -> "user"."""
+    words = phrase.split()
+    while len(words) > 1 and words[0].lower() in DETERMINERS:
+        words = words[1:]
+    return " ".join(words)
+
+
+def continues(text: str, previous_end: int, start: int) -> bool:
+    """A quotation left open at the end of its paragraph goes on in the next paragraph when that
+    one opens with a quote mark."""
+    if previous_end < len(text) and text[previous_end] != "\n":
+        return False  # the previous quotation was closed
+    between = text[previous_end:start]
+    return between.count("\n") >= 1 and between.strip() in OPENERS
+
+
+def backfill_paragraphs(found: list[tuple[int, int, Cue]], text: str) -> None:
+    """'"First paragraph ...\n\n"... last paragraph," she said.': the cue at the end of a
+    quotation that runs over paragraphs names the speaker of all of it."""
+    for k in range(len(found) - 2, -1, -1):
+        start, end, cue = found[k]
+        later = found[k + 1][2]
+        if cue.how in (None, "continued") and later.speaker is not None and continues(text, end, found[k + 1][0]):
+            found[k] = (start, end, Cue(later.verb, later.speaker, "continued"))
+
+
+def own_cue(outside: list[Token], inside: Span, start: int, end: int, refs: Referents) -> Cue:
+    """The speech verb of the quotation with its subject; else 'according to X'. A verb whose
+    subject the text gives but does not name ('one user posted') still settles the question:
+    the quote is nobody's we know."""
+    for verb, spoken in cue_verbs(outside, inside, start, end):
+        subject = speaking_subject(verb)
+        if subject is None or inside.start <= subject.i < inside.end:
+            continue
+        speaker = speaker_named_by(subject, refs)
+        if spoken or (speaker is not None and speaker.key is not None):
+            return Cue(verb, speaker, "own")  # any other verb before a colon, only with a named speaker
+    source = source_in(outside, refs)
+    verbs = speech_verbs(outside, QUOTE_VERBS)
+    return Cue(verbs[0] if verbs else None, source, "own" if source is not None else None)
+
+
+def cue_verbs(outside: list[Token], inside: Span, start: int, end: int) -> list[tuple[Token, bool]]:
+    """Candidate speech verbs, best first: the verb that introduces the quotation ('he said, "..."'),
+    then those above it in the parse, nearest first, then the others by distance. A verb in a
+    relative clause that does not hold the quotation speaks of something else ('"...," on
+    billboards in which people say ...'), nor one in a clause joined to the quotation's; 'a show
+    called "..."' names, it does not quote.
+    With each verb: whether it is a verb of speech (else it only stands before a colon)."""
+    governors = quote_governors(inside)
+    verbs = speech_verbs(outside, QUOTE_VERBS) + [v for v in outside if put_it(v)]
+    verbs += [v for v in speech_verbs(outside, FRAMING_VERBS | GOVERNING_VERBS)
+              if v.i in governors and v.dep_ != "acl" and v not in verbs and complement_of(v, inside)]
+    spoken = set(verbs)
+    verbs += [v for v in outside if v.i in governors and introduces(v, inside) and v not in spoken]
+    verbs = [v for v in verbs if v.i in governors or not (in_relative_clause(v) or beside(v, governors))]
+    doc = inside.doc
+
+    def rank(verb: Token) -> tuple[int, int]:
+        if verb.i < inside.start and all(t.is_punct for t in doc[verb.i + 1:inside.start]):
+            return 0, 0
+        if verb.i in governors:
+            return 1, governors[verb.i]
+        return 2, verb.idx - end if verb.idx >= end else start - verb.idx
+
+    return [(v, v in spoken) for v in sorted(verbs, key=rank)]
+
+
+def complement_of(verb: Token, inside: Span) -> bool:
+    """The quotation is what the verb says or calls something, not part of its subject or of a
+    clause about someone ('Buckley, who starred in "War & Peace", agreed to ...')."""
+    for token in top_tokens(inside):
+        path = [token]
+        while path[-1].head.i not in (path[-1].i, verb.i):
+            path.append(path[-1].head)
+        if path[-1].head.i == verb.i and not any(t.dep_ in NOT_COMPLEMENT for t in path):
+            return True
+    return False
+
+
+def top_tokens(inside: Span):
+    """The tokens of a quotation whose head lies outside it (or that head their sentence)."""
+    return (t for t in inside if t.head.i == t.i or not inside.start <= t.head.i < inside.end)
+
+
+def put_it(verb: Token) -> bool:
+    """'As Gaiman put it, "..."'."""
+    return verb.lemma_.lower() == "put" and any(c.dep_ == "dobj" and c.lower_ == "it" for c in verb.children)
+
+
+def introduces(verb: Token, inside: Span) -> bool:
+    """'Smith agreed: "..."', 'She wrote to her family: "..."': a verb whose clause ends in a colon
+    right before the quotation introduces it, whatever the verb."""
+    if verb.pos_ != "VERB" or inside.start < 2:
+        return False
+    doc = inside.doc
+    marks = doc[verb.i + 1:inside.start]
+    colon = [t for t in marks if t.text == ":"]
+    return bool(colon) and colon[-1].head == verb and all(t.is_punct for t in doc[colon[-1].i:inside.start])
+
+
+def beside(verb: Token, governors: dict[int, int]) -> bool:
+    """'The army rejected it as "false", and analysts told us ...': a clause joined to the one that
+    holds the quotation is about something else."""
+    return any(t.dep_ == "conj" and t.head.i in governors for t in (verb, *verb.ancestors))
+
+
+def in_relative_clause(verb: Token) -> bool:
+    return any(t.dep_ == "relcl" for t in (verb, *verb.ancestors))
+
+
+def quote_governors(inside: Span) -> dict[int, int]:
+    """Token index -> rank of the words above the quotation in the parse, nearest first."""
+    ranks: dict[int, int] = {}
+    for token in top_tokens(inside):
+        for rank, ancestor in enumerate(token.ancestors):
+            if not inside.start <= ancestor.i < inside.end:
+                ranks[ancestor.i] = min(rank, ranks.get(ancestor.i, rank))
+    return ranks
+
+
+def speaker_named_by(subject: Token, refs: Referents) -> Referent | None:
+    subject = counted(subject)
+    named = subject_referent(subject, refs)
+    if named is not None or subject.pos_ not in ("NOUN", "PROPN"):
+        return named
+    phrase = noun_phrase(subject)
+    return Referent(None, phrase.text, "GROUP")
+
+
+def tag_sentence(sentences: list[Span], index: int, end: int, text: str) -> Span | None:
+    """'"Where were you?" Roe asked.': the parser often ends a sentence at a quotation's closing
+    mark; a short sentence right after it, in the same paragraph, that is only a speech verb and
+    its speaker, is the quotation's attribution."""
+    if index + 1 >= len(sentences):
+        return None
+    current, after = sentences[index], sentences[index + 1]
+    if text[end:current.end_char].strip(CLOSING_PUNCTUATION) or "\n" in text[current.end_char:after.start_char]:
+        return None
+    root = after.root
+    if any(c.dep_ == "ccomp" for c in root.children):
+        return None  # a sentence that reports something of its own
+    spoken = [t for t in (root, *root.children) if t.lemma_.lower() in QUOTE_VERBS and t.pos_ == "VERB"
+              and (t.i == root.i or t.dep_ == "xcomp")]  # 'Roe asked.', 'a soldier was heard shouting.'
+    if not spoken or any(c.dep_ in ("ccomp", "xcomp") for c in spoken[0].children):
+        return None
+    if any(mark in after.text for mark in OPENERS):
+        return None
+    return after
 
 
 def opens_sentence(text: str, sentence_start: int, quote_start: int) -> bool:
     """Speech that goes on from an earlier cue opens its sentence; a fragment quoted inside the
-    reporter's own sentence does not."""
-    return not text[sentence_start:quote_start - 1].strip()
+    reporter's own sentence does not (even where the parser starts a sentence at the quote mark:
+    'hits like 1978's "Fool's Gold."')."""
+    before = text[max(0, quote_start - 1 - LOOK_BACK):quote_start - 1].rstrip(" \t")
+    return not text[sentence_start:quote_start - 1].strip() and (not before or before[-1] in SENTENCE_ENDS)
 
 
-def introduction(sentences: list, index: int, text: str, refs: Referents) -> tuple[Token | None, Referent | None]:
-    """The speaker of the sentence just before a quote, in the same paragraph, when that
-    sentence is reported speech of its own (and holds no quotation)."""
+def introduction(sentences: list, index: int, text: str, refs: Referents) -> Cue | None:
+    """The speaker of the sentence just before a quote, in the same paragraph, when that sentence
+    is reported speech of its own (and holds no quotation); or of the paragraph before that ends
+    with a colon, which introduces the quotation even when it names nobody ('the site carries
+    this statement:')."""
     if index == 0:
-        return None, None
+        return None
     before, current = sentences[index - 1], sentences[index]
     between = text[before.start_char:current.start_char]
-    if "\n" in between or any(mark in before.text for mark in OPENERS):
-        return None, None
-    return first_spoken(speech_verbs(before), refs)
-
-
-def nearest_cue(outside: list[Token], start: int, end: int, refs: Referents) -> tuple[Token | None, Referent | None]:
-    """The nearest speech verb outside the quote that has a speaker (else the nearest at all)."""
-    verbs = sorted(speech_verbs(outside), key=lambda v: v.idx - end if v.idx >= end else start - v.idx)
-    verb, speaker = first_spoken(verbs, refs)
-    return (verb, speaker) if speaker is not None else ((verbs[0] if verbs else None), None)
+    colon = before.text.rstrip().endswith(":")
+    if ("\n" in between and not colon) or any(mark in before.text for mark in OPENERS):
+        return None
+    for verb in speech_verbs(before, QUOTE_VERBS):
+        subject = speaking_subject(verb)
+        if subject is not None:
+            speaker = speaker_named_by(subject, refs)
+            if speaker is not None:
+                return Cue(verb, speaker, "introduced")
+    return Cue(None, None, "introduced") if colon else None
 
 
 def quoted_tokens(doc: Doc, spans: list[tuple[int, int]]) -> frozenset[int]:
