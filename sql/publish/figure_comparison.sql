@@ -13,7 +13,8 @@ WITH linked AS (
     JOIN staging.documents AS d USING (doc_id)
     LEFT JOIN staging.entity_links AS l ON l.doc_id = f.doc_id AND l.local_key = f.claimant_key
     LEFT JOIN staging.entities AS e ON e.entity_id = l.entity_id
-    WHERE f.kind IN ('killed', 'died', 'wounded', 'displaced', 'evacuated', 'destroyed', 'detained', 'missing')
+    WHERE f.kind IN ('killed', 'died', 'wounded', 'displaced', 'evacuated', 'destroyed', 'detained', 'missing',
+                     'infected', 'laid_off')
 )
 SELECT
     fact_kind || ' ' || fact_class AS fact,

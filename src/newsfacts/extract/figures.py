@@ -7,13 +7,14 @@ minister. Years, dates, ages, durations and ordinals are not figures.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
-from newsfacts.extract.attribution import (
-    SPEECH_VERBS, Referent, Referents, first_spoken, source_in, speaker_of, speech_verbs,
-)
+from newsfacts.extract.attribution import PERSON_ROLES, Referent, Referents
+from newsfacts.extract.claims import claimant_of
 from newsfacts.records import Figure
+from newsfacts.schemas import EVENT_KINDS
 
 WORD_NUMBERS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -24,14 +25,15 @@ WORD_NUMBERS = {
 MAGNITUDES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 # Plural magnitudes without a number are vague amounts: "dozens of people" -> at least 24.
 VAGUE_AMOUNTS = {"dozens": 24, "scores": 40, "hundreds": 200, "thousands": 2_000, "millions": 2_000_000}
+# "an estimated 25 million" is the figure as stated, not a range around it.
 QUALIFIERS = (  # (words before the number, qualifier), longest first
     (("no", "fewer", "than"), "at_least"), (("no", "less", "than"), "at_least"), (("more", "than"), "more_than"),
     (("at", "least"), "at_least"), (("up", "to"), "up_to"), (("as", "many", "as"), "up_to"),
     (("at", "most"), "up_to"), (("fewer", "than"), "up_to"), (("less", "than"), "up_to"),
-    (("close", "to"), "about"), (("an", "estimated"), "about"), (("upwards", "of"), "more_than"),
+    (("close", "to"), "about"), (("an", "estimated"), "exact"), (("upwards", "of"), "more_than"),
     (("over",), "more_than"), (("about",), "about"), (("around",), "about"), (("some",), "about"),
     (("approximately",), "about"), (("roughly",), "about"), (("nearly",), "about"), (("almost",), "about"),
-    (("estimated",), "about"), (("approx",), "about"), (("a",), "about"),
+    (("estimated",), "exact"), (("approx",), "about"), (("a",), "about"),
 )
 CASUALTY_WORDS = {  # lemma or word -> kind
     "kill": "killed", "killed": "killed", "dead": "killed", "death": "killed", "fatality": "killed",
@@ -40,8 +42,38 @@ CASUALTY_WORDS = {  # lemma or word -> kind
     "displaced": "displaced", "refugee": "displaced", "flee": "displaced", "evacuate": "evacuated",
     "evacuee": "evacuated", "destroy": "destroyed", "destroyed": "destroyed", "detain": "detained",
     "arrest": "detained", "detainee": "detained", "capture": "detained", "missing": "missing",
-    "hospitalise": "wounded", "hospitalize": "wounded",
+    "hospitalise": "wounded", "hospitalize": "wounded", "perish": "died", "hostage": "detained",
+    "prisoner": "detained", "captive": "detained", "kidnap": "detained", "abduct": "detained",
+    "imprison": "detained", "jail": "detained",
+    # disease cases
+    "infect": "infected", "infected": "infected", "infection": "infected", "diagnose": "infected",
+    "diagnosis": "infected", "illness": "infected", "sicken": "infected",
+    # jobs cut
+    "layoff": "laid_off", "redundancy": "laid_off", "furlough": "laid_off",
 }
+# Words that say what happened only with the right counted thing or context.
+JOB_NOUNS = frozenset({"job", "position", "post", "role", "employment", "contract"})
+WORKER_NOUNS = frozenset({"employee", "worker", "staff", "staffer", "people", "person", "member", "workforce",
+                          "contractor", "personnel", "teacher", "nurse", "driver", "engineer", "manager"})
+JOB_CUT_VERBS = frozenset({"cut", "eliminate", "slash", "shed", "axe", "ax", "lose", "scrap", "trim", "reduce",
+                           "terminate"})
+DISMISS_VERBS = frozenset({"fire", "dismiss", "sack", "terminate", "cut", "furlough", "axe", "ax"})
+JOB_LOSS_NOUNS = frozenset({"cut", "loss", "reduction", "elimination"})
+DISEASES = frozenset({
+    "disease", "virus", "infection", "illness", "flu", "influenza", "fever", "plague", "measles", "cholera",
+    "ebola", "covid", "covid-19", "coronavirus", "malaria", "tuberculosis", "hepatitis", "pneumonia", "dengue",
+    "mpox", "polio", "diphtheria", "meningitis", "encephalitis", "salmonella", "listeria", "outbreak",
+})
+# Words that make "cases" disease cases when the document uses them.
+DISEASE_CUES = DISEASES | {"infect", "infected", "diagnose", "diagnosis", "symptom", "epidemic", "pandemic",
+                           "quarantine", "contagious", "vaccine", "pathogen", "bacterium", "bacteria"}
+LAYOFF_CUES = frozenset({"layoff", "redundancy", "furlough"})
+# Prepositions whose object can be what the verb counts: 'the deaths of 12', 'killed 40, including 12
+# children', 'more than 70'.
+ARGUMENT_PREPS = frozenset({"of", "including", "than", "as"})
+# A share of a group is not the group's count: "a third of the 12,000 employees will lose their jobs".
+PARTITIVES = frozenset({"third", "half", "quarter", "fifth", "tenth", "fraction", "percent", "share", "majority",
+                        "minority", "most", "proportion", "portion", "many", "some", "none", "few", "part"})
 UNITS = {  # unit word -> unit
     "km": "km", "kilometer": "km", "kilometre": "km", "kilometers": "km", "kilometres": "km",
     "mile": "mi", "miles": "mi", "m": "m", "meter": "m", "metre": "m", "meters": "m", "metres": "m",
@@ -60,10 +92,28 @@ YEAR = re.compile(r"^(?:1[89]|20|21)\d\d$")
 NON_FIGURE_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "ORDINAL"})
 
 
+@dataclass(frozen=True)
+class Topics:
+    """What the whole document is about, for words whose meaning depends on it ('cases', 'notice')."""
+
+    disease: bool = False
+    layoffs: bool = False
+
+
+def document_topics(doc: Doc) -> Topics:
+    lemmas = [t.lemma_.lower() for t in doc]
+    disease = sum(1 for lemma in lemmas if lemma in DISEASE_CUES) >= 2
+    layoffs = any(lemma in LAYOFF_CUES for lemma in lemmas) or any(
+        t.lemma_.lower() == "lay" and any(c.dep_ == "prt" and c.lower_ == "off" for c in t.children) for t in doc)
+    return Topics(disease, layoffs)
+
+
 def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
     figures = []
+    topics = document_topics(doc)
     for sent in doc.sents:
         taken: set[int] = set()
+        counted = []
         for token in sent:
             if token.i in taken:
                 continue
@@ -71,10 +121,12 @@ def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
             if phrase is None:
                 continue
             taken.update(range(phrase[0], phrase[1]))
-            figure = figure_at(doc, doc_id, sent, phrase, refs)
+            figure = figure_at(doc, doc_id, sent, phrase, refs, topics)
             if figure is not None:
-                figures.append(figure)
-        figures.extend(single_victims(doc, doc_id, sent, refs))
+                counted.append(figure)
+        figures.extend(counted)
+        enumerated = any(f.kind in EVENT_KINDS for f in counted)
+        figures.extend(f for f in single_victims(doc, doc_id, sent, refs, topics) if enumerated or f.value == 0)
     return figures
 
 
@@ -86,6 +138,8 @@ def number_phrase(token: Token) -> tuple[int, int, float | None, float | None] |
         return token.i, token.i + 1, None, VAGUE_AMOUNTS[lower]
     if lower == "dozen" and token.i > 0 and doc[token.i - 1].lower_ in ("a", "one"):
         return token.i, token.i + 1, 12.0, None
+    if lower in MAGNITUDES and token.i > 0 and doc[token.i - 1].lower_ in ("several", "few", "many"):
+        return token.i, token.i + 1, None, 2 * MAGNITUDES[lower]  # "several hundred": vague, at least 200
     if not token.like_num or in_date(token):
         return None
     end = token.i + 1
@@ -129,7 +183,7 @@ def parse_number(words: list[str]) -> float | None:
     return total + current
 
 
-def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents) -> Figure | None:
+def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents, topics: Topics) -> Figure | None:
     start, end, value, vague_low = phrase
     number = doc[end - 1]
     if not_a_count(doc, start, end):
@@ -137,8 +191,9 @@ def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents) -> Fig
     qualifier, q_start = qualifier_before(doc, start, sent.start)
     if qualifier == "exact" and number.dep_ in ("dobj", "pobj") and exceeding(number):
         qualifier = "more_than"  # "the toll passed 400", "topped 1,000"
-    if value is not None and doc[start].lower_ == "dozen":
-        qualifier, q_start = "about", start - 1
+    if value is not None and doc[start].lower_ == "dozen":  # "a dozen" is about 12; "up to a dozen" is up to
+        qualifier, q_start = qualifier_before(doc, start - 1, sent.start)
+        qualifier, q_start = ("about", start - 1) if qualifier == "exact" else (qualifier, q_start)
     elif vague_low is not None:
         qualifier, q_start = "vague", start
     counted_head = counted_noun(number)
@@ -147,7 +202,7 @@ def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents) -> Fig
         kind = unit
         counted = None
     else:
-        kind = casualty_kind(doc, number, counted_head, end)
+        kind = casualty_kind(doc, number, counted_head, end, topics)
         counted = phrase_text(counted_head) if counted_head is not None else None
         if kind is None:
             if counted_head is None or counted_head.lemma_.lower() in TIME_UNITS or vague_low is not None:
@@ -180,7 +235,25 @@ def not_a_count(doc: Doc, start: int, end: int) -> bool:
         return True
     if before is not None and before.text == "(" and start >= 2 and doc[start - 2].lower_ in UNITS:
         return True  # a conversion: "600km (373 miles)"
-    return doc[start].pos_ == "PRON"
+    return doc[start].pos_ == "PRON" or is_age(doc, start, end) or part_of_name(doc, start, end)
+
+
+def is_age(doc: Doc, start: int, end: int) -> bool:
+    """'Jane Roe, 29, said', 'Jane Roe (29)': a small number set off right after a person's name."""
+    number = doc[end - 1]
+    if number.dep_ == "appos" and number.head.ent_type_ == "PERSON":
+        return True
+    if start < 2 or doc[start - 1].text not in (",", "(") or doc[start - 2].ent_type_ != "PERSON":
+        return False
+    return end == len(doc) or doc[end].text in (",", ")", ".", ";")
+
+
+def part_of_name(doc: Doc, start: int, end: int) -> bool:
+    """'Type 1 diabetes', 'Flight 370', 'Article 5': a number that completes the capitalised word before it."""
+    before = doc[start - 1] if start > 0 else None
+    if before is None or before.is_sent_start or not before.is_title or before.ent_type_ in ("DATE", "TIME"):
+        return False
+    return doc[end - 1].head.i == before.i and doc[end - 1].dep_ in ("nummod", "appos", "compound")
 
 
 def exceeding(number: Token) -> bool:
@@ -234,34 +307,69 @@ def measurement(doc: Doc, end: int) -> str | None:
     return f"{'size' if size else 'distance'}_{unit}"
 
 
-def casualty_kind(doc: Doc, number: Token, counted_head: Token | None, end: int) -> str | None:
+def casualty_kind(doc: Doc, number: Token, counted_head: Token | None, end: int, topics: Topics) -> str | None:
     head = counted_head or number
     # "13 wounded", "five SUVs destroyed": the word right after the counted phrase
     after = doc[max(end, head.i + 1)] if max(end, head.i + 1) < len(doc) else None
     for word in (after, counted_head):
-        if word is not None and word.pos_ in ("VERB", "ADJ", "NOUN") and casualty_word(word):
-            return casualty_word(word)
+        if word is not None and word.pos_ in ("VERB", "ADJ", "NOUN"):
+            kind = word_kind(word, counted_head, topics)
+            if kind:
+                return kind
+    # A number in an adjunct ('killed in two attacks', 'arrested on six charges', 'killed by three
+    # gunmen') does not count what the verb did; a toll ('rose to 40') still can.
+    adjunct = False
+    child = number
     for ancestor in number.ancestors:
+        if ancestor.dep_ == "prep" and ancestor.lower_ == "of" and ancestor.head.lower_ in PARTITIVES:
+            break  # a share of the counted group: the group's count is not the affected count
+        if child.dep_ == "pobj" and ancestor.dep_ in ("prep", "agent") and ancestor.lower_ not in ARGUMENT_PREPS:
+            adjunct = True
         if ancestor.pos_ in ("VERB", "AUX", "ADJ") or ancestor.dep_ in ("ROOT", "ccomp", "conj", "relcl", "advcl"):
-            kind = casualty_word(ancestor) or kind_around(ancestor)
+            kind = kind_around(ancestor, topics) if adjunct else (
+                word_kind(ancestor, counted_head, topics) or kind_around(ancestor, topics)
+                or raised_kind(ancestor, counted_head, topics))
             if kind:
                 return kind
             if ancestor.pos_ == "VERB" and ancestor.lemma_.lower() not in ("include", "including"):
                 break
+        child = ancestor
     for child in head.children:
         if child.dep_ in ("relcl", "acl", "amod"):
-            kind = casualty_word(child)
+            kind = word_kind(child, counted_head, topics) or raised_kind(child, counted_head, topics)
             if kind:
                 return kind
+    if head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.pos_ == "NOUN":
+        # "the deaths of 12 miners", "layoffs of 500 workers"
+        return word_kind(head.head.head, counted_head, topics)
     return None
 
 
-def kind_around(verb: Token) -> str | None:
-    """'the death toll has risen to 438' (a toll as subject); '20 children were among the dead'."""
+def raised_kind(verb: Token, counted: Token | None, topics: Topics) -> str | None:
+    """'are expected to receive notice', 'were forced to flee': the verb the subject is raised to."""
+    for child in verb.children:
+        if child.dep_ == "xcomp" and child.pos_ == "VERB":
+            return word_kind(child, counted, topics) or raised_kind(child, counted, topics)
+    return None
+
+
+def kind_around(verb: Token, topics: Topics) -> str | None:
+    """'the death toll has risen to 438' (a toll as subject); 'the number of infections reached 40';
+    '20 children were among the dead'."""
     for child in verb.children:
         if child.dep_ in ("nsubj", "nsubjpass") and child.lemma_.lower() == "toll":
             modifiers = {c.lemma_.lower() for c in child.children}
             return "wounded" if modifiers & {"injury", "casualty"} and "death" not in modifiers else "killed"
+        if child.dep_ in ("nsubj", "nsubjpass") and child.lemma_.lower() in ("number", "total", "tally", "count"):
+            for prep in child.children:
+                if prep.dep_ == "prep" and prep.lower_ == "of":
+                    for obj in prep.children:
+                        if obj.dep_ == "pobj":
+                            kind = word_kind(obj, obj, topics) or next(
+                                (k for c in obj.children if c.dep_ in ("acl", "amod", "relcl")
+                                 for k in [word_kind(c, obj, topics)] if k), None)
+                            if kind:
+                                return kind
         if child.dep_ == "prep" and child.lower_ == "among":
             for obj in child.children:  # "among the dead", "among those hurt"
                 if obj.dep_ != "pobj":
@@ -276,17 +384,59 @@ def casualty_word(token: Token) -> str | None:
     return CASUALTY_WORDS.get(token.lower_) or CASUALTY_WORDS.get(token.lemma_.lower())
 
 
-def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents) -> list[Figure]:
+def word_kind(token: Token, counted: Token | None, topics: Topics) -> str | None:
+    """What a word says happened to the counted thing; some words say it only in context:
+    'cut 4,000 jobs', '300 workers were fired', '12 new cases', 'contracted the virus',
+    'three commanders held by the army'."""
+    lemma = token.lemma_.lower()
+    counted_lemma = counted.lemma_.lower() if counted is not None else None
+    people = counted is None or counted_lemma in WORKER_NOUNS or counted_lemma in PEOPLE or counted.pos_ == "PRON"
+    if lemma == "lay" and any(c.dep_ == "prt" and c.lower_ == "off" for c in token.children):
+        return "laid_off"
+    if token.pos_ in ("VERB", "ADJ"):
+        if lemma in JOB_CUT_VERBS and counted_lemma in JOB_NOUNS:
+            return "laid_off"
+        if lemma in DISMISS_VERBS and counted is not None and (counted_lemma in WORKER_NOUNS or counted_lemma in JOB_NOUNS):
+            return "laid_off"
+        if lemma == "terminate" and any(c.dep_ == "nsubjpass" and c.lemma_.lower() in JOB_NOUNS for c in token.children):
+            return "laid_off"  # "workers told that their employment will be terminated"
+        if lemma == "receive" and topics.layoffs and people and any(
+                c.dep_ == "dobj" and c.lemma_.lower() == "notice" for c in token.children):
+            return "laid_off"
+        if lemma in ("contract", "catch") and people and any(
+                c.dep_ == "dobj" and (c.lemma_.lower() in DISEASES or (c.pos_ == "PRON" and topics.disease))
+                for c in token.children):
+            return "infected"
+        if lemma == "test" and any(c.lower_ == "positive" for c in token.children):
+            return "infected"
+        if lemma == "hold" and token.tag_ == "VBN" and counted is not None and is_person_noun(counted):
+            return "detained"  # "three commanders held by the army", "hostages being held"
+        for child in token.children:
+            if child.dep_ == "ccomp" and child.lemma_.lower() == "terminate":
+                return word_kind(child, counted, topics)  # "informed that their employment will be terminated"
+    if token.pos_ == "NOUN":
+        if lemma == "case" and (topics.disease or any(c.lemma_.lower() in DISEASES for c in token.subtree)):
+            return "infected"
+        if lemma in JOB_LOSS_NOUNS and any(c.dep_ == "compound" and c.lemma_.lower() == "job" for c in token.children):
+            return "laid_off"  # "4,000 job cuts"
+    return casualty_word(token)
+
+
+def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents, topics: Topics) -> list[Figure]:
     """'killed two civilians and wounded a 10-year-old boy': 'a' + noun after a casualty verb is
-    one; 'no civilians were killed' is none."""
+    one (the caller keeps it only beside other counts: alone, 'a passenger' is the story's subject,
+    not a count); 'no civilians were killed' is none. A bare infinitive ('saw a comrade die') and a
+    collective ('killed a couple') are no count."""
     figures = []
     for verb in sent:
-        kind = casualty_word(verb) if verb.pos_ == "VERB" else None
+        if verb.pos_ != "VERB" or verb.tag_ == "VB":
+            continue
+        kind = casualty_word(verb)
         if kind is None:
             continue
         victim_deps = ("dobj", "nsubjpass", "nsubj") if kind == "died" else ("dobj", "nsubjpass")
         for obj in verb.children:
-            if obj.dep_ not in victim_deps or obj.pos_ != "NOUN":
+            if obj.dep_ not in victim_deps or obj.pos_ != "NOUN" or obj.lemma_.lower() in COLLECTIVES:
                 continue
             if obj.tag_ != "NN" and not any(c.lower_ == "no" for c in obj.children):
                 continue
@@ -301,6 +451,12 @@ def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents) -> list[F
                 sentence=sent.text, char_start=det.idx, char_end=det.idx + len(det.text),
             ))
     return figures
+
+
+def is_person_noun(token: Token) -> bool:
+    lemma = token.lemma_.lower()
+    return (lemma in PEOPLE or lemma in FIGHTERS or lemma in WORKER_NOUNS or lemma in PERSON_ROLES
+            or casualty_word(token) == "detained" or token.ent_type_ in ("NORP", "PERSON"))
 
 
 def phrase_text(head: Token) -> str:
@@ -327,22 +483,10 @@ def counted_class(head: Token | None, kind: str) -> str | None:
 
 FIGHTERS = frozenset({"attacker", "fighter", "militant", "terrorist", "saboteur", "insurgent", "soldier", "troop",
                       "raider", "combatant", "gunman", "rebel", "partisan", "serviceman", "mercenary"})
+COLLECTIVES = frozenset({"couple", "family", "group", "crowd", "handful", "number", "pair", "team", "few", "total",
+                         "tally", "toll", "lot", "series", "host", "majority", "dozen", "hundred", "thousand", "score"})
 PEOPLE = frozenset({"people", "person", "civilian", "resident", "woman", "man", "child", "boy", "girl", "lady",
                     "villager", "inhabitant", "citizen", "victim", "adult", "teenager", "baby", "family"})
-
-
-def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
-    """The source of the clause: a speech verb above the number ('X said ... 40 were killed'),
-    'according to X', or a speech verb elsewhere in the sentence ('..., the ministry said')."""
-    for ancestor in token.ancestors:
-        if ancestor.lemma_.lower() in SPEECH_VERBS:
-            speaker = speaker_of(ancestor, refs)
-            if speaker is not None:
-                return speaker
-    source = source_in(sent, refs)
-    if source is not None:
-        return source
-    return first_spoken(speech_verbs(sent), refs)[1]
 
 
 def claim(claimant: Referent | None) -> dict[str, str | None]:

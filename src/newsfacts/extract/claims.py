@@ -1,0 +1,109 @@
+"""Who claims a figure: the source news language attaches to a number.
+
+"The agency said the death toll rose to 3,381", "the government reported 812 deaths",
+"..., according to officials in the region", "..., the ministry said". When nobody is named
+as the source, the figure is the reporter's own statement and has no claimant: a speech verb
+of another clause ("X reported a new case after two others were revealed") is not a source
+for the background clause.
+"""
+from __future__ import annotations
+
+from spacy.tokens import Span, Token
+
+from newsfacts.extract.attribution import (
+    SPEECH_VERBS, Referent, Referents, noun_phrase, phrase_referent, speaker_of, speech_verbs,
+)
+
+# Clauses that set a scene rather than carry what the source says.
+BACKGROUND_MARKS = frozenset({"after", "before", "since", "until", "when", "while", "once"})
+BACKGROUND_PREPS = frozenset({"after", "before", "since", "following", "until"})
+# A group's identity continues after its head: "officials in the region", "people familiar with the matter".
+GROUP_TAIL_PREPS = frozenset({"in", "of", "from", "at", "for", "with", "on"})
+GROUP_TAIL_LIMIT = 8
+
+
+def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
+    """The source of the clause that holds `token`: a speech verb above it whose content holds it,
+    'according to X' in the sentence, or a speech verb of the sentence that does not govern it
+    ('..., the ministry said')."""
+    governing = set()
+    background = False
+    child = token
+    for ancestor in token.ancestors:
+        background = background or is_background(child)
+        if is_speech_verb(ancestor):
+            governing.add(ancestor.i)
+            if not background:
+                speaker = source_of_verb(ancestor, refs)
+                if speaker is not None:
+                    return speaker
+        child = ancestor
+    source = according_to(sent, refs)
+    if source is not None:
+        return source
+    if background:
+        return None
+    for verb in speech_verbs(sent):
+        if verb.i not in governing and not inside_background(verb, sent):
+            speaker = source_of_verb(verb, refs)
+            if speaker is not None:
+                return speaker
+    return None
+
+
+def is_speech_verb(token: Token) -> bool:
+    return token.lemma_.lower() in SPEECH_VERBS and token.pos_ in ("VERB", "AUX") and token.dep_ != "amod"
+
+
+def is_background(token: Token) -> bool:
+    """A temporal clause or phrase: 'after two cases were revealed', 'since 40 died'."""
+    if token.dep_ == "advcl":
+        return any(c.dep_ == "mark" and c.lower_ in BACKGROUND_MARKS for c in token.children)
+    return token.dep_ == "prep" and token.lower_ in BACKGROUND_PREPS
+
+
+def inside_background(token: Token, sent: Span) -> bool:
+    current = token
+    while current.i != current.head.i and current.i >= sent.start:
+        if is_background(current):
+            return True
+        current = current.head
+    return False
+
+
+def source_of_verb(verb: Token, refs: Referents) -> Referent | None:
+    speaker = speaker_of(verb, refs)
+    if speaker is None or speaker.key is not None:
+        return speaker
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    return with_group_tail(speaker, subject)
+
+
+def according_to(sent: Span, refs: Referents) -> Referent | None:
+    """'according to X': X's referent; a group keeps what follows its head ('people familiar with it')."""
+    for token in sent:
+        if token.lower_ == "according" and token.i + 1 < len(token.doc) and token.nbor().lower_ == "to":
+            objects = [c for c in token.nbor().children if c.dep_ == "pobj"]
+            if objects:
+                return with_group_tail(phrase_referent(objects[0], refs), objects[0])
+    return None
+
+
+def with_group_tail(referent: Referent, head: Token | None) -> Referent:
+    """A group named by this very phrase gets its post-modifiers: 'authorities in the capital'.
+    A group resolved to an earlier phrase, or any named entity, stays as it is."""
+    if head is None or referent.key is not None or referent.text != noun_phrase(head).text:
+        return referent
+    end = head.i + 1
+    for child in head.rights:
+        if child.dep_ == "amod" or (child.dep_ == "prep" and child.lower_ in GROUP_TAIL_PREPS):
+            last = max(t.i for t in child.subtree)
+            if last + 1 - head.i > GROUP_TAIL_LIMIT or any(t.is_punct for t in head.doc[end:last + 1]):
+                break
+            end = last + 1
+        else:
+            break
+    if end == head.i + 1:
+        return referent
+    text = head.doc[noun_phrase(head).start:end].text
+    return Referent(None, text, referent.label, referent.words, referent.plural)
