@@ -11,7 +11,7 @@ from __future__ import annotations
 from spacy.tokens import Span, Token
 
 from newsfacts.extract.attribution import (
-    SPEECH_VERBS, Referent, Referents, noun_phrase, phrase_referent, speaker_of, speech_verbs,
+    BODY_NOUNS, SPEECH_VERBS, Referent, Referents, noun_phrase, phrase_referent, speaker_of, speech_verbs,
 )
 
 # Clauses that set a scene rather than carry what the source says.
@@ -72,11 +72,31 @@ def inside_background(token: Token, sent: Span) -> bool:
 
 
 def source_of_verb(verb: Token, refs: Referents) -> Referent | None:
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    if subject is None and is_background(verb):
+        return None  # "reported a case after two others were confirmed": not the reporter's source
+    if subject is not None:
+        body = body_of_named(subject, refs)
+        if body is not None:
+            return body
     speaker = speaker_of(verb, refs)
     if speaker is None or speaker.key is not None:
         return speaker
-    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
     return with_group_tail(speaker, subject)
+
+
+def body_of_named(subject: Token, refs: Referents) -> Referent | None:
+    """'the government of Ostrava', 'the health ministry of Norland': the body of a named place or
+    organisation speaks for it (not for whichever body was named last)."""
+    named = refs.at_token.get(subject.i)
+    if (named is not None and subject.text in named.text) or subject.lemma_.lower() not in BODY_NOUNS:
+        return None
+    for child in subject.children:
+        if child.dep_ == "prep" and child.lower_ in ("of", "in"):
+            for obj in child.children:
+                if obj.dep_ == "pobj" and obj.i in refs.at_token and refs.at_token[obj.i].label != "PERSON":
+                    return refs.at_token[obj.i]
+    return None
 
 
 def according_to(sent: Span, refs: Referents) -> Referent | None:

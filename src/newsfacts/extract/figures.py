@@ -102,7 +102,7 @@ class Topics:
 
 def document_topics(doc: Doc) -> Topics:
     lemmas = [t.lemma_.lower() for t in doc]
-    disease = sum(1 for lemma in lemmas if lemma in DISEASE_CUES) >= 2
+    disease = sum(1 for t, lemma in zip(doc, lemmas) if lemma in DISEASE_CUES or t.lower_ in DISEASE_CUES) >= 2
     layoffs = any(lemma in LAYOFF_CUES for lemma in lemmas) or any(
         t.lemma_.lower() == "lay" and any(c.dep_ == "prt" and c.lower_ == "off" for c in t.children) for t in doc)
     return Topics(disease, layoffs)
@@ -125,8 +125,8 @@ def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
             if figure is not None:
                 counted.append(figure)
         figures.extend(counted)
-        enumerated = any(f.kind in EVENT_KINDS for f in counted)
-        figures.extend(f for f in single_victims(doc, doc_id, sent, refs, topics) if enumerated or f.value == 0)
+        listing = any(f.kind in EVENT_KINDS for f in counted)
+        figures.extend(single_victims(doc, doc_id, sent, refs, listing))
     return figures
 
 
@@ -396,6 +396,8 @@ def word_kind(token: Token, counted: Token | None, topics: Topics) -> str | None
     if token.pos_ in ("VERB", "ADJ"):
         if lemma in JOB_CUT_VERBS and counted_lemma in JOB_NOUNS:
             return "laid_off"
+        if lemma == "lose" and people and any(c.dep_ == "dobj" and c.lemma_.lower() in JOB_NOUNS for c in token.children):
+            return "laid_off"  # "2,000 workers will lose their jobs"
         if lemma in DISMISS_VERBS and counted is not None and (counted_lemma in WORKER_NOUNS or counted_lemma in JOB_NOUNS):
             return "laid_off"
         if lemma == "terminate" and any(c.dep_ == "nsubjpass" and c.lemma_.lower() in JOB_NOUNS for c in token.children):
@@ -403,7 +405,7 @@ def word_kind(token: Token, counted: Token | None, topics: Topics) -> str | None
         if lemma == "receive" and topics.layoffs and people and any(
                 c.dep_ == "dobj" and c.lemma_.lower() == "notice" for c in token.children):
             return "laid_off"
-        if lemma in ("contract", "catch") and people and any(
+        if lemma in ("contract", "catch") and any(
                 c.dep_ == "dobj" and (c.lemma_.lower() in DISEASES or (c.pos_ == "PRON" and topics.disease))
                 for c in token.children):
             return "infected"
@@ -422,11 +424,11 @@ def word_kind(token: Token, counted: Token | None, topics: Topics) -> str | None
     return casualty_word(token)
 
 
-def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents, topics: Topics) -> list[Figure]:
+def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents, listing: bool) -> list[Figure]:
     """'killed two civilians and wounded a 10-year-old boy': 'a' + noun after a casualty verb is
-    one (the caller keeps it only beside other counts: alone, 'a passenger' is the story's subject,
-    not a count); 'no civilians were killed' is none. A bare infinitive ('saw a comrade die') and a
-    collective ('killed a couple') are no count."""
+    one when it is listed beside other counts (`listing`: the sentence has one), in one clause with
+    them; alone, 'a passenger' is the story's subject, not a count. 'no civilians were killed' is
+    none. A bare infinitive ('saw a comrade die') and a collective ('killed a couple') are no count."""
     figures = []
     for verb in sent:
         if verb.pos_ != "VERB" or verb.tag_ == "VB":
@@ -444,6 +446,8 @@ def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents, topics: T
             if det is None or det.lower_ not in ("a", "an", "no"):
                 continue
             value = 0.0 if det.lower_ == "no" else 1.0
+            if value == 1.0 and not (listing and listed_with_counts(verb)):
+                continue
             figures.append(Figure(
                 doc_id=doc_id, value=value, value_low=value, value_high=value, value_text=det.text,
                 qualifier="exact", kind=kind, counted=phrase_text(obj), counted_class=counted_class(obj, kind),
@@ -457,6 +461,18 @@ def is_person_noun(token: Token) -> bool:
     lemma = token.lemma_.lower()
     return (lemma in PEOPLE or lemma in FIGHTERS or lemma in WORKER_NOUNS or lemma in PERSON_ROLES
             or casualty_word(token) == "detained" or token.ent_type_ in ("NORP", "PERSON"))
+
+
+def listed_with_counts(verb: Token) -> bool:
+    """'killed two ... and wounded a boy' (one subject, coordinated casualty verbs), not
+    'killed 40 ..., and police arrested a suspect' (a clause of its own)."""
+    partners = [verb.head] if verb.dep_ == "conj" and not own_subject(verb) else []
+    partners += [c for c in verb.children if c.dep_ == "conj" and not own_subject(c)]
+    return any(casualty_word(p) for p in partners)
+
+
+def own_subject(verb: Token) -> bool:
+    return any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
 
 
 def phrase_text(head: Token) -> str:

@@ -1,0 +1,188 @@
+"""Figures and their claimants on invented news sentences: real spaCy parses, one rule per test."""
+from __future__ import annotations
+
+import pytest
+
+from newsfacts import extract
+from newsfacts.records import CleanedDocument
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return extract.load_nlp()
+
+
+def figures_of(nlp, text: str):
+    return extract.extract_documents([CleanedDocument("d", text)], nlp)[0].figures
+
+
+def found(nlp, text: str) -> set[tuple]:
+    return {(f.value, f.qualifier, f.kind) for f in figures_of(nlp, text)}
+
+
+def claimants(nlp, text: str) -> dict[tuple, str | None]:
+    return {(f.value, f.kind): f.claimant_text for f in figures_of(nlp, text)}
+
+
+SCORED = {"killed", "died", "wounded", "displaced", "evacuated", "destroyed", "detained", "missing", "infected",
+          "laid_off"}
+
+
+def scored(nlp, text: str) -> set[tuple]:
+    return {item for item in found(nlp, text) if item[2] in SCORED and item[0] is not None}
+
+
+# ---------- disease cases ----------
+
+def test_people_diagnosed_infected_or_testing_positive_are_infected(nlp):
+    text = ("Four people in the river town of Marlow were diagnosed with cholera last week. "
+            "Health officers said 17 residents had tested positive. "
+            "The fever has infected at least 230 people across the valley.")
+    assert {(4.0, "exact", "infected"), (17.0, "exact", "infected"), (230.0, "at_least", "infected")} <= found(nlp, text)
+
+
+def test_cases_count_as_infections_in_a_story_about_a_disease(nlp):
+    text = ("The measles outbreak in Dunmore has grown. The clinic confirmed 14 new cases on Monday, "
+            "and there were 310 cases reported nationwide last year, including 6 deaths.")
+    assert {(14.0, "exact", "infected"), (310.0, "exact", "infected"), (6.0, "exact", "killed")} <= found(nlp, text)
+
+
+def test_court_cases_are_not_infections(nlp):
+    text = "The judge in Harlow heard 40 cases last month and dismissed 12 of them."
+    assert not scored(nlp, text)
+
+
+def test_people_who_contracted_a_disease_are_infected(nlp):
+    text = ("The regional health board said the farmer was one of three people who contracted the virus. "
+            "Two hikers caught the flu on the trail.")
+    assert {(3.0, "exact", "infected"), (2.0, "exact", "infected")} <= found(nlp, text)
+
+
+def test_a_company_contracting_builders_is_no_infection(nlp):
+    assert not scored(nlp, "The council contracted two builders to repair the bridge in Oakvale.")
+
+
+def test_up_to_a_dozen_keeps_its_qualifier(nlp):
+    text = "Rabies is rare in Norland, with up to a dozen people diagnosed every year."
+    assert (12.0, "up_to", "infected") in found(nlp, text)
+
+
+# ---------- jobs cut ----------
+
+def test_jobs_cut_and_workers_laid_off(nlp):
+    text = ("Brightline Motors said it would cut 1,200 jobs at its Tarnow plant. "
+            "The retailer laid off more than 300 employees in March, and 45 drivers were fired on Friday. "
+            "The bank announced 800 job cuts.")
+    assert {(1200.0, "exact", "laid_off"), (300.0, "more_than", "laid_off"), (45.0, "exact", "laid_off"),
+            (800.0, "exact", "laid_off")} <= found(nlp, text)
+
+
+def test_workers_told_their_employment_ends_and_staff_receiving_notice_amid_layoffs(nlp):
+    text = ("Layoffs at Corvane began this week. About 250 warehouse workers have been told that their "
+            "employment will be terminated in January. In all, some 900 people are expected to receive notice.")
+    assert {(250.0, "about", "laid_off"), (900.0, "about", "laid_off")} <= found(nlp, text)
+
+
+def test_a_workforce_or_a_share_of_it_is_not_the_number_cut(nlp):
+    text = ("Layoffs are coming at Corvane. The firm had 8,000 employees in June, "
+            "and a third of its 6,000 staff will lose their jobs.")
+    assert not scored(nlp, text)
+
+
+def test_several_hundred_is_vague(nlp):
+    figures = figures_of(nlp, "Corvane laid off several hundred workers.")
+    assert [(f.value, f.qualifier, f.kind) for f in figures] == [(None, "vague", "laid_off")]
+
+
+def test_fired_rockets_are_no_layoffs(nlp):
+    assert not scored(nlp, "The militia fired 40 rockets at the border town of Keld.")
+
+
+# ---------- detained ----------
+
+def test_hostages_prisoners_and_people_held_are_detained(nlp):
+    text = ("The rebels freed three hostages on Sunday in exchange for five of their fighters held by the army. "
+            "The government released 40 prisoners.")
+    assert {(3.0, "exact", "detained"), (5.0, "exact", "detained"), (40.0, "exact", "detained")} <= found(nlp, text)
+
+
+def test_a_meeting_held_is_nothing(nlp):
+    assert not scored(nlp, "The two leaders held three meetings in Vessa.")
+
+
+# ---------- casualties ----------
+
+def test_perished_and_hospitalised(nlp):
+    text = "Some 400 sailors perished when the ferry sank. Six passengers were hospitalised after the crash."
+    assert {(400.0, "about", "died"), (6.0, "exact", "wounded")} <= found(nlp, text)
+
+
+def test_an_estimated_figure_is_the_figure_as_stated(nlp):
+    text = "The famine of the 1870s killed an estimated 3 million people in the province of Vell."
+    assert (3_000_000.0, "exact", "killed") in found(nlp, text)
+
+
+def test_a_number_in_an_adjunct_is_not_the_victims(nlp):
+    text = ("At least 40 miners in 12 towns were killed in three separate blasts, "
+            "and police arrested a suspect on four charges.")
+    assert scored(nlp, text) == {(40.0, "at_least", "killed")}
+
+
+def test_a_single_victim_counts_only_beside_other_counts(nlp):
+    alone = "A stabbing on the Elm Street tram killed a passenger on Tuesday. Police arrested a man nearby."
+    assert not scored(nlp, alone)
+    listed = "The shelling killed four soldiers and wounded a nurse."
+    assert {(4.0, "exact", "killed"), (1.0, "exact", "wounded")} <= found(nlp, listed)
+
+
+def test_a_couple_and_a_bare_infinitive_are_no_single_victims(nlp):
+    text = ("The storm killed 11 people. A flood killed a couple near the dam. "
+            "He watched a friend die in the rubble, and 20 others were injured.")
+    assert scored(nlp, text) == {(11.0, "exact", "killed"), (20.0, "exact", "wounded")}
+
+
+def test_ages_names_money_and_shares_are_no_counts(nlp):
+    text = ("Police arrested Tomas Vek, 34, and Ana Lind, 29, after the raid. "
+            "She was diagnosed with Type 2 diabetes in 2015. "
+            "The fund paid $40 million to the families, and 60 percent of the town was evacuated.")
+    assert not scored(nlp, text)
+
+
+# ---------- claimants ----------
+
+def test_an_organisation_reporting_a_toll_or_deaths_claims_it(nlp):
+    text = ("The Marlow Health Agency said the death toll rose to 3,381. "
+            "Separately, the government of Ostrava reported 812 deaths.")
+    got = claimants(nlp, text)
+    assert got[(3381.0, "killed")] == "The Marlow Health Agency"
+    assert got[(812.0, "killed")] is not None and "Ostrava" in got[(812.0, "killed")]
+
+
+def test_according_to_a_group_keeps_what_follows_its_head(nlp):
+    text = ("More than 2,000 workers will lose their jobs at Corvane, according to people familiar with the plans. "
+            "Twelve people were infected with the virus, according to officials in the province.")
+    got = claimants(nlp, text)
+    assert got[(2000.0, "laid_off")] == "people familiar with the plans"
+    assert got[(12.0, "infected")] == "officials in the province"
+
+
+def test_an_inverted_report_names_its_source(nlp):
+    text = "The region has seen 26 cases of the fever and 9 deaths since 2015, reports the Dunmore Courier."
+    got = claimants(nlp, text)
+    assert got[(9.0, "killed")] == "the Dunmore Courier" or got[(9.0, "killed")] == "Dunmore Courier"
+
+
+def test_a_background_clause_has_no_source(nlp):
+    text = ("The plague outbreak is spreading. The Norland health ministry reported a third case of the plague on Sunday "
+            "after two other cases were confirmed last week.")
+    assert claimants(nlp, text)[(2.0, "infected")] is None
+
+
+def test_nobody_named_no_claimant(nlp):
+    text = "Floods in the Vell valley have displaced 9,000 people and killed 14."
+    assert set(claimants(nlp, text).values()) == {None}
+
+
+def test_a_figure_in_a_quote_is_the_speakers(nlp):
+    text = '"Thirty of our men were killed in that ambush," said Colonel Ivo Brandt.'
+    assert claimants(nlp, text)[(30.0, "killed")] == "Ivo Brandt"
