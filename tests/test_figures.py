@@ -186,3 +186,41 @@ def test_nobody_named_no_claimant(nlp):
 def test_a_figure_in_a_quote_is_the_speakers(nlp):
     text = '"Thirty of our men were killed in that ambush," said Colonel Ivo Brandt.'
     assert claimants(nlp, text)[(30.0, "killed")] == "Ivo Brandt"
+
+
+# ---------- more ways news says what happened ----------
+
+def test_taken_to_hospital_into_custody_forced_from_homes_unaccounted_for(nlp):
+    text = ("Fifteen people were taken to hospital after the fire at the Orrin chemical plant. "
+            "Authorities said 17 suspects were taken into custody. "
+            "The fighting has forced more than 60,000 people from their homes. "
+            "Three climbers remain unaccounted for after the avalanche.")
+    assert {(15.0, "exact", "wounded"), (17.0, "exact", "detained"), (60000.0, "more_than", "displaced"),
+            (3.0, "exact", "missing")} <= found(nlp, text)
+
+
+def test_people_with_injuries_are_wounded(nlp):
+    text = "Hospitals in Kesh admitted 87 people with injuries."
+    assert (87.0, "exact", "wounded") in found(nlp, text)
+
+
+def test_layoffs_affecting_staff_and_staff_made_redundant(nlp):
+    text = ("The layoffs will affect 350 workers at the Tarnow plant. "
+            "Around 150 staff have been made redundant at the Kesh factory.")
+    assert {(350.0, "exact", "laid_off"), (150.0, "about", "laid_off")} <= found(nlp, text)
+
+
+def test_a_passive_victim_coordinated_with_a_count_is_one(nlp):
+    text = "Five soldiers were killed and a civilian was wounded in the attack, the army said."
+    assert {(5.0, "exact", "killed"), (1.0, "exact", "wounded")} <= found(nlp, text)
+
+
+def test_employing_treating_or_quarantining_people_is_no_event_count(nlp):
+    text = ("The company employs 4,500 people in the region. The clinic treats 200 patients a day. "
+            "A total of 28 people who had contact with the patient were placed under quarantine.")
+    assert not scored(nlp, text)
+
+
+def test_according_to_figures_from_a_body_is_the_body(nlp):
+    text = "According to data from Kestrel University, the outbreak has sickened 1,400 people."
+    assert claimants(nlp, text)[(1400.0, "infected")] == "Kestrel University"

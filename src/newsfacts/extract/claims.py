@@ -20,6 +20,9 @@ BACKGROUND_PREPS = frozenset({"after", "before", "since", "following", "until"})
 # A group's identity continues after its head: "officials in the region", "people familiar with the matter".
 GROUP_TAIL_PREPS = frozenset({"in", "of", "from", "at", "for", "with", "on"})
 GROUP_TAIL_LIMIT = 8
+# What a source publishes: "according to figures from the ministry" is the ministry's claim.
+SOURCE_DOCUMENTS = frozenset({"figure", "data", "datum", "statistic", "statistics", "report", "statement", "estimate",
+                              "count", "tally", "record", "survey", "study", "analysis", "assessment", "number"})
 
 
 def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
@@ -103,10 +106,28 @@ def according_to(sent: Span, refs: Referents) -> Referent | None:
     """'according to X': X's referent; a group keeps what follows its head ('people familiar with it')."""
     for token in sent:
         if token.lower_ == "according" and token.i + 1 < len(token.doc) and token.nbor().lower_ == "to":
-            objects = [c for c in token.nbor().children if c.dep_ == "pobj"]
+            objects = [publisher(c) for c in token.nbor().children if c.dep_ == "pobj"]
             if objects:
                 return with_group_tail(phrase_referent(objects[0], refs), objects[0])
     return None
+
+
+def publisher(token: Token) -> Token:
+    """'figures from the health ministry', 'a report by the agency', 'the ministry's data': who published it."""
+    if token.lemma_.lower() not in SOURCE_DOCUMENTS:
+        return token
+    for child in token.children:
+        if child.dep_ == "poss":
+            return child
+        if child.dep_ in ("prep", "agent") and child.lower_ in ("from", "by", "of"):
+            for obj in child.children:
+                if obj.dep_ == "pobj":
+                    return obj
+        if child.dep_ == "acl":  # "data released by the agency"
+            for prep in child.children:
+                if prep.dep_ == "agent":
+                    return next((o for o in prep.children if o.dep_ == "pobj"), token)
+    return token
 
 
 def with_group_tail(referent: Referent, head: Token | None) -> Referent:

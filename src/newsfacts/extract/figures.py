@@ -44,7 +44,7 @@ CASUALTY_WORDS = {  # lemma or word -> kind
     "arrest": "detained", "detainee": "detained", "capture": "detained", "missing": "missing",
     "hospitalise": "wounded", "hospitalize": "wounded", "perish": "died", "hostage": "detained",
     "prisoner": "detained", "captive": "detained", "kidnap": "detained", "abduct": "detained",
-    "imprison": "detained", "jail": "detained",
+    "imprison": "detained", "jail": "detained", "unaccounted": "missing", "homeless": "displaced",
     # disease cases
     "infect": "infected", "infected": "infected", "infection": "infected", "diagnose": "infected",
     "diagnosis": "infected", "illness": "infected", "sicken": "infected",
@@ -59,6 +59,12 @@ JOB_CUT_VERBS = frozenset({"cut", "eliminate", "slash", "shed", "axe", "ax", "lo
                            "terminate"})
 DISMISS_VERBS = frozenset({"fire", "dismiss", "sack", "terminate", "cut", "furlough", "axe", "ax"})
 JOB_LOSS_NOUNS = frozenset({"cut", "loss", "reduction", "elimination"})
+# Where a verb of moving people takes them: "taken to hospital", "taken into custody", "forced from their homes".
+DESTINATIONS = {("to", "hospital"): "wounded", ("to", "clinic"): "wounded", ("into", "custody"): "detained",
+                ("in", "custody"): "detained", ("from", "home"): "displaced", ("out", "home"): "displaced"}
+COPULAS = frozenset({"be", "remain", "stay", "go", "become", "lie"})
+MOVING_VERBS = frozenset({"take", "rush", "airlift", "fly", "bring", "send", "transport", "admit", "force", "drive",
+                          "place", "hold", "keep", "remain", "evacuate"})
 DISEASES = frozenset({
     "disease", "virus", "infection", "illness", "flu", "influenza", "fever", "plague", "measles", "cholera",
     "ebola", "covid", "covid-19", "coronavirus", "malaria", "tuberculosis", "hepatitis", "pneumonia", "dengue",
@@ -339,9 +345,32 @@ def casualty_kind(doc: Doc, number: Token, counted_head: Token | None, end: int,
             kind = word_kind(child, counted_head, topics) or raised_kind(child, counted_head, topics)
             if kind:
                 return kind
+    if counted_head is not None and with_kind(counted_head, topics):
+        return with_kind(counted_head, topics)
     if head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.pos_ == "NOUN":
         # "the deaths of 12 miners", "layoffs of 500 workers"
         return word_kind(head.head.head, counted_head, topics)
+    return None
+
+
+def destination_kind(verb: Token) -> str | None:
+    for prep in verb.children:
+        if prep.dep_ in ("prep", "prt", "advmod"):
+            for obj in prep.children:
+                if obj.dep_ == "pobj":
+                    kind = DESTINATIONS.get((prep.lower_, obj.lemma_.lower()))
+                    if kind:
+                        return kind
+    return None
+
+
+def with_kind(noun: Token, topics: Topics) -> str | None:
+    """'87 people with injuries', '40 patients with gunshot wounds'."""
+    for prep in noun.children:
+        if prep.dep_ == "prep" and prep.lower_ == "with":
+            for obj in prep.children:
+                if obj.dep_ == "pobj" and casualty_word(obj) == "wounded":
+                    return "wounded"
     return None
 
 
@@ -416,6 +445,19 @@ def word_kind(token: Token, counted: Token | None, topics: Topics) -> str | None
         for child in token.children:
             if child.dep_ == "ccomp" and child.lemma_.lower() == "terminate":
                 return word_kind(child, counted, topics)  # "informed that their employment will be terminated"
+            if lemma in COPULAS and child.dep_ in ("acomp", "oprd") and casualty_word(child):
+                return casualty_word(child)  # "three climbers remain unaccounted for", "two went missing"
+            if lemma == "make" and child.dep_ in ("oprd", "acomp", "ccomp", "xcomp") and child.lower_ == "redundant":
+                return "laid_off"  # "150 staff were made redundant"
+            if child.dep_ in ("nsubj", "nsubjpass") and lemma in ("affect", "hit", "impact") and \
+                    word_kind(child, None, topics) == "laid_off":
+                return "laid_off"  # "the layoffs will affect 350 workers"
+        if lemma in MOVING_VERBS:
+            kind = destination_kind(token)
+            if kind:
+                return kind
+        if counted is not None and counted.dep_ == "dobj" and counted.head.i == token.i and with_kind(token, topics):
+            return "wounded"  # "hospitals admitted 87 people with injuries"
     if token.pos_ == "NOUN":
         if lemma == "case" and (topics.disease or any(c.lemma_.lower() in DISEASES for c in token.subtree)):
             return "infected"
@@ -466,13 +508,21 @@ def is_person_noun(token: Token) -> bool:
 def listed_with_counts(verb: Token) -> bool:
     """'killed two ... and wounded a boy' (one subject, coordinated casualty verbs), not
     'killed 40 ..., and police arrested a suspect' (a clause of its own)."""
-    partners = [verb.head] if verb.dep_ == "conj" and not own_subject(verb) else []
-    partners += [c for c in verb.children if c.dep_ == "conj" and not own_subject(c)]
+    partners = [verb.head] if verb.dep_ == "conj" and not own_agent(verb) else []
+    partners += [c for c in verb.children if c.dep_ == "conj" and not own_agent(c)]
+    if not own_agent(verb):  # "were killed and a civilian was wounded, the army said": two clauses the parser
+        partners += [s for s in verb.head.children if s.i != verb.i and s.dep_ == verb.dep_ and coordinated(s, verb)]
     return any(casualty_word(p) for p in partners)
 
 
-def own_subject(verb: Token) -> bool:
-    return any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
+def coordinated(a: Token, b: Token) -> bool:
+    low, high = sorted((a.i, b.i))
+    return any(t.dep_ == "cc" for t in a.doc[low:high])
+
+
+def own_agent(verb: Token) -> bool:
+    """An active subject that did it ('police arrested ...'); the one who died is no agent."""
+    return casualty_word(verb) != "died" and any(c.dep_ == "nsubj" for c in verb.children)
 
 
 def phrase_text(head: Token) -> str:
