@@ -224,3 +224,18 @@ def test_employing_treating_or_quarantining_people_is_no_event_count(nlp):
 def test_according_to_figures_from_a_body_is_the_body(nlp):
     text = "According to data from Kestrel University, the outbreak has sickened 1,400 people."
     assert claimants(nlp, text)[(1400.0, "infected")] == "Kestrel University"
+
+
+def test_counting_verbs_and_published_figures_name_their_source(nlp):
+    text = ("The Varna Red Crescent put the death toll at 212. "
+            "The Kesh health agency has recorded 312 cases of dengue since January. "
+            "A Reuters tally shows at least 80 people have been killed in the clashes.")
+    got = claimants(nlp, text)
+    assert got[(212.0, "killed")] == "The Varna Red Crescent"
+    assert got[(312.0, "infected")] == "The Kesh health agency"
+    assert got[(80.0, "killed")] == "Reuters"
+
+
+def test_bodies_recovered_are_dead_but_governing_bodies_are_not(nlp):
+    assert (12.0, "exact", "killed") in found(nlp, "Rescuers recovered 12 bodies from the Orrin mine.")
+    assert not scored(nlp, "Two bodies of the league met in Kesh to agree the rules.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from spacy.tokens import Span, Token
 
 from newsfacts.extract.attribution import (
-    BODY_NOUNS, SPEECH_VERBS, Referent, Referents, noun_phrase, phrase_referent, speaker_of, speech_verbs,
+    BODY_NOUNS, SPEECH_VERBS, Referent, Referents, noun_phrase, phrase_referent, speaker_of,
 )
 
 # Clauses that set a scene rather than carry what the source says.
@@ -20,6 +20,8 @@ BACKGROUND_PREPS = frozenset({"after", "before", "since", "following", "until"})
 # A group's identity continues after its head: "officials in the region", "people familiar with the matter".
 GROUP_TAIL_PREPS = frozenset({"in", "of", "from", "at", "for", "with", "on"})
 GROUP_TAIL_LIMIT = 8
+COUNTING_VERBS = frozenset({"record", "register", "count", "tally", "log", "document", "verify", "put"})
+SHOWING_VERBS = frozenset({"show", "indicate", "suggest", "reveal"})
 # What a source publishes: "according to figures from the ministry" is the ministry's claim.
 SOURCE_DOCUMENTS = frozenset({"figure", "data", "datum", "statistic", "statistics", "report", "statement", "estimate",
                               "count", "tally", "record", "survey", "study", "analysis", "assessment", "number"})
@@ -46,7 +48,7 @@ def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
         return source
     if background:
         return None
-    for verb in speech_verbs(sent):
+    for verb in (t for t in sent if is_speech_verb(t)):
         if verb.i not in governing and not inside_background(verb, sent):
             speaker = source_of_verb(verb, refs)
             if speaker is not None:
@@ -55,7 +57,15 @@ def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
 
 
 def is_speech_verb(token: Token) -> bool:
-    return token.lemma_.lower() in SPEECH_VERBS and token.pos_ in ("VERB", "AUX") and token.dep_ != "amod"
+    """A verb whose subject vouches for what it governs: speech ('said', 'reported'), keeping count
+    ('the agency recorded 40 deaths', 'put the toll at 40'), or a document showing ('figures show')."""
+    if token.pos_ not in ("VERB", "AUX") or token.dep_ == "amod":
+        return False
+    lemma = token.lemma_.lower()
+    if lemma in SPEECH_VERBS or lemma in COUNTING_VERBS:
+        return True
+    return lemma in SHOWING_VERBS and any(c.dep_ == "nsubj" and c.lemma_.lower() in SOURCE_DOCUMENTS
+                                          for c in token.children)
 
 
 def is_background(token: Token) -> bool:
@@ -78,6 +88,9 @@ def source_of_verb(verb: Token, refs: Referents) -> Referent | None:
     subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
     if subject is None and is_background(verb):
         return None  # "reported a case after two others were confirmed": not the reporter's source
+    if subject is not None and subject.lemma_.lower() in SOURCE_DOCUMENTS:
+        source = publisher(subject)
+        return None if source.i == subject.i else with_group_tail(phrase_referent(source, refs), source)
     if subject is not None:
         body = body_of_named(subject, refs)
         if body is not None:
@@ -117,8 +130,8 @@ def publisher(token: Token) -> Token:
     if token.lemma_.lower() not in SOURCE_DOCUMENTS:
         return token
     for child in token.children:
-        if child.dep_ == "poss":
-            return child
+        if child.dep_ == "poss" or (child.dep_ == "compound" and child.pos_ == "PROPN"):
+            return child  # "the ministry's data", "a Reuters tally"
         if child.dep_ in ("prep", "agent") and child.lower_ in ("from", "by", "of"):
             for obj in child.children:
                 if obj.dep_ == "pobj":

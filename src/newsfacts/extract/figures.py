@@ -62,6 +62,7 @@ JOB_LOSS_NOUNS = frozenset({"cut", "loss", "reduction", "elimination"})
 # Where a verb of moving people takes them: "taken to hospital", "taken into custody", "forced from their homes".
 DESTINATIONS = {("to", "hospital"): "wounded", ("to", "clinic"): "wounded", ("into", "custody"): "detained",
                 ("in", "custody"): "detained", ("from", "home"): "displaced", ("out", "home"): "displaced"}
+RECOVERY_VERBS = frozenset({"find", "recover", "pull", "retrieve", "discover", "identify", "exhume", "wash"})
 COPULAS = frozenset({"be", "remain", "stay", "go", "become", "lie"})
 MOVING_VERBS = frozenset({"take", "rush", "airlift", "fly", "bring", "send", "transport", "admit", "force", "drive",
                           "place", "hold", "keep", "remain", "evacuate"})
@@ -386,7 +387,7 @@ def kind_around(verb: Token, topics: Topics) -> str | None:
     """'the death toll has risen to 438' (a toll as subject); 'the number of infections reached 40';
     '20 children were among the dead'."""
     for child in verb.children:
-        if child.dep_ in ("nsubj", "nsubjpass") and child.lemma_.lower() == "toll":
+        if child.dep_ in ("nsubj", "nsubjpass", "dobj") and child.lemma_.lower() == "toll":  # also "put the toll at"
             modifiers = {c.lemma_.lower() for c in child.children}
             return "wounded" if modifiers & {"injury", "casualty"} and "death" not in modifiers else "killed"
         if child.dep_ in ("nsubj", "nsubjpass") and child.lemma_.lower() in ("number", "total", "tally", "count"):
@@ -452,6 +453,8 @@ def word_kind(token: Token, counted: Token | None, topics: Topics) -> str | None
             if child.dep_ in ("nsubj", "nsubjpass") and lemma in ("affect", "hit", "impact") and \
                     word_kind(child, None, topics) == "laid_off":
                 return "laid_off"  # "the layoffs will affect 350 workers"
+        if lemma in RECOVERY_VERBS and counted_lemma == "body":
+            return "killed"  # "rescuers recovered 12 bodies"
         if lemma in MOVING_VERBS:
             kind = destination_kind(token)
             if kind:
