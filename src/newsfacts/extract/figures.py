@@ -7,7 +7,11 @@ minister. Years, dates, ages, durations and ordinals are not figures.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import cached_property
+
+import numpy
+from spacy.attrs import DEP, LEMMA, LOWER
+from spacy.strings import hash_string
 
 from spacy.tokens import Doc, Span, Token
 
@@ -99,25 +103,37 @@ YEAR = re.compile(r"^(?:1[89]|20|21)\d\d$")
 NON_FIGURE_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "ORDINAL"})
 
 
-@dataclass(frozen=True)
 class Topics:
-    """What the whole document is about, for words whose meaning depends on it ('cases', 'notice')."""
+    """What the whole document is about, for words whose meaning depends on it ('cases', 'notice').
+    Read from the token arrays, and only when such a word turns up."""
 
-    disease: bool = False
-    layoffs: bool = False
+    def __init__(self, doc: Doc):
+        self.doc = doc
 
+    @cached_property
+    def disease(self) -> bool:
+        return self.count(DISEASE_CUES) >= 2
 
-def document_topics(doc: Doc) -> Topics:
-    lemmas = [t.lemma_.lower() for t in doc]
-    disease = sum(1 for t, lemma in zip(doc, lemmas) if lemma in DISEASE_CUES or t.lower_ in DISEASE_CUES) >= 2
-    layoffs = any(lemma in LAYOFF_CUES for lemma in lemmas) or any(
-        t.lemma_.lower() == "lay" and any(c.dep_ == "prt" and c.lower_ == "off" for c in t.children) for t in doc)
-    return Topics(disease, layoffs)
+    @cached_property
+    def layoffs(self) -> bool:
+        if self.count(LAYOFF_CUES):
+            return True
+        lower, dep = self.arrays[:, 1], self.arrays[:, 2]
+        offs = numpy.flatnonzero((lower == hash_string("off")) & (dep == hash_string("prt")))
+        return any(self.doc[int(i)].head.lemma_.lower() == "lay" for i in offs)
+
+    @cached_property
+    def arrays(self):
+        return self.doc.to_array([LEMMA, LOWER, DEP]).astype(numpy.uint64)
+
+    def count(self, words: frozenset[str]) -> int:
+        hashes = numpy.array([hash_string(w) for w in words], dtype=numpy.uint64)
+        return int(numpy.isin(self.arrays[:, :2], hashes).any(axis=1).sum())
 
 
 def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
     figures = []
-    topics = document_topics(doc)
+    topics = Topics(doc)
     for sent in doc.sents:
         taken: set[int] = set()
         counted = []
@@ -165,10 +181,20 @@ def in_date(token: Token) -> bool:
     tagged DATE ('that 40 had been killed') is still a count."""
     if token.ent_type_ not in NON_FIGURE_ENTS:
         return False
-    ent = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
-    if ent is None or ent.label_ not in ("DATE", "TIME"):
+    if token.ent_type_ not in ("DATE", "TIME"):
         return True
-    return not all(t.like_num for t in ent) or bool(YEAR.match(token.text))
+    return not all(t.like_num for t in entity_of(token)) or bool(YEAR.match(token.text))
+
+
+def entity_of(token: Token) -> Span:
+    """The entity a token is in, from the IOB tags (cheaper than building doc.ents)."""
+    doc = token.doc
+    start, end = token.i, token.i + 1
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return doc[start:end]
 
 
 def parse_number(words: list[str]) -> float | None:
