@@ -239,3 +239,30 @@ def test_counting_verbs_and_published_figures_name_their_source(nlp):
 def test_bodies_recovered_are_dead_but_governing_bodies_are_not(nlp):
     assert (12.0, "exact", "killed") in found(nlp, "Rescuers recovered 12 bodies from the Orrin mine.")
     assert not scored(nlp, "Two bodies of the league met in Kesh to agree the rules.")
+
+
+def test_lives_lost_or_claimed_confirmed_dead_and_fell_ill(nlp):
+    text = ("Twelve people lost their lives in the fire at the Kesh market. The typhoon claimed the lives of 40 "
+            "people in Lodra. Two fishermen have been confirmed dead. More than 100 guests fell ill after the "
+            "wedding in Varna.")
+    assert {(12.0, "exact", "killed"), (40.0, "exact", "killed"), (2.0, "exact", "killed"),
+            (100.0, "more_than", "infected")} <= found(nlp, text)
+
+
+def test_the_whole_a_part_is_taken_from_is_not_counted(nlp):
+    text = "Halvorsen laid off 1,200 of its 5,000 workers. Forty of the 100 passengers were killed."
+    assert scored(nlp, text) == {(1200.0, "exact", "laid_off"), (40.0, "exact", "killed")}
+
+
+def test_hyphenated_number_words(nlp):
+    assert (23.0, "exact", "killed") in found(nlp, "Twenty-three people were killed in the landslide near Orrin.")
+
+
+def test_jobs_created_or_at_risk_are_not_cut(nlp):
+    text = "Nearly 500 jobs are at risk at the Kesh mill, while Orrin Bank will create 2,000 jobs in the region."
+    assert not scored(nlp, text)
+
+
+def test_the_one_is_a_pronoun(nlp):
+    text = "Ten guards worked the night shift, the one on which the prisoner was found dead."
+    assert not scored(nlp, text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-import numpy
+import numpy as np
 from spacy.attrs import DEP, LEMMA, LOWER
 from spacy.strings import hash_string
 
@@ -48,7 +48,7 @@ CASUALTY_WORDS = {  # lemma or word -> kind
     "arrest": "detained", "detainee": "detained", "capture": "detained", "missing": "missing",
     "hospitalise": "wounded", "hospitalize": "wounded", "perish": "died", "hostage": "detained",
     "prisoner": "detained", "captive": "detained", "kidnap": "detained", "abduct": "detained",
-    "imprison": "detained", "jail": "detained", "unaccounted": "missing", "homeless": "displaced",
+    "imprison": "detained", "jail": "detained", "ill": "infected", "sick": "infected", "unaccounted": "missing", "homeless": "displaced",
     # disease cases
     "infect": "infected", "infected": "infected", "infection": "infected", "diagnose": "infected",
     "diagnosis": "infected", "illness": "infected", "sicken": "infected",
@@ -67,7 +67,7 @@ JOB_LOSS_NOUNS = frozenset({"cut", "loss", "reduction", "elimination"})
 DESTINATIONS = {("to", "hospital"): "wounded", ("to", "clinic"): "wounded", ("into", "custody"): "detained",
                 ("in", "custody"): "detained", ("from", "home"): "displaced", ("out", "home"): "displaced"}
 RECOVERY_VERBS = frozenset({"find", "recover", "pull", "retrieve", "discover", "identify", "exhume", "wash"})
-COPULAS = frozenset({"be", "remain", "stay", "go", "become", "lie"})
+LIFE_VERBS = frozenset({"lose", "claim", "take", "cost"})
 MOVING_VERBS = frozenset({"take", "rush", "airlift", "fly", "bring", "send", "transport", "admit", "force", "drive",
                           "place", "hold", "keep", "remain", "evacuate"})
 DISEASES = frozenset({
@@ -84,7 +84,7 @@ LAYOFF_CUES = frozenset({"layoff", "redundancy", "furlough"})
 ARGUMENT_PREPS = frozenset({"of", "including", "than", "as"})
 # A share of a group is not the group's count: "a third of the 12,000 employees will lose their jobs".
 PARTITIVES = frozenset({"third", "half", "quarter", "fifth", "tenth", "fraction", "percent", "share", "majority",
-                        "minority", "most", "proportion", "portion", "many", "some", "none", "few", "part"})
+                        "minority", "most", "proportion", "portion", "many", "some", "none", "few", "part", "cent"})
 UNITS = {  # unit word -> unit
     "km": "km", "kilometer": "km", "kilometre": "km", "kilometers": "km", "kilometres": "km",
     "mile": "mi", "miles": "mi", "m": "m", "meter": "m", "metre": "m", "meters": "m", "metres": "m",
@@ -119,16 +119,16 @@ class Topics:
         if self.count(LAYOFF_CUES):
             return True
         lower, dep = self.arrays[:, 1], self.arrays[:, 2]
-        offs = numpy.flatnonzero((lower == hash_string("off")) & (dep == hash_string("prt")))
+        offs = np.flatnonzero((lower == hash_string("off")) & (dep == hash_string("prt")))
         return any(self.doc[int(i)].head.lemma_.lower() == "lay" for i in offs)
 
     @cached_property
     def arrays(self):
-        return self.doc.to_array([LEMMA, LOWER, DEP]).astype(numpy.uint64)
+        return self.doc.to_array([LEMMA, LOWER, DEP]).astype(np.uint64)
 
     def count(self, words: frozenset[str]) -> int:
-        hashes = numpy.array([hash_string(w) for w in words], dtype=numpy.uint64)
-        return int(numpy.isin(self.arrays[:, :2], hashes).any(axis=1).sum())
+        hashes = np.array([hash_string(w) for w in words], dtype=np.uint64)
+        return int(np.isin(self.arrays[:, :2], hashes).any(axis=1).sum())
 
 
 def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
@@ -166,14 +166,24 @@ def number_phrase(token: Token) -> tuple[int, int, float | None, float | None] |
     if not token.like_num or in_date(token):
         return None
     end = token.i + 1
-    while end < len(doc) and doc[end].like_num and not in_date(doc[end]) and not doc[end].is_punct:
-        end += 1
-    value = parse_number([t.lower_ for t in doc[token.i:end]])
+    while end < len(doc):
+        if doc[end].like_num and not in_date(doc[end]) and not doc[end].is_punct:
+            end += 1
+        elif tens_hyphen_unit(doc, end):  # "twenty-three"
+            end += 2
+        else:
+            break
+    value = parse_number([t.lower_ for t in doc[token.i:end] if t.text != "-"])
     if value is None:
         return None
     if end - token.i == 1 and YEAR.match(token.text):
         return None
     return token.i, end, value, None
+
+
+def tens_hyphen_unit(doc: Doc, i: int) -> bool:
+    return (doc[i].text == "-" and i + 1 < len(doc) and WORD_NUMBERS.get(doc[i - 1].lower_, 0) >= 20
+            and 0 < WORD_NUMBERS.get(doc[i + 1].lower_, 0) < 10)
 
 
 def in_date(token: Token) -> bool:
@@ -268,6 +278,9 @@ def not_a_count(doc: Doc, start: int, end: int) -> bool:
         return True
     if before is not None and before.text == "(" and start >= 2 and doc[start - 2].lower_ in UNITS:
         return True  # a conversion: "600km (373 miles)"
+    if doc[start].lower_ == "one" and end - start == 1 and (
+            doc[start].pos_ in ("NOUN", "PRON") or (before is not None and before.lower_ in ("the", "this", "that"))):
+        return True  # "the one on which ...": a pronoun, not a count
     return doc[start].pos_ == "PRON" or is_age(doc, start, end) or part_of_name(doc, start, end)
 
 
@@ -354,7 +367,8 @@ def casualty_kind(doc: Doc, number: Token, counted_head: Token | None, end: int,
     adjunct = False
     child = number
     for ancestor in number.ancestors:
-        if ancestor.dep_ == "prep" and ancestor.lower_ == "of" and ancestor.head.lower_ in PARTITIVES:
+        if ancestor.dep_ == "prep" and ancestor.lower_ == "of" and (
+                ancestor.head.lower_ in PARTITIVES or ancestor.head.like_num):
             break  # a share of the counted group: the group's count is not the affected count
         if child.dep_ == "pobj" and ancestor.dep_ in ("prep", "agent") and ancestor.lower_ not in ARGUMENT_PREPS:
             adjunct = True
@@ -454,6 +468,8 @@ def word_kind(token: Token, counted: Token | None, topics: Topics) -> str | None
             return "laid_off"
         if lemma == "lose" and people and any(c.dep_ == "dobj" and c.lemma_.lower() in JOB_NOUNS for c in token.children):
             return "laid_off"  # "2,000 workers will lose their jobs"
+        if lemma in LIFE_VERBS and people and any(c.dep_ == "dobj" and c.lemma_.lower() == "life" for c in token.children):
+            return "killed"  # "12 people lost their lives"
         if lemma in DISMISS_VERBS and counted is not None and (counted_lemma in WORKER_NOUNS or counted_lemma in JOB_NOUNS):
             return "laid_off"
         if lemma == "terminate" and any(c.dep_ == "nsubjpass" and c.lemma_.lower() in JOB_NOUNS for c in token.children):
@@ -467,13 +483,15 @@ def word_kind(token: Token, counted: Token | None, topics: Topics) -> str | None
             return "infected"
         if lemma == "test" and any(c.lower_ == "positive" for c in token.children):
             return "infected"
+        if lemma in ("fall", "become", "get") and any(c.lower_ in ("ill", "sick") for c in token.children):
+            return "infected"  # "100 guests fell ill" (the parser often makes "ill" an adverb)
         if lemma == "hold" and token.tag_ == "VBN" and counted is not None and is_person_noun(counted):
             return "detained"  # "three commanders held by the army", "hostages being held"
         for child in token.children:
             if child.dep_ == "ccomp" and child.lemma_.lower() == "terminate":
                 return word_kind(child, counted, topics)  # "informed that their employment will be terminated"
-            if lemma in COPULAS and child.dep_ in ("acomp", "oprd") and casualty_word(child):
-                return casualty_word(child)  # "three climbers remain unaccounted for", "two went missing"
+            if child.dep_ in ("acomp", "oprd") and child.pos_ == "ADJ" and casualty_word(child):
+                return casualty_word(child)  # "three remain unaccounted for", "two went missing", "confirmed dead"
             if lemma == "make" and child.dep_ in ("oprd", "acomp", "ccomp", "xcomp") and child.lower_ == "redundant":
                 return "laid_off"  # "150 staff were made redundant"
             if child.dep_ in ("nsubj", "nsubjpass") and lemma in ("affect", "hit", "impact") and \
@@ -488,6 +506,8 @@ def word_kind(token: Token, counted: Token | None, topics: Topics) -> str | None
         if counted is not None and counted.dep_ == "dobj" and counted.head.i == token.i and with_kind(token, topics):
             return "wounded"  # "hospitals admitted 87 people with injuries"
     if token.pos_ == "NOUN":
+        if lemma == "life" and token.head.lemma_.lower() in LIFE_VERBS and token.dep_ == "dobj":
+            return "killed"  # "claimed 40 lives", "claimed the lives of 40 people"
         if lemma == "case" and (topics.disease or any(c.lemma_.lower() in DISEASES for c in token.subtree)):
             return "infected"
         if lemma in JOB_LOSS_NOUNS and any(c.dep_ == "compound" and c.lemma_.lower() == "job" for c in token.children):
