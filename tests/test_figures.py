@@ -266,3 +266,20 @@ def test_jobs_created_or_at_risk_are_not_cut(nlp):
 def test_the_one_is_a_pronoun(nlp):
     text = "Ten guards worked the night shift, the one on which the prisoner was found dead."
     assert not scored(nlp, text)
+
+
+def test_a_speech_verb_in_another_phrase_is_no_source(nlp):
+    text = ("Twelve people were killed as protesters marched on the palace in Vessa, "
+            "where President Olaf Brun said the crisis was over.")
+    assert claimants(nlp, text)[(12.0, "killed")] is None
+
+
+def test_a_post_posed_source_with_an_added_figure(nlp):
+    text = "Forty people were killed, the interior ministry said, adding that 12 more were missing."
+    got = claimants(nlp, text)
+    assert got[(40.0, "killed")] == "the interior ministry" and got[(12.0, "missing")] == "the interior ministry"
+
+
+def test_according_to_a_statement_of_a_body(nlp):
+    text = "Three men were arrested in Kesh, according to a police statement."
+    assert claimants(nlp, text)[(3.0, "detained")] == "police"

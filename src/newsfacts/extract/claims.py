@@ -32,10 +32,12 @@ def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
     'according to X' in the sentence, or a speech verb of the sentence that does not govern it
     ('..., the ministry said')."""
     governing = set()
+    clause = {token.i}
     background = False
     child = token
     for ancestor in token.ancestors:
         background = background or is_background(child)
+        clause.add(ancestor.i)
         if is_speech_verb(ancestor):
             governing.add(ancestor.i)
             if not background:
@@ -49,11 +51,17 @@ def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
     if background:
         return None
     for verb in (t for t in sent if is_speech_verb(t)):
-        if verb.i not in governing and not inside_background(verb, sent):
+        if verb.i not in governing and attached_to(verb, clause) and not inside_background(verb, sent):
             speaker = source_of_verb(verb, refs)
             if speaker is not None:
                 return speaker
     return None
+
+
+def attached_to(verb: Token, clause: set[int]) -> bool:
+    """'40 were killed, the ministry said' (the speech verb hangs off the figure's clause, or heads
+    the sentence); not a speech verb inside another phrase ('..., where the president said ...')."""
+    return verb.dep_ == "ROOT" or (verb.head.i in clause and verb.dep_ in ("parataxis", "ccomp", "conj", "advcl"))
 
 
 def is_speech_verb(token: Token) -> bool:
@@ -130,8 +138,9 @@ def publisher(token: Token) -> Token:
     if token.lemma_.lower() not in SOURCE_DOCUMENTS:
         return token
     for child in token.children:
-        if child.dep_ == "poss" or (child.dep_ == "compound" and child.pos_ == "PROPN"):
-            return child  # "the ministry's data", "a Reuters tally"
+        if child.dep_ == "poss" or (child.dep_ == "compound" and (
+                child.pos_ == "PROPN" or child.lemma_.lower() in BODY_NOUNS)):
+            return child  # "the ministry's data", "a Reuters tally", "a police statement"
         if child.dep_ in ("prep", "agent") and child.lower_ in ("from", "by", "of"):
             for obj in child.children:
                 if obj.dep_ == "pobj":

@@ -508,7 +508,8 @@ def word_kind(token: Token, counted: Token | None, topics: Topics) -> str | None
     if token.pos_ == "NOUN":
         if lemma == "life" and token.head.lemma_.lower() in LIFE_VERBS and token.dep_ == "dobj":
             return "killed"  # "claimed 40 lives", "claimed the lives of 40 people"
-        if lemma == "case" and (topics.disease or any(c.lemma_.lower() in DISEASES for c in token.subtree)):
+        if lemma == "case" and (topics.disease or any(c.lemma_.lower() in DISEASES or c.lower_ in DISEASES
+                                                      for c in token.subtree)):
             return "infected"
         if lemma in JOB_LOSS_NOUNS and any(c.dep_ == "compound" and c.lemma_.lower() == "job" for c in token.children):
             return "laid_off"  # "4,000 job cuts"
