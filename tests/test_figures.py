@@ -283,3 +283,7 @@ def test_a_post_posed_source_with_an_added_figure(nlp):
 def test_according_to_a_statement_of_a_body(nlp):
     text = "Three men were arrested in Kesh, according to a police statement."
     assert claimants(nlp, text)[(3.0, "detained")] == "police"
+
+
+def test_infected_computers_are_no_disease_cases(nlp):
+    assert not scored(nlp, "The Orrin worm infected 3,000 computers at Kesh University.")

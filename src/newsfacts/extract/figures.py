@@ -67,6 +67,8 @@ JOB_LOSS_NOUNS = frozenset({"cut", "loss", "reduction", "elimination"})
 DESTINATIONS = {("to", "hospital"): "wounded", ("to", "clinic"): "wounded", ("into", "custody"): "detained",
                 ("in", "custody"): "detained", ("from", "home"): "displaced", ("out", "home"): "displaced"}
 RECOVERY_VERBS = frozenset({"find", "recover", "pull", "retrieve", "discover", "identify", "exhume", "wash"})
+MACHINES = frozenset({"computer", "device", "machine", "system", "server", "file", "phone", "smartphone", "website",
+                      "site", "account", "network", "pc", "laptop", "app", "router", "camera"})
 LIFE_VERBS = frozenset({"lose", "claim", "take", "cost"})
 MOVING_VERBS = frozenset({"take", "rush", "airlift", "fly", "bring", "send", "transport", "admit", "force", "drive",
                           "place", "hold", "keep", "remain", "evacuate"})
@@ -246,6 +248,8 @@ def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents, topics
         counted = None
     else:
         kind = casualty_kind(doc, number, counted_head, end, topics)
+        if kind == "infected" and counted_head is not None and counted_head.lemma_.lower() in MACHINES:
+            kind = None  # "malware infected 3,000 computers": no disease case
         counted = phrase_text(counted_head) if counted_head is not None else None
         if kind is None:
             if counted_head is None or counted_head.lemma_.lower() in TIME_UNITS or vague_low is not None:
