@@ -287,3 +287,14 @@ def test_according_to_a_statement_of_a_body(nlp):
 
 def test_infected_computers_are_no_disease_cases(nlp):
     assert not scored(nlp, "The Orrin worm infected 3,000 computers at Kesh University.")
+
+
+def test_positions_are_jobs_only_in_a_story_about_work(nlp):
+    war = "The army said its units lost three positions near the river and destroyed 12 enemy positions."
+    assert not any(kind == "laid_off" for _, _, kind in found(nlp, war))
+    work = "Orrin Bank, which has 9,000 employees, will eliminate 600 positions."
+    assert (600.0, "exact", "laid_off") in found(nlp, work)
+
+
+def test_people_cut_off_are_not_laid_off(nlp):
+    assert not scored(nlp, "The storm cut off 3,000 residents of the Kesh valley.")

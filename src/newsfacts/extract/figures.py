@@ -56,7 +56,11 @@ CASUALTY_WORDS = {  # lemma or word -> kind
     "layoff": "laid_off", "redundancy": "laid_off", "furlough": "laid_off",
 }
 # Words that say what happened only with the right counted thing or context.
-JOB_NOUNS = frozenset({"job", "position", "post", "role", "employment", "contract"})
+JOB_NOUNS = frozenset({"job", "employment"})
+# Jobs only in a story about work: "lost three positions" is ground in a war story.
+WORK_JOB_NOUNS = frozenset({"position", "post", "role"})
+WORK_CUES = frozenset({"job", "jobs", "employee", "employees", "employer", "workforce", "staff", "hiring", "layoff",
+                       "layoffs", "redundancy", "redundancies", "payroll"})
 WORKER_NOUNS = frozenset({"employee", "worker", "staff", "staffer", "people", "person", "member", "workforce",
                           "contractor", "personnel", "teacher", "nurse", "driver", "engineer", "manager"})
 JOB_CUT_VERBS = frozenset({"cut", "eliminate", "slash", "shed", "axe", "ax", "lose", "scrap", "trim", "reduce",
@@ -115,6 +119,10 @@ class Topics:
     @cached_property
     def disease(self) -> bool:
         return self.count(DISEASE_CUES) >= 2
+
+    @cached_property
+    def work(self) -> bool:
+        return bool(self.count(WORK_CUES))
 
     @cached_property
     def layoffs(self) -> bool:
@@ -465,16 +473,19 @@ def word_kind(token: Token, counted: Token | None, topics: Topics) -> str | None
     lemma = token.lemma_.lower()
     counted_lemma = counted.lemma_.lower() if counted is not None else None
     people = counted is None or counted_lemma in WORKER_NOUNS or counted_lemma in PEOPLE or counted.pos_ == "PRON"
+    jobs = counted_lemma in JOB_NOUNS or (counted_lemma in WORK_JOB_NOUNS and topics.work)
     if lemma == "lay" and any(c.dep_ == "prt" and c.lower_ == "off" for c in token.children):
         return "laid_off"
     if token.pos_ in ("VERB", "ADJ"):
-        if lemma in JOB_CUT_VERBS and counted_lemma in JOB_NOUNS:
+        if any(c.dep_ == "prt" for c in token.children):
+            return casualty_word(token)  # "cut off 3,000 homes", "held up": another verb
+        if lemma in JOB_CUT_VERBS and jobs:
             return "laid_off"
         if lemma == "lose" and people and any(c.dep_ == "dobj" and c.lemma_.lower() in JOB_NOUNS for c in token.children):
             return "laid_off"  # "2,000 workers will lose their jobs"
         if lemma in LIFE_VERBS and people and any(c.dep_ == "dobj" and c.lemma_.lower() == "life" for c in token.children):
             return "killed"  # "12 people lost their lives"
-        if lemma in DISMISS_VERBS and counted is not None and (counted_lemma in WORKER_NOUNS or counted_lemma in JOB_NOUNS):
+        if lemma in DISMISS_VERBS and counted is not None and (counted_lemma in WORKER_NOUNS or jobs):
             return "laid_off"
         if lemma == "terminate" and any(c.dep_ == "nsubjpass" and c.lemma_.lower() in JOB_NOUNS for c in token.children):
             return "laid_off"  # "workers told that their employment will be terminated"
