@@ -298,3 +298,12 @@ def test_positions_are_jobs_only_in_a_story_about_work(nlp):
 
 def test_people_cut_off_are_not_laid_off(nlp):
     assert not scored(nlp, "The storm cut off 3,000 residents of the Kesh valley.")
+
+
+def test_short_magnitudes_before_people_and_metres_before_things(nlp):
+    text = ("The war has displaced 1.2m people and killed 25,000 civilians. "
+            "The floods forced 2m people from their homes, and a 20m wall collapsed.")
+    got = found(nlp, text)
+    assert {(1_200_000.0, "exact", "displaced"), (25_000.0, "exact", "killed"),
+            (2_000_000.0, "exact", "displaced"), (20.0, "exact", "distance_m")} <= got
+    assert not scored(nlp, "Shoppers bought 4K TVs and 40 laptops.")

@@ -27,6 +27,9 @@ WORD_NUMBERS = {
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }
 MAGNITUDES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+# "k" is left out: "4K TVs" is a resolution.
+SHORT_MAGNITUDES = {"m": 1_000_000, "mn": 1_000_000, "bn": 1_000_000_000}
+SHORT_NUMBER = re.compile(r"(\d+(?:\.\d+)?)(m|mn|bn)")
 # Plural magnitudes without a number are vague amounts: "dozens of people" -> at least 24.
 VAGUE_AMOUNTS = {"dozens": 24, "scores": 40, "hundreds": 200, "thousands": 2_000, "millions": 2_000_000}
 # "an estimated 25 million" is the figure as stated, not a range around it.
@@ -173,7 +176,7 @@ def number_phrase(token: Token) -> tuple[int, int, float | None, float | None] |
         return token.i, token.i + 1, 12.0, None
     if lower in MAGNITUDES and token.i > 0 and doc[token.i - 1].lower_ in ("several", "few", "many"):
         return token.i, token.i + 1, None, 2 * MAGNITUDES[lower]  # "several hundred": vague, at least 200
-    if not token.like_num or in_date(token):
+    if not (token.like_num or SHORT_NUMBER.fullmatch(token.lower_)) or in_date(token):
         return None
     end = token.i + 1
     while end < len(doc):
@@ -181,6 +184,9 @@ def number_phrase(token: Token) -> tuple[int, int, float | None, float | None] |
             end += 1
         elif tens_hyphen_unit(doc, end):  # "twenty-three"
             end += 2
+        elif short_magnitude(doc, end):  # "1.2m people"
+            end += 1
+            break
         else:
             break
     value = parse_number([t.lower_ for t in doc[token.i:end] if t.text != "-"])
@@ -189,6 +195,12 @@ def number_phrase(token: Token) -> tuple[int, int, float | None, float | None] |
     if end - token.i == 1 and YEAR.match(token.text):
         return None
     return token.i, end, value, None
+
+
+def short_magnitude(doc: Doc, i: int) -> bool:
+    """'1.2m people', '30bn': a magnitude abbreviation before a plural noun (a '20m wall' is metres)."""
+    return (doc[i].lower_ in SHORT_MAGNITUDES and not doc[i].whitespace_ == "" and doc[i - 1].whitespace_ == ""
+            and i + 1 < len(doc) and doc[i + 1].tag_ in ("NNS", "NNPS"))
 
 
 def tens_hyphen_unit(doc: Doc, i: int) -> bool:
@@ -221,8 +233,13 @@ def parse_number(words: list[str]) -> float | None:
     total, current = 0.0, 0.0
     for word in words:
         digits = word.replace(",", "")
+        short = SHORT_NUMBER.fullmatch(digits)
         if re.fullmatch(r"\d+(?:\.\d+)?", digits):
             current += float(digits)
+        elif short:  # "30bn"
+            total, current = total + current + float(short[1]) * SHORT_MAGNITUDES[short[2]], 0.0
+        elif word in SHORT_MAGNITUDES and current:  # "1.2 m" split by the tokenizer
+            total, current = total + current * SHORT_MAGNITUDES[word], 0.0
         elif word in WORD_NUMBERS:
             current += WORD_NUMBERS[word]
         elif word in MAGNITUDES:
@@ -514,8 +531,9 @@ def word_kind(token: Token, counted: Token | None, topics: Topics) -> str | None
                 return "laid_off"  # "the layoffs will affect 350 workers"
         if lemma in RECOVERY_VERBS and counted_lemma == "body":
             return "killed"  # "rescuers recovered 12 bodies"
-        if lemma in MOVING_VERBS:
-            kind = destination_kind(token)
+        if lemma in MOVING_VERBS:  # the place may hang off the verb or off the people moved
+            kind = destination_kind(token) or (
+                destination_kind(counted) if counted is not None and counted.head.i == token.i else None)
             if kind:
                 return kind
         if counted is not None and counted.dep_ == "dobj" and counted.head.i == token.i and with_kind(token, topics):
