@@ -7,16 +7,12 @@ minister. Years, dates, ages, durations and ordinals are not figures.
 from __future__ import annotations
 
 import re
-from functools import cached_property
-
-import numpy as np
-from spacy.attrs import DEP, LEMMA, LOWER
-from spacy.strings import hash_string
 
 from spacy.tokens import Doc, Span, Token
 
-from newsfacts.extract.attribution import PERSON_ROLES, Referent, Referents
+from newsfacts.extract.attribution import Referent, Referents
 from newsfacts.extract.claims import claimant_of
+from newsfacts.extract.kinds import FIGHTERS, PEOPLE, Topics, casualty_kind, casualty_word
 from newsfacts.records import Figure
 from newsfacts.schemas import EVENT_KINDS
 
@@ -42,58 +38,6 @@ QUALIFIERS = (  # (words before the number, qualifier), longest first
     (("approximately",), "about"), (("roughly",), "about"), (("nearly",), "about"), (("almost",), "about"),
     (("estimated",), "exact"), (("approx",), "about"), (("a",), "about"),
 )
-CASUALTY_WORDS = {  # lemma or word -> kind
-    "kill": "killed", "killed": "killed", "dead": "killed", "death": "killed", "fatality": "killed",
-    "slay": "killed", "die": "died", "wound": "wounded", "wounded": "wounded", "injure": "wounded",
-    "injured": "wounded", "injury": "wounded", "hurt": "wounded", "displace": "displaced",
-    "displaced": "displaced", "refugee": "displaced", "flee": "displaced", "evacuate": "evacuated",
-    "evacuee": "evacuated", "destroy": "destroyed", "destroyed": "destroyed", "detain": "detained",
-    "arrest": "detained", "detainee": "detained", "capture": "detained", "missing": "missing",
-    "hospitalise": "wounded", "hospitalize": "wounded", "perish": "died", "hostage": "detained",
-    "prisoner": "detained", "captive": "detained", "kidnap": "detained", "abduct": "detained",
-    "imprison": "detained", "jail": "detained", "ill": "infected", "sick": "infected", "unaccounted": "missing", "homeless": "displaced",
-    # disease cases
-    "infect": "infected", "infected": "infected", "infection": "infected", "diagnose": "infected",
-    "diagnosis": "infected", "illness": "infected", "sicken": "infected",
-    # jobs cut
-    "layoff": "laid_off", "redundancy": "laid_off", "furlough": "laid_off",
-}
-# Words that say what happened only with the right counted thing or context.
-JOB_NOUNS = frozenset({"job", "employment"})
-# Jobs only in a story about work: "lost three positions" is ground in a war story.
-WORK_JOB_NOUNS = frozenset({"position", "post", "role"})
-WORK_CUES = frozenset({"job", "jobs", "employee", "employees", "employer", "workforce", "staff", "hiring", "layoff",
-                       "layoffs", "redundancy", "redundancies", "payroll"})
-WORKER_NOUNS = frozenset({"employee", "worker", "staff", "staffer", "people", "person", "member", "workforce",
-                          "contractor", "personnel", "teacher", "nurse", "driver", "engineer", "manager"})
-JOB_CUT_VERBS = frozenset({"cut", "eliminate", "slash", "shed", "axe", "ax", "lose", "scrap", "trim", "reduce",
-                           "terminate"})
-DISMISS_VERBS = frozenset({"fire", "dismiss", "sack", "terminate", "cut", "furlough", "axe", "ax"})
-JOB_LOSS_NOUNS = frozenset({"cut", "loss", "reduction", "elimination"})
-# Where a verb of moving people takes them: "taken to hospital", "taken into custody", "forced from their homes".
-DESTINATIONS = {("to", "hospital"): "wounded", ("to", "clinic"): "wounded", ("into", "custody"): "detained",
-                ("in", "custody"): "detained", ("from", "home"): "displaced", ("out", "home"): "displaced"}
-RECOVERY_VERBS = frozenset({"find", "recover", "pull", "retrieve", "discover", "identify", "exhume", "wash"})
-MACHINES = frozenset({"computer", "device", "machine", "system", "server", "file", "phone", "smartphone", "website",
-                      "site", "account", "network", "pc", "laptop", "app", "router", "camera"})
-LIFE_VERBS = frozenset({"lose", "claim", "take", "cost"})
-MOVING_VERBS = frozenset({"take", "rush", "airlift", "fly", "bring", "send", "transport", "admit", "force", "drive",
-                          "place", "hold", "keep", "remain", "evacuate"})
-DISEASES = frozenset({
-    "disease", "virus", "infection", "illness", "flu", "influenza", "fever", "plague", "measles", "cholera",
-    "ebola", "covid", "covid-19", "coronavirus", "malaria", "tuberculosis", "hepatitis", "pneumonia", "dengue",
-    "mpox", "polio", "diphtheria", "meningitis", "encephalitis", "salmonella", "listeria", "outbreak",
-})
-# Words that make "cases" disease cases when the document uses them.
-DISEASE_CUES = DISEASES | {"infect", "infected", "diagnose", "diagnosis", "symptom", "epidemic", "pandemic",
-                           "quarantine", "contagious", "vaccine", "pathogen", "bacterium", "bacteria"}
-LAYOFF_CUES = frozenset({"layoff", "redundancy", "furlough"})
-# Prepositions whose object can be what the verb counts: 'the deaths of 12', 'killed 40, including 12
-# children', 'more than 70'.
-ARGUMENT_PREPS = frozenset({"of", "including", "than", "as"})
-# A share of a group is not the group's count: "a third of the 12,000 employees will lose their jobs".
-PARTITIVES = frozenset({"third", "half", "quarter", "fifth", "tenth", "fraction", "percent", "share", "majority",
-                        "minority", "most", "proportion", "portion", "many", "some", "none", "few", "part", "cent"})
 UNITS = {  # unit word -> unit
     "km": "km", "kilometer": "km", "kilometre": "km", "kilometers": "km", "kilometres": "km",
     "mile": "mi", "miles": "mi", "m": "m", "meter": "m", "metre": "m", "meters": "m", "metres": "m",
@@ -110,38 +54,6 @@ TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "secon
                         "nights", "time", "times", "percent", "per", "%"})
 YEAR = re.compile(r"^(?:1[89]|20|21)\d\d$")
 NON_FIGURE_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "ORDINAL"})
-
-
-class Topics:
-    """What the whole document is about, for words whose meaning depends on it ('cases', 'notice').
-    Read from the token arrays, and only when such a word turns up."""
-
-    def __init__(self, doc: Doc):
-        self.doc = doc
-
-    @cached_property
-    def disease(self) -> bool:
-        return self.count(DISEASE_CUES) >= 2
-
-    @cached_property
-    def work(self) -> bool:
-        return bool(self.count(WORK_CUES))
-
-    @cached_property
-    def layoffs(self) -> bool:
-        if self.count(LAYOFF_CUES):
-            return True
-        lower, dep = self.arrays[:, 1], self.arrays[:, 2]
-        offs = np.flatnonzero((lower == hash_string("off")) & (dep == hash_string("prt")))
-        return any(self.doc[int(i)].head.lemma_.lower() == "lay" for i in offs)
-
-    @cached_property
-    def arrays(self):
-        return self.doc.to_array([LEMMA, LOWER, DEP]).astype(np.uint64)
-
-    def count(self, words: frozenset[str]) -> int:
-        hashes = np.array([hash_string(w) for w in words], dtype=np.uint64)
-        return int(np.isin(self.arrays[:, :2], hashes).any(axis=1).sum())
 
 
 def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
@@ -273,8 +185,6 @@ def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents, topics
         counted = None
     else:
         kind = casualty_kind(doc, number, counted_head, end, topics)
-        if kind == "infected" and counted_head is not None and counted_head.lemma_.lower() in MACHINES:
-            kind = None  # "malware infected 3,000 computers": no disease case
         counted = phrase_text(counted_head) if counted_head is not None else None
         if kind is None:
             if counted_head is None or counted_head.lemma_.lower() in TIME_UNITS or vague_low is not None:
@@ -382,173 +292,6 @@ def measurement(doc: Doc, end: int) -> str | None:
     return f"{'size' if size else 'distance'}_{unit}"
 
 
-def casualty_kind(doc: Doc, number: Token, counted_head: Token | None, end: int, topics: Topics) -> str | None:
-    head = counted_head or number
-    # "13 wounded", "five SUVs destroyed": the word right after the counted phrase
-    after = doc[max(end, head.i + 1)] if max(end, head.i + 1) < len(doc) else None
-    for word in (after, counted_head):
-        if word is not None and word.pos_ in ("VERB", "ADJ", "NOUN"):
-            kind = word_kind(word, counted_head, topics)
-            if kind:
-                return kind
-    # A number in an adjunct ('killed in two attacks', 'arrested on six charges', 'killed by three
-    # gunmen') does not count what the verb did; a toll ('rose to 40') still can.
-    adjunct = False
-    child = number
-    for ancestor in number.ancestors:
-        if ancestor.dep_ == "prep" and ancestor.lower_ == "of" and (
-                ancestor.head.lower_ in PARTITIVES or ancestor.head.like_num):
-            break  # a share of the counted group: the group's count is not the affected count
-        if child.dep_ == "pobj" and ancestor.dep_ in ("prep", "agent") and ancestor.lower_ not in ARGUMENT_PREPS:
-            adjunct = True
-        if ancestor.pos_ in ("VERB", "AUX", "ADJ") or ancestor.dep_ in ("ROOT", "ccomp", "conj", "relcl", "advcl"):
-            kind = kind_around(ancestor, topics) if adjunct else (
-                word_kind(ancestor, counted_head, topics) or kind_around(ancestor, topics)
-                or raised_kind(ancestor, counted_head, topics))
-            if kind:
-                return kind
-            if ancestor.pos_ == "VERB" and ancestor.lemma_.lower() not in ("include", "including"):
-                break
-        child = ancestor
-    for child in head.children:
-        if child.dep_ in ("relcl", "acl", "amod"):
-            kind = word_kind(child, counted_head, topics) or raised_kind(child, counted_head, topics)
-            if kind:
-                return kind
-    if counted_head is not None and with_kind(counted_head, topics):
-        return with_kind(counted_head, topics)
-    if head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.pos_ == "NOUN":
-        # "the deaths of 12 miners", "layoffs of 500 workers"
-        return word_kind(head.head.head, counted_head, topics)
-    return None
-
-
-def destination_kind(verb: Token) -> str | None:
-    for prep in verb.children:
-        if prep.dep_ in ("prep", "prt", "advmod"):
-            for obj in prep.children:
-                if obj.dep_ == "pobj":
-                    kind = DESTINATIONS.get((prep.lower_, obj.lemma_.lower()))
-                    if kind:
-                        return kind
-    return None
-
-
-def with_kind(noun: Token, topics: Topics) -> str | None:
-    """'87 people with injuries', '40 patients with gunshot wounds'."""
-    for prep in noun.children:
-        if prep.dep_ == "prep" and prep.lower_ == "with":
-            for obj in prep.children:
-                if obj.dep_ == "pobj" and casualty_word(obj) == "wounded":
-                    return "wounded"
-    return None
-
-
-def raised_kind(verb: Token, counted: Token | None, topics: Topics) -> str | None:
-    """'are expected to receive notice', 'were forced to flee': the verb the subject is raised to."""
-    for child in verb.children:
-        if child.dep_ == "xcomp" and child.pos_ == "VERB":
-            return word_kind(child, counted, topics) or raised_kind(child, counted, topics)
-    return None
-
-
-def kind_around(verb: Token, topics: Topics) -> str | None:
-    """'the death toll has risen to 438' (a toll as subject); 'the number of infections reached 40';
-    '20 children were among the dead'."""
-    for child in verb.children:
-        if child.dep_ in ("nsubj", "nsubjpass", "dobj") and child.lemma_.lower() == "toll":  # also "put the toll at"
-            modifiers = {c.lemma_.lower() for c in child.children}
-            return "wounded" if modifiers & {"injury", "casualty"} and "death" not in modifiers else "killed"
-        if child.dep_ in ("nsubj", "nsubjpass") and child.lemma_.lower() in ("number", "total", "tally", "count"):
-            for prep in child.children:
-                if prep.dep_ == "prep" and prep.lower_ == "of":
-                    for obj in prep.children:
-                        if obj.dep_ == "pobj":
-                            kind = word_kind(obj, obj, topics) or next(
-                                (k for c in obj.children if c.dep_ in ("acl", "amod", "relcl")
-                                 for k in [word_kind(c, obj, topics)] if k), None)
-                            if kind:
-                                return kind
-        if child.dep_ == "prep" and child.lower_ == "among":
-            for obj in child.children:  # "among the dead", "among those hurt"
-                if obj.dep_ != "pobj":
-                    continue
-                for word in (obj, *(c for c in obj.children if c.dep_ in ("acl", "amod", "relcl"))):
-                    if casualty_word(word):
-                        return casualty_word(word)
-    return None
-
-
-def casualty_word(token: Token) -> str | None:
-    return CASUALTY_WORDS.get(token.lower_) or CASUALTY_WORDS.get(token.lemma_.lower())
-
-
-def word_kind(token: Token, counted: Token | None, topics: Topics) -> str | None:
-    """What a word says happened to the counted thing; some words say it only in context:
-    'cut 4,000 jobs', '300 workers were fired', '12 new cases', 'contracted the virus',
-    'three commanders held by the army'."""
-    lemma = token.lemma_.lower()
-    counted_lemma = counted.lemma_.lower() if counted is not None else None
-    people = counted is None or counted_lemma in WORKER_NOUNS or counted_lemma in PEOPLE or counted.pos_ == "PRON"
-    jobs = counted_lemma in JOB_NOUNS or (counted_lemma in WORK_JOB_NOUNS and topics.work)
-    if lemma == "lay" and any(c.dep_ == "prt" and c.lower_ == "off" for c in token.children):
-        return "laid_off"
-    if token.pos_ in ("VERB", "ADJ"):
-        if any(c.dep_ == "prt" for c in token.children):
-            return casualty_word(token)  # "cut off 3,000 homes", "held up": another verb
-        if lemma in JOB_CUT_VERBS and jobs:
-            return "laid_off"
-        if lemma == "lose" and people and any(c.dep_ == "dobj" and c.lemma_.lower() in JOB_NOUNS for c in token.children):
-            return "laid_off"  # "2,000 workers will lose their jobs"
-        if lemma in LIFE_VERBS and people and any(c.dep_ == "dobj" and c.lemma_.lower() == "life" for c in token.children):
-            return "killed"  # "12 people lost their lives"
-        if lemma in DISMISS_VERBS and counted is not None and (counted_lemma in WORKER_NOUNS or jobs):
-            return "laid_off"
-        if lemma == "terminate" and any(c.dep_ == "nsubjpass" and c.lemma_.lower() in JOB_NOUNS for c in token.children):
-            return "laid_off"  # "workers told that their employment will be terminated"
-        if lemma == "receive" and topics.layoffs and people and any(
-                c.dep_ == "dobj" and c.lemma_.lower() == "notice" for c in token.children):
-            return "laid_off"
-        if lemma in ("contract", "catch") and any(
-                c.dep_ == "dobj" and (c.lemma_.lower() in DISEASES or (c.pos_ == "PRON" and topics.disease))
-                for c in token.children):
-            return "infected"
-        if lemma == "test" and any(c.lower_ == "positive" for c in token.children):
-            return "infected"
-        if lemma in ("fall", "become", "get") and any(c.lower_ in ("ill", "sick") for c in token.children):
-            return "infected"  # "100 guests fell ill" (the parser often makes "ill" an adverb)
-        if lemma == "hold" and token.tag_ == "VBN" and counted is not None and is_person_noun(counted):
-            return "detained"  # "three commanders held by the army", "hostages being held"
-        for child in token.children:
-            if child.dep_ == "ccomp" and child.lemma_.lower() == "terminate":
-                return word_kind(child, counted, topics)  # "informed that their employment will be terminated"
-            if child.dep_ in ("acomp", "oprd") and child.pos_ == "ADJ" and casualty_word(child):
-                return casualty_word(child)  # "three remain unaccounted for", "two went missing", "confirmed dead"
-            if lemma == "make" and child.dep_ in ("oprd", "acomp", "ccomp", "xcomp") and child.lower_ == "redundant":
-                return "laid_off"  # "150 staff were made redundant"
-            if child.dep_ in ("nsubj", "nsubjpass") and lemma in ("affect", "hit", "impact") and \
-                    word_kind(child, None, topics) == "laid_off":
-                return "laid_off"  # "the layoffs will affect 350 workers"
-        if lemma in RECOVERY_VERBS and counted_lemma == "body":
-            return "killed"  # "rescuers recovered 12 bodies"
-        if lemma in MOVING_VERBS:  # the place may hang off the verb or off the people moved
-            kind = destination_kind(token) or (
-                destination_kind(counted) if counted is not None and counted.head.i == token.i else None)
-            if kind:
-                return kind
-        if counted is not None and counted.dep_ == "dobj" and counted.head.i == token.i and with_kind(token, topics):
-            return "wounded"  # "hospitals admitted 87 people with injuries"
-    if token.pos_ == "NOUN":
-        if lemma == "life" and token.head.lemma_.lower() in LIFE_VERBS and token.dep_ == "dobj":
-            return "killed"  # "claimed 40 lives", "claimed the lives of 40 people"
-        if lemma == "case" and (topics.disease or any(c.lemma_.lower() in DISEASES or c.lower_ in DISEASES
-                                                      for c in token.subtree)):
-            return "infected"
-        if lemma in JOB_LOSS_NOUNS and any(c.dep_ == "compound" and c.lemma_.lower() == "job" for c in token.children):
-            return "laid_off"  # "4,000 job cuts"
-    return casualty_word(token)
-
-
 def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents, listing: bool) -> list[Figure]:
     """'killed two civilians and wounded a 10-year-old boy': 'a' + noun after a casualty verb is
     one when it is listed beside other counts (`listing`: the sentence has one), in one clause with
@@ -580,12 +323,6 @@ def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents, listing: 
                 sentence=sent.text, char_start=det.idx, char_end=det.idx + len(det.text),
             ))
     return figures
-
-
-def is_person_noun(token: Token) -> bool:
-    lemma = token.lemma_.lower()
-    return (lemma in PEOPLE or lemma in FIGHTERS or lemma in WORKER_NOUNS or lemma in PERSON_ROLES
-            or casualty_word(token) == "detained" or token.ent_type_ in ("NORP", "PERSON"))
 
 
 def listed_with_counts(verb: Token) -> bool:
@@ -630,14 +367,8 @@ def counted_class(head: Token | None, kind: str) -> str | None:
     return lemma
 
 
-FIGHTERS = frozenset({"attacker", "fighter", "militant", "terrorist", "saboteur", "insurgent", "soldier", "troop",
-                      "raider", "combatant", "gunman", "rebel", "partisan", "serviceman", "mercenary"})
 COLLECTIVES = frozenset({"couple", "family", "group", "crowd", "handful", "number", "pair", "team", "few", "total",
                          "tally", "toll", "lot", "series", "host", "majority", "dozen", "hundred", "thousand", "score"})
-PEOPLE = frozenset({"people", "person", "civilian", "resident", "woman", "man", "child", "boy", "girl", "lady",
-                    "villager", "inhabitant", "citizen", "victim", "adult", "teenager", "baby", "family"})
-
-
 def claim(claimant: Referent | None) -> dict[str, str | None]:
     return {"claimant_text": claimant.text if claimant else None, "claimant_key": claimant.key if claimant else None}
 
