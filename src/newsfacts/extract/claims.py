@@ -96,9 +96,9 @@ def source_of_verb(verb: Token, refs: Referents) -> Referent | None:
     subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
     if subject is None and is_background(verb):
         return None  # "reported a case after two others were confirmed": not the reporter's source
-    if subject is not None and subject.lemma_.lower() in SOURCE_DOCUMENTS:
-        source = publisher(subject)
-        return None if source.i == subject.i else with_group_tail(phrase_referent(source, refs), source)
+    if subject is not None and subject.lemma_.lower() in SOURCE_DOCUMENTS and publisher(subject).i != subject.i:
+        source = publisher(subject)  # "a Reuters tally shows", "figures from the ministry showed"
+        return with_group_tail(phrase_referent(source, refs), source)
     if subject is not None:
         body = body_of_named(subject, refs)
         if body is not None:
