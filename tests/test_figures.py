@@ -307,3 +307,13 @@ def test_short_magnitudes_before_people_and_metres_before_things(nlp):
     assert {(1_200_000.0, "exact", "displaced"), (25_000.0, "exact", "killed"),
             (2_000_000.0, "exact", "displaced"), (20.0, "exact", "distance_m")} <= got
     assert not scored(nlp, "Shoppers bought 4K TVs and 40 laptops.")
+
+
+def test_jobs_and_cases_line_up_across_wordings(nlp):
+    text = ("The measles outbreak is spreading. Halvorsen will cut 400 jobs, and 300 employees were laid off in May. "
+            "The clinic confirmed 14 new cases of measles; two children were diagnosed on Friday, "
+            "and there were 6 animal cases.")
+    classes = {(f.value, f.kind): f.counted_class for f in figures_of(nlp, text)}
+    assert classes[(400.0, "laid_off")] == classes[(300.0, "laid_off")] == "jobs"
+    assert classes[(14.0, "infected")] == classes[(2.0, "infected")] == "people"
+    assert classes[(6.0, "infected")] == "animals"

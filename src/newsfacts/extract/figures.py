@@ -356,10 +356,14 @@ def phrase_text(head: Token) -> str:
 
 def counted_class(head: Token | None, kind: str) -> str | None:
     """A coarse class of what is counted, so outlets' counts of one thing line up: people,
-    fighters, or the counted noun's lemma for things."""
+    fighters, jobs ('4,000 jobs' and '4,000 employees' cut), or the counted noun's lemma for things."""
+    if kind == "laid_off":
+        return "jobs"
     if head is None:
         return "people"
     lemma = head.lemma_.lower()
+    if kind == "infected" and lemma in CASE_NOUNS:  # "10 human cases", "3 confirmed diagnoses"
+        return "animals" if any(c.lower_ in ("animal", "animals") for c in head.children) else "people"
     if lemma in FIGHTERS:
         return "fighters"
     if lemma in PEOPLE or head.pos_ == "ADJ" or casualty_word(head):
@@ -367,6 +371,7 @@ def counted_class(head: Token | None, kind: str) -> str | None:
     return lemma
 
 
+CASE_NOUNS = frozenset({"case", "infection", "diagnosis", "illness", "patient"})
 COLLECTIVES = frozenset({"couple", "family", "group", "crowd", "handful", "number", "pair", "team", "few", "total",
                          "tally", "toll", "lot", "series", "host", "majority", "dozen", "hundred", "thousand", "score"})
 def claim(claimant: Referent | None) -> dict[str, str | None]:
