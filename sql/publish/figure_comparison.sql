@@ -19,7 +19,8 @@ WITH casualty AS (
         greatest(f.char_start - length(f.sentence), 0) AS search_from
     FROM staging.figures AS f
     JOIN main.documents AS d USING (doc_id)
-    WHERE f.kind IN ('killed', 'died', 'wounded', 'displaced', 'evacuated', 'destroyed', 'detained', 'missing')
+    WHERE f.kind IN ('killed', 'died', 'wounded', 'displaced', 'evacuated', 'destroyed', 'detained', 'missing',
+                     'infected', 'laid_off')
 ),
 spans AS (
     SELECT

@@ -25,11 +25,11 @@ import yaml
 
 from newsfacts.clean.rules import strip_list_number
 from newsfacts.extract.names import fold
-from newsfacts.schemas import CASUALTY_KINDS
+from newsfacts.schemas import EVENT_KINDS
 
 # Kinds a figures_precision denominator counts: the casualty kinds, plus disease cases and jobs cut
 # (benchmark-news.yaml's header).
-SCORED_FIGURE_KINDS = frozenset(CASUALTY_KINDS) | {"infected", "laid_off"}
+SCORED_FIGURE_KINDS = frozenset(EVENT_KINDS)
 
 MEASURES = (
     "boilerplate_precision", "boilerplate_recall", "figures_precision", "figures_recall", "claimant_accuracy",

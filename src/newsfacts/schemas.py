@@ -13,6 +13,9 @@ INGEST_ERROR_REASONS = ("empty", "binary", "too_large", "too_long", "undecodable
 FORMATS = ("text", "html")
 QUALIFIERS = ("exact", "at_least", "more_than", "about", "up_to", "vague")
 CASUALTY_KINDS = ("killed", "died", "wounded", "displaced", "evacuated", "destroyed", "detained", "missing")
+# Kinds of figure that count what an event did to people or things, compared across outlets:
+# casualties, disease cases and jobs cut.
+EVENT_KINDS = CASUALTY_KINDS + ("infected", "laid_off")
 ENTITY_TYPES = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE")
 
 documents = pa.schema(

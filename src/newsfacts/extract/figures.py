@@ -10,10 +10,11 @@ import re
 
 from spacy.tokens import Doc, Span, Token
 
-from newsfacts.extract.attribution import (
-    SPEECH_VERBS, Referent, Referents, first_spoken, source_in, speaker_of, speech_verbs,
-)
+from newsfacts.extract.attribution import Referent, Referents
+from newsfacts.extract.claims import claimant_of
+from newsfacts.extract.kinds import FIGHTERS, PEOPLE, Topics, casualty_kind, casualty_word
 from newsfacts.records import Figure
+from newsfacts.schemas import EVENT_KINDS
 
 WORD_NUMBERS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -22,26 +23,21 @@ WORD_NUMBERS = {
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }
 MAGNITUDES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+# "k" is left out: "4K TVs" is a resolution.
+SHORT_MAGNITUDES = {"m": 1_000_000, "mn": 1_000_000, "bn": 1_000_000_000}
+SHORT_NUMBER = re.compile(r"(\d+(?:\.\d+)?)(m|mn|bn)")
 # Plural magnitudes without a number are vague amounts: "dozens of people" -> at least 24.
 VAGUE_AMOUNTS = {"dozens": 24, "scores": 40, "hundreds": 200, "thousands": 2_000, "millions": 2_000_000}
+# "an estimated 25 million" is the figure as stated, not a range around it.
 QUALIFIERS = (  # (words before the number, qualifier), longest first
     (("no", "fewer", "than"), "at_least"), (("no", "less", "than"), "at_least"), (("more", "than"), "more_than"),
     (("at", "least"), "at_least"), (("up", "to"), "up_to"), (("as", "many", "as"), "up_to"),
     (("at", "most"), "up_to"), (("fewer", "than"), "up_to"), (("less", "than"), "up_to"),
-    (("close", "to"), "about"), (("an", "estimated"), "about"), (("upwards", "of"), "more_than"),
+    (("close", "to"), "about"), (("an", "estimated"), "exact"), (("upwards", "of"), "more_than"),
     (("over",), "more_than"), (("about",), "about"), (("around",), "about"), (("some",), "about"),
     (("approximately",), "about"), (("roughly",), "about"), (("nearly",), "about"), (("almost",), "about"),
-    (("estimated",), "about"), (("approx",), "about"), (("a",), "about"),
+    (("estimated",), "exact"), (("approx",), "about"), (("a",), "about"),
 )
-CASUALTY_WORDS = {  # lemma or word -> kind
-    "kill": "killed", "killed": "killed", "dead": "killed", "death": "killed", "fatality": "killed",
-    "slay": "killed", "die": "died", "wound": "wounded", "wounded": "wounded", "injure": "wounded",
-    "injured": "wounded", "injury": "wounded", "hurt": "wounded", "displace": "displaced",
-    "displaced": "displaced", "refugee": "displaced", "flee": "displaced", "evacuate": "evacuated",
-    "evacuee": "evacuated", "destroy": "destroyed", "destroyed": "destroyed", "detain": "detained",
-    "arrest": "detained", "detainee": "detained", "capture": "detained", "missing": "missing",
-    "hospitalise": "wounded", "hospitalize": "wounded",
-}
 UNITS = {  # unit word -> unit
     "km": "km", "kilometer": "km", "kilometre": "km", "kilometers": "km", "kilometres": "km",
     "mile": "mi", "miles": "mi", "m": "m", "meter": "m", "metre": "m", "meters": "m", "metres": "m",
@@ -62,8 +58,10 @@ NON_FIGURE_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "ORDINAL"})
 
 def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
     figures = []
+    topics = Topics(doc)
     for sent in doc.sents:
         taken: set[int] = set()
+        counted = []
         for token in sent:
             if token.i in taken:
                 continue
@@ -71,10 +69,12 @@ def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
             if phrase is None:
                 continue
             taken.update(range(phrase[0], phrase[1]))
-            figure = figure_at(doc, doc_id, sent, phrase, refs)
+            figure = figure_at(doc, doc_id, sent, phrase, refs, topics)
             if figure is not None:
-                figures.append(figure)
-        figures.extend(single_victims(doc, doc_id, sent, refs))
+                counted.append(figure)
+        figures.extend(counted)
+        listing = any(f.kind in EVENT_KINDS for f in counted)
+        figures.extend(single_victims(doc, doc_id, sent, refs, listing))
     return figures
 
 
@@ -86,12 +86,22 @@ def number_phrase(token: Token) -> tuple[int, int, float | None, float | None] |
         return token.i, token.i + 1, None, VAGUE_AMOUNTS[lower]
     if lower == "dozen" and token.i > 0 and doc[token.i - 1].lower_ in ("a", "one"):
         return token.i, token.i + 1, 12.0, None
-    if not token.like_num or in_date(token):
+    if lower in MAGNITUDES and token.i > 0 and doc[token.i - 1].lower_ in ("several", "few", "many"):
+        return token.i, token.i + 1, None, 2 * MAGNITUDES[lower]  # "several hundred": vague, at least 200
+    if not (token.like_num or SHORT_NUMBER.fullmatch(token.lower_)) or in_date(token):
         return None
     end = token.i + 1
-    while end < len(doc) and doc[end].like_num and not in_date(doc[end]) and not doc[end].is_punct:
-        end += 1
-    value = parse_number([t.lower_ for t in doc[token.i:end]])
+    while end < len(doc):
+        if doc[end].like_num and not in_date(doc[end]) and not doc[end].is_punct:
+            end += 1
+        elif tens_hyphen_unit(doc, end):  # "twenty-three"
+            end += 2
+        elif short_magnitude(doc, end):  # "1.2m people"
+            end += 1
+            break
+        else:
+            break
+    value = parse_number([t.lower_ for t in doc[token.i:end] if t.text != "-"])
     if value is None:
         return None
     if end - token.i == 1 and YEAR.match(token.text):
@@ -99,23 +109,49 @@ def number_phrase(token: Token) -> tuple[int, int, float | None, float | None] |
     return token.i, end, value, None
 
 
+def short_magnitude(doc: Doc, i: int) -> bool:
+    """'1.2m people', '30bn': a magnitude abbreviation before a plural noun (a '20m wall' is metres)."""
+    return (doc[i].lower_ in SHORT_MAGNITUDES and not doc[i].whitespace_ == "" and doc[i - 1].whitespace_ == ""
+            and i + 1 < len(doc) and doc[i + 1].tag_ in ("NNS", "NNPS"))
+
+
+def tens_hyphen_unit(doc: Doc, i: int) -> bool:
+    return (doc[i].text == "-" and i + 1 < len(doc) and WORD_NUMBERS.get(doc[i - 1].lower_, 0) >= 20
+            and 0 < WORD_NUMBERS.get(doc[i + 1].lower_, 0) < 10)
+
+
 def in_date(token: Token) -> bool:
     """Inside a date, time, percentage, amount of money or ordinal. A bare count the model
     tagged DATE ('that 40 had been killed') is still a count."""
     if token.ent_type_ not in NON_FIGURE_ENTS:
         return False
-    ent = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
-    if ent is None or ent.label_ not in ("DATE", "TIME"):
+    if token.ent_type_ not in ("DATE", "TIME"):
         return True
-    return not all(t.like_num for t in ent) or bool(YEAR.match(token.text))
+    return not all(t.like_num for t in entity_of(token)) or bool(YEAR.match(token.text))
+
+
+def entity_of(token: Token) -> Span:
+    """The entity a token is in, from the IOB tags (cheaper than building doc.ents)."""
+    doc = token.doc
+    start, end = token.i, token.i + 1
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return doc[start:end]
 
 
 def parse_number(words: list[str]) -> float | None:
     total, current = 0.0, 0.0
     for word in words:
         digits = word.replace(",", "")
+        short = SHORT_NUMBER.fullmatch(digits)
         if re.fullmatch(r"\d+(?:\.\d+)?", digits):
             current += float(digits)
+        elif short:  # "30bn"
+            total, current = total + current + float(short[1]) * SHORT_MAGNITUDES[short[2]], 0.0
+        elif word in SHORT_MAGNITUDES and current:  # "1.2 m" split by the tokenizer
+            total, current = total + current * SHORT_MAGNITUDES[word], 0.0
         elif word in WORD_NUMBERS:
             current += WORD_NUMBERS[word]
         elif word in MAGNITUDES:
@@ -129,7 +165,7 @@ def parse_number(words: list[str]) -> float | None:
     return total + current
 
 
-def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents) -> Figure | None:
+def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents, topics: Topics) -> Figure | None:
     start, end, value, vague_low = phrase
     number = doc[end - 1]
     if not_a_count(doc, start, end):
@@ -137,8 +173,9 @@ def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents) -> Fig
     qualifier, q_start = qualifier_before(doc, start, sent.start)
     if qualifier == "exact" and number.dep_ in ("dobj", "pobj") and exceeding(number):
         qualifier = "more_than"  # "the toll passed 400", "topped 1,000"
-    if value is not None and doc[start].lower_ == "dozen":
-        qualifier, q_start = "about", start - 1
+    if value is not None and doc[start].lower_ == "dozen":  # "a dozen" is about 12; "up to a dozen" is up to
+        qualifier, q_start = qualifier_before(doc, start - 1, sent.start)
+        qualifier, q_start = ("about", start - 1) if qualifier == "exact" else (qualifier, q_start)
     elif vague_low is not None:
         qualifier, q_start = "vague", start
     counted_head = counted_noun(number)
@@ -147,7 +184,7 @@ def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents) -> Fig
         kind = unit
         counted = None
     else:
-        kind = casualty_kind(doc, number, counted_head, end)
+        kind = casualty_kind(doc, number, counted_head, end, topics)
         counted = phrase_text(counted_head) if counted_head is not None else None
         if kind is None:
             if counted_head is None or counted_head.lemma_.lower() in TIME_UNITS or vague_low is not None:
@@ -180,7 +217,28 @@ def not_a_count(doc: Doc, start: int, end: int) -> bool:
         return True
     if before is not None and before.text == "(" and start >= 2 and doc[start - 2].lower_ in UNITS:
         return True  # a conversion: "600km (373 miles)"
-    return doc[start].pos_ == "PRON"
+    if doc[start].lower_ == "one" and end - start == 1 and (
+            doc[start].pos_ in ("NOUN", "PRON") or (before is not None and before.lower_ in ("the", "this", "that"))):
+        return True  # "the one on which ...": a pronoun, not a count
+    return doc[start].pos_ == "PRON" or is_age(doc, start, end) or part_of_name(doc, start, end)
+
+
+def is_age(doc: Doc, start: int, end: int) -> bool:
+    """'Jane Roe, 29, said', 'Jane Roe (29)': a small number set off right after a person's name."""
+    number = doc[end - 1]
+    if number.dep_ == "appos" and number.head.ent_type_ == "PERSON":
+        return True
+    if start < 2 or doc[start - 1].text not in (",", "(") or doc[start - 2].ent_type_ != "PERSON":
+        return False
+    return end == len(doc) or doc[end].text in (",", ")", ".", ";")
+
+
+def part_of_name(doc: Doc, start: int, end: int) -> bool:
+    """'Type 1 diabetes', 'Flight 370', 'Article 5': a number that completes the capitalised word before it."""
+    before = doc[start - 1] if start > 0 else None
+    if before is None or before.is_sent_start or not before.is_title or before.ent_type_ in ("DATE", "TIME"):
+        return False
+    return doc[end - 1].head.i == before.i and doc[end - 1].dep_ in ("nummod", "appos", "compound")
 
 
 def exceeding(number: Token) -> bool:
@@ -234,59 +292,21 @@ def measurement(doc: Doc, end: int) -> str | None:
     return f"{'size' if size else 'distance'}_{unit}"
 
 
-def casualty_kind(doc: Doc, number: Token, counted_head: Token | None, end: int) -> str | None:
-    head = counted_head or number
-    # "13 wounded", "five SUVs destroyed": the word right after the counted phrase
-    after = doc[max(end, head.i + 1)] if max(end, head.i + 1) < len(doc) else None
-    for word in (after, counted_head):
-        if word is not None and word.pos_ in ("VERB", "ADJ", "NOUN") and casualty_word(word):
-            return casualty_word(word)
-    for ancestor in number.ancestors:
-        if ancestor.pos_ in ("VERB", "AUX", "ADJ") or ancestor.dep_ in ("ROOT", "ccomp", "conj", "relcl", "advcl"):
-            kind = casualty_word(ancestor) or kind_around(ancestor)
-            if kind:
-                return kind
-            if ancestor.pos_ == "VERB" and ancestor.lemma_.lower() not in ("include", "including"):
-                break
-    for child in head.children:
-        if child.dep_ in ("relcl", "acl", "amod"):
-            kind = casualty_word(child)
-            if kind:
-                return kind
-    return None
-
-
-def kind_around(verb: Token) -> str | None:
-    """'the death toll has risen to 438' (a toll as subject); '20 children were among the dead'."""
-    for child in verb.children:
-        if child.dep_ in ("nsubj", "nsubjpass") and child.lemma_.lower() == "toll":
-            modifiers = {c.lemma_.lower() for c in child.children}
-            return "wounded" if modifiers & {"injury", "casualty"} and "death" not in modifiers else "killed"
-        if child.dep_ == "prep" and child.lower_ == "among":
-            for obj in child.children:  # "among the dead", "among those hurt"
-                if obj.dep_ != "pobj":
-                    continue
-                for word in (obj, *(c for c in obj.children if c.dep_ in ("acl", "amod", "relcl"))):
-                    if casualty_word(word):
-                        return casualty_word(word)
-    return None
-
-
-def casualty_word(token: Token) -> str | None:
-    return CASUALTY_WORDS.get(token.lower_) or CASUALTY_WORDS.get(token.lemma_.lower())
-
-
-def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents) -> list[Figure]:
+def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents, listing: bool) -> list[Figure]:
     """'killed two civilians and wounded a 10-year-old boy': 'a' + noun after a casualty verb is
-    one; 'no civilians were killed' is none."""
+    one when it is listed beside other counts (`listing`: the sentence has one), in one clause with
+    them; alone, 'a passenger' is the story's subject, not a count. 'no civilians were killed' is
+    none. A bare infinitive ('saw a comrade die') and a collective ('killed a couple') are no count."""
     figures = []
     for verb in sent:
-        kind = casualty_word(verb) if verb.pos_ == "VERB" else None
+        if verb.pos_ != "VERB" or verb.tag_ == "VB":
+            continue
+        kind = casualty_word(verb)
         if kind is None:
             continue
         victim_deps = ("dobj", "nsubjpass", "nsubj") if kind == "died" else ("dobj", "nsubjpass")
         for obj in verb.children:
-            if obj.dep_ not in victim_deps or obj.pos_ != "NOUN":
+            if obj.dep_ not in victim_deps or obj.pos_ != "NOUN" or obj.lemma_.lower() in COLLECTIVES:
                 continue
             if obj.tag_ != "NN" and not any(c.lower_ == "no" for c in obj.children):
                 continue
@@ -294,6 +314,8 @@ def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents) -> list[F
             if det is None or det.lower_ not in ("a", "an", "no"):
                 continue
             value = 0.0 if det.lower_ == "no" else 1.0
+            if value == 1.0 and not (listing and listed_with_counts(verb)):
+                continue
             figures.append(Figure(
                 doc_id=doc_id, value=value, value_low=value, value_high=value, value_text=det.text,
                 qualifier="exact", kind=kind, counted=phrase_text(obj), counted_class=counted_class(obj, kind),
@@ -301,6 +323,26 @@ def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents) -> list[F
                 sentence=sent.text, char_start=det.idx, char_end=det.idx + len(det.text),
             ))
     return figures
+
+
+def listed_with_counts(verb: Token) -> bool:
+    """'killed two ... and wounded a boy' (one subject, coordinated casualty verbs), not
+    'killed 40 ..., and police arrested a suspect' (a clause of its own)."""
+    partners = [verb.head] if verb.dep_ == "conj" and not own_agent(verb) else []
+    partners += [c for c in verb.children if c.dep_ == "conj" and not own_agent(c)]
+    if not own_agent(verb):  # "were killed and a civilian was wounded, the army said": two clauses the parser
+        partners += [s for s in verb.head.children if s.i != verb.i and s.dep_ == verb.dep_ and coordinated(s, verb)]
+    return any(casualty_word(p) for p in partners)
+
+
+def coordinated(a: Token, b: Token) -> bool:
+    low, high = sorted((a.i, b.i))
+    return any(t.dep_ == "cc" for t in a.doc[low:high])
+
+
+def own_agent(verb: Token) -> bool:
+    """An active subject that did it ('police arrested ...'); the one who died is no agent."""
+    return casualty_word(verb) != "died" and any(c.dep_ == "nsubj" for c in verb.children)
 
 
 def phrase_text(head: Token) -> str:
@@ -314,10 +356,14 @@ def phrase_text(head: Token) -> str:
 
 def counted_class(head: Token | None, kind: str) -> str | None:
     """A coarse class of what is counted, so outlets' counts of one thing line up: people,
-    fighters, or the counted noun's lemma for things."""
+    fighters, jobs ('4,000 jobs' and '4,000 employees' cut), or the counted noun's lemma for things."""
+    if kind == "laid_off":
+        return "jobs"
     if head is None:
         return "people"
     lemma = head.lemma_.lower()
+    if kind == "infected" and lemma in CASE_NOUNS:  # "10 human cases", "3 confirmed diagnoses"
+        return "animals" if any(c.lower_ in ("animal", "animals") for c in head.children) else "people"
     if lemma in FIGHTERS:
         return "fighters"
     if lemma in PEOPLE or head.pos_ == "ADJ" or casualty_word(head):
@@ -325,26 +371,9 @@ def counted_class(head: Token | None, kind: str) -> str | None:
     return lemma
 
 
-FIGHTERS = frozenset({"attacker", "fighter", "militant", "terrorist", "saboteur", "insurgent", "soldier", "troop",
-                      "raider", "combatant", "gunman", "rebel", "partisan", "serviceman", "mercenary"})
-PEOPLE = frozenset({"people", "person", "civilian", "resident", "woman", "man", "child", "boy", "girl", "lady",
-                    "villager", "inhabitant", "citizen", "victim", "adult", "teenager", "baby", "family"})
-
-
-def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
-    """The source of the clause: a speech verb above the number ('X said ... 40 were killed'),
-    'according to X', or a speech verb elsewhere in the sentence ('..., the ministry said')."""
-    for ancestor in token.ancestors:
-        if ancestor.lemma_.lower() in SPEECH_VERBS:
-            speaker = speaker_of(ancestor, refs)
-            if speaker is not None:
-                return speaker
-    source = source_in(sent, refs)
-    if source is not None:
-        return source
-    return first_spoken(speech_verbs(sent), refs)[1]
-
-
+CASE_NOUNS = frozenset({"case", "infection", "diagnosis", "illness", "patient"})
+COLLECTIVES = frozenset({"couple", "family", "group", "crowd", "handful", "number", "pair", "team", "few", "total",
+                         "tally", "toll", "lot", "series", "host", "majority", "dozen", "hundred", "thousand", "score"})
 def claim(claimant: Referent | None) -> dict[str, str | None]:
     return {"claimant_text": claimant.text if claimant else None, "claimant_key": claimant.key if claimant else None}
 

@@ -1,0 +1,172 @@
+"""Who claims a figure: the source news language attaches to a number.
+
+"The agency said the death toll rose to 3,381", "the government reported 812 deaths",
+"..., according to officials in the region", "..., the ministry said". When nobody is named
+as the source, the figure is the reporter's own statement and has no claimant: a speech verb
+of another clause ("X reported a new case after two others were revealed") is not a source
+for the background clause.
+"""
+from __future__ import annotations
+
+from spacy.tokens import Span, Token
+
+from newsfacts.extract.attribution import (
+    BODY_NOUNS, SPEECH_VERBS, Referent, Referents, noun_phrase, phrase_referent, speaker_of,
+)
+
+# Clauses that set a scene rather than carry what the source says.
+BACKGROUND_MARKS = frozenset({"after", "before", "since", "until", "when", "while", "once"})
+BACKGROUND_PREPS = frozenset({"after", "before", "since", "following", "until"})
+# A group's identity continues after its head: "officials in the region", "people familiar with the matter".
+GROUP_TAIL_PREPS = frozenset({"in", "of", "from", "at", "for", "with", "on"})
+GROUP_TAIL_LIMIT = 8
+COUNTING_VERBS = frozenset({"record", "register", "count", "tally", "log", "document", "verify", "put"})
+SHOWING_VERBS = frozenset({"show", "indicate", "suggest", "reveal"})
+# What a source publishes: "according to figures from the ministry" is the ministry's claim.
+SOURCE_DOCUMENTS = frozenset({"figure", "data", "datum", "statistic", "statistics", "report", "statement", "estimate",
+                              "count", "tally", "record", "survey", "study", "analysis", "assessment", "number"})
+
+
+def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
+    """The source of the clause that holds `token`: a speech verb above it whose content holds it,
+    'according to X' in the sentence, or a speech verb of the sentence that does not govern it
+    ('..., the ministry said')."""
+    governing = set()
+    clause = {token.i}
+    background = False
+    child = token
+    for ancestor in token.ancestors:
+        background = background or is_background(child)
+        clause.add(ancestor.i)
+        if is_speech_verb(ancestor):
+            governing.add(ancestor.i)
+            if not background:
+                speaker = source_of_verb(ancestor, refs)
+                if speaker is not None:
+                    return speaker
+        child = ancestor
+    source = according_to(sent, refs)
+    if source is not None:
+        return source
+    if background:
+        return None
+    for verb in (t for t in sent if is_speech_verb(t)):
+        if verb.i not in governing and attached_to(verb, clause) and not inside_background(verb, sent):
+            speaker = source_of_verb(verb, refs)
+            if speaker is not None:
+                return speaker
+    return None
+
+
+def attached_to(verb: Token, clause: set[int]) -> bool:
+    """'40 were killed, the ministry said' (the speech verb hangs off the figure's clause, or heads
+    the sentence); not a speech verb inside another phrase ('..., where the president said ...')."""
+    return verb.dep_ == "ROOT" or (verb.head.i in clause and verb.dep_ in ("parataxis", "ccomp", "conj", "advcl"))
+
+
+def is_speech_verb(token: Token) -> bool:
+    """A verb whose subject vouches for what it governs: speech ('said', 'reported'), keeping count
+    ('the agency recorded 40 deaths', 'put the toll at 40'), or a document showing ('figures show')."""
+    if token.pos_ not in ("VERB", "AUX") or token.dep_ == "amod":
+        return False
+    lemma = token.lemma_.lower()
+    if lemma in SPEECH_VERBS or lemma in COUNTING_VERBS:
+        return True
+    return lemma in SHOWING_VERBS and any(c.dep_ == "nsubj" and c.lemma_.lower() in SOURCE_DOCUMENTS
+                                          for c in token.children)
+
+
+def is_background(token: Token) -> bool:
+    """A temporal clause or phrase: 'after two cases were revealed', 'since 40 died'."""
+    if token.dep_ == "advcl":
+        return any(c.dep_ == "mark" and c.lower_ in BACKGROUND_MARKS for c in token.children)
+    return token.dep_ == "prep" and token.lower_ in BACKGROUND_PREPS
+
+
+def inside_background(token: Token, sent: Span) -> bool:
+    current = token
+    while current.i != current.head.i and current.i >= sent.start:
+        if is_background(current):
+            return True
+        current = current.head
+    return False
+
+
+def source_of_verb(verb: Token, refs: Referents) -> Referent | None:
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    if subject is None and is_background(verb):
+        return None  # "reported a case after two others were confirmed": not the reporter's source
+    if subject is not None and subject.lemma_.lower() in SOURCE_DOCUMENTS and publisher(subject).i != subject.i:
+        source = publisher(subject)  # "a Reuters tally shows", "figures from the ministry showed"
+        return with_group_tail(phrase_referent(source, refs), source)
+    if subject is not None:
+        body = body_of_named(subject, refs)
+        if body is not None:
+            return body
+    speaker = speaker_of(verb, refs)
+    if speaker is None or speaker.key is not None:
+        return speaker
+    return with_group_tail(speaker, subject)
+
+
+def body_of_named(subject: Token, refs: Referents) -> Referent | None:
+    """'the government of Ostrava', 'the health ministry of Norland': the body of a named place or
+    organisation speaks for it (not for whichever body was named last)."""
+    named = refs.at_token.get(subject.i)
+    if (named is not None and subject.text in named.text) or subject.lemma_.lower() not in BODY_NOUNS:
+        return None
+    for child in subject.children:
+        if child.dep_ == "prep" and child.lower_ in ("of", "in"):
+            for obj in child.children:
+                if obj.dep_ == "pobj" and obj.i in refs.at_token and refs.at_token[obj.i].label != "PERSON":
+                    return refs.at_token[obj.i]
+    return None
+
+
+def according_to(sent: Span, refs: Referents) -> Referent | None:
+    """'according to X': X's referent; a group keeps what follows its head ('people familiar with it')."""
+    for token in sent:
+        if token.lower_ == "according" and token.i + 1 < len(token.doc) and token.nbor().lower_ == "to":
+            objects = [publisher(c) for c in token.nbor().children if c.dep_ == "pobj"]
+            if objects:
+                return with_group_tail(phrase_referent(objects[0], refs), objects[0])
+    return None
+
+
+def publisher(token: Token) -> Token:
+    """'figures from the health ministry', 'a report by the agency', 'the ministry's data': who published it."""
+    if token.lemma_.lower() not in SOURCE_DOCUMENTS:
+        return token
+    for child in token.children:
+        if child.dep_ == "poss" or (child.dep_ == "compound" and (
+                child.pos_ == "PROPN" or child.lemma_.lower() in BODY_NOUNS)):
+            return child  # "the ministry's data", "a Reuters tally", "a police statement"
+        if child.dep_ in ("prep", "agent") and child.lower_ in ("from", "by", "of"):
+            for obj in child.children:
+                if obj.dep_ == "pobj":
+                    return obj
+        if child.dep_ == "acl":  # "data released by the agency"
+            for prep in child.children:
+                if prep.dep_ == "agent":
+                    return next((o for o in prep.children if o.dep_ == "pobj"), token)
+    return token
+
+
+def with_group_tail(referent: Referent, head: Token | None) -> Referent:
+    """A group named by this very phrase gets its post-modifiers: 'authorities in the capital'.
+    A group resolved to an earlier phrase, or any named entity, stays as it is."""
+    if head is None or referent.key is not None or referent.text != noun_phrase(head).text:
+        return referent
+    end = head.i + 1
+    for child in head.rights:
+        if child.dep_ == "amod" or (child.dep_ == "prep" and child.lower_ in GROUP_TAIL_PREPS):
+            last = max(t.i for t in child.subtree)
+            if last + 1 - head.i > GROUP_TAIL_LIMIT or any(t.is_punct for t in head.doc[end:last + 1]):
+                break
+            end = last + 1
+        else:
+            break
+    if end == head.i + 1:
+        return referent
+    text = head.doc[noun_phrase(head).start:end].text
+    return Referent(None, text, referent.label, referent.words, referent.plural)
