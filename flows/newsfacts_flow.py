@@ -17,7 +17,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 
-from newsfacts import clean, extract, ingest, store, validate, warehouse  # noqa: E402
+from newsfacts import clean, extract, ingest, language, store, validate, warehouse  # noqa: E402
 from newsfacts.clean.empty import set_aside_empty  # noqa: E402
 from newsfacts.records import CleanedDocument, DocumentFacts, RawDocument  # noqa: E402
 
@@ -31,12 +31,16 @@ def ingest_raw(raw_dir: Path, warehouse_dir: Path, full_refresh: bool) -> ingest
 
 @task(cache_policy=NO_CACHE)
 def clean_documents(documents: list[RawDocument]) -> tuple[list[RawDocument], list[CleanedDocument], list]:
-    return set_aside_empty(documents, clean.clean_documents(documents))
+    return set_aside_empty(documents, language.tag_languages(clean.clean_documents(documents)))
 
 
 @task(cache_policy=NO_CACHE)
 def extract_facts(cleaned: list[CleanedDocument]) -> list[DocumentFacts]:
-    return extract.extract_documents(cleaned, extract.load_nlp()) if cleaned else []
+    if not cleaned:
+        return []
+    nlp = extract.load_nlp()
+    readable, others = language.split_by_language(cleaned, nlp.lang)
+    return extract.extract_documents(readable, nlp) + [language.facts_without_extraction(d) for d in others]
 
 
 @task(cache_policy=NO_CACHE)
@@ -68,7 +72,13 @@ def validate_staging(warehouse_dir: Path, run_id: str) -> validate.ValidationRep
 @task(cache_policy=NO_CACHE)
 def publish(warehouse_dir: Path, report: validate.ValidationReport) -> dict[str, int]:
     with warehouse.connect(warehouse_dir) as con:
-        return warehouse.publish(con, report.table())
+        return warehouse.publish(con, report.table(), report.quarantine_table())
+
+
+@task(cache_policy=NO_CACHE)
+def quarantine(warehouse_dir: Path, run_id: str, report: validate.ValidationReport) -> str | None:
+    doc_ids = report.quarantined_doc_ids
+    return str(store.quarantine_documents(warehouse_dir, run_id, doc_ids)) if doc_ids else None
 
 
 @flow(name="newsfacts", log_prints=True)
@@ -88,6 +98,7 @@ def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehou
         "raw_dir": str(raw),
         "warehouse": str(warehouse.database_path(home)),
         "new_documents": len(raws),
+        "languages": language.count_by_language(cleaned),
         "skipped_documents": len(found.skipped_known),
         "ingest_errors": len(found.errors) + len(empty),
         "stored": stored,
@@ -96,13 +107,15 @@ def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehou
         "validation_success": report.success,
         "expectations_checked": len(report.rows),
         "validation_failures": [validate.describe(row) for row in report.failures],
+        "quarantined_documents": len(report.quarantined_doc_ids),
         "data_docs": str(report.data_docs) if report.data_docs else None,
     }
     if not report.success:
         summary["rejected"] = str(store.reject_run(home, run_id))
         get_run_logger().info("validation failed; published tables left as they were")
-        return Failed(message="validation failed: " + "; ".join(summary["validation_failures"]), data=summary)
+        return Failed(message="validation failed: " + "; ".join(report.blocking), data=summary)
     summary["published"] = publish(home, report)
+    summary["quarantined_parts"] = quarantine(home, run_id, report)
     return summary
 
 

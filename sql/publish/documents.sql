@@ -11,6 +11,7 @@ SELECT
     published_text,
     url,
     site_name,
+    language,
     body_text,
     raw_line_count,
     body_line_count,

@@ -18,6 +18,7 @@ SELECT
     d.doc_id,
     d.source_path,
     d.site_name,
+    d.language,
     d.title,
     d.published_date,
     d.raw_line_count,

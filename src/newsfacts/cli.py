@@ -63,11 +63,17 @@ def print_summary(summary: dict) -> None:
     stored = summary["stored"]
     console.print(f"documents     {summary['new_documents']} new, {summary['skipped_documents']} already processed, "
                   f"{summary['ingest_errors']} not ingested (see ingest_errors)")
+    if summary.get("languages"):
+        console.print("languages     " + ", ".join(f"{code} {n}" for code, n in summary["languages"].items())
+                      + " (facts are extracted from English; see documents.language)")
     console.print(f"removed lines {stored['removed_lines']} (boilerplate, titles and date lines; see removed_lines)")
     console.print(f"facts         {stored['entity_mentions']} entity mentions, {summary['entities']} canonical "
                   f"entities, {stored['figures']} figures, {stored['quotes']} quotes")
     console.print(f"validation    passed ({summary['expectations_checked']} expectations on "
                   f"{len(summary['staged'])} staged tables)")
+    if summary.get("quarantined_documents"):
+        console.print(f"quarantine    {summary['quarantined_documents']} document(s) kept out and retried next run "
+                      f"(see quarantine): " + "; ".join(summary["validation_failures"]))
     console.print(f"warehouse     {summary['warehouse']}")
     console.print(f"report        {summary['data_docs']}")
 

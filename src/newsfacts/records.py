@@ -52,6 +52,7 @@ class CleanedDocument:
     site_name: str | None = None
     raw_line_count: int = 0
     body_line_count: int = 0
+    language: str = "und"  # ISO 639-1 code of body_text's language (newsfacts.language), "und" if unknown
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -179,3 +180,22 @@ def store_entities(warehouse: Path, entities: list[Entity], links: list[EntityLi
     replace_current(warehouse, "entities", records_table(entities, schemas.entities))
     replace_current(warehouse, "entity_links", records_table(links, schemas.entity_links))
     return len(entities)
+
+
+def quarantine_documents(warehouse: Path, run_id: str, doc_ids: set[str]) -> Path:
+    """Take quarantined documents' rows out of the per-document datasets (kept for inspection under
+    quarantined/<run_id>/), so that they count as unprocessed and the next run extracts them again."""
+    target = warehouse / "quarantined" / run_id
+    wanted = pa.array(sorted(doc_ids), pa.string())
+    for name in schemas.PER_DOCUMENT_TABLES:
+        taken = []
+        for part in sorted(parquet_dir(warehouse, name).glob("part-*.parquet")):
+            table = pq.read_table(part)
+            hit = pc.is_in(table.column("doc_id"), value_set=wanted)
+            if not pc.any(hit).as_py():
+                continue
+            taken.append(table.filter(hit))
+            write_parquet(table.filter(pc.invert(hit)), part)
+        if taken:
+            write_parquet(pa.concat_tables(taken, promote_options="permissive"), target / f"{name}.parquet")
+    return target

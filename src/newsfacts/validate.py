@@ -1,12 +1,20 @@
 """Validate: run the GX suites in expectations/ against the staged tables, and build Data Docs.
 
 Suites are plain JSON files named after the table they check:
-{"name": ..., "expectations": [{"type": ..., "kwargs": {...}, "meta": {...}}]}.
+{"name": ..., "expectations": [{"type": ..., "kwargs": {...}, "meta": {"scope": "row" | "table", ...}}]}.
 The GX project (stores and Data Docs) lives in <warehouse>/gx.
+
+Two kinds of failure. A row-level expectation ("scope": "row") judges rows that belong to one
+document each: the documents whose rows fail it are quarantined (kept out of the published tables
+and extracted again next run) and the others publish. A table-level one (schema, keys unique across
+documents, shares of the whole batch, corpus tables) blocks publishing, and so does a quarantine of
+more than MAX_QUARANTINED_SHARE of the documents: that is a broken stage, not a bad document.
 """
 from __future__ import annotations
 
 import json
+import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,18 +29,44 @@ from great_expectations.data_context.types.base import ProgressBarsConfig  # noq
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: E402
 
 
+ROW_LEVEL, TABLE_LEVEL = "row", "table"
+MAX_QUARANTINED_SHARE = 0.05
+DOCUMENT_KEY = "doc_id"  # the column that names a row's document in a check batch
+MAX_DETAIL_VALUES = 3
+
+
 @dataclass
 class ValidationReport:
-    success: bool
+    success: bool  # publishable: no table-level failure and few enough documents quarantined
     rows: list[dict] = field(default_factory=list)  # one per expectation, schemas.validation_results
     data_docs: Path | None = None
+    quarantine: list[dict] = field(default_factory=list)  # one per document and failed expectation
+    document_count: int = 0  # documents validated
 
     @property
     def failures(self) -> list[dict]:
         return [row for row in self.rows if not row["success"]]
 
+    @property
+    def blocking(self) -> list[str]:
+        """Why publishing is blocked (empty when it is not)."""
+        reasons = [describe(row) for row in self.failures if row["scope"] == TABLE_LEVEL]
+        quarantined = len(self.quarantined_doc_ids)
+        if quarantined > MAX_QUARANTINED_SHARE * self.document_count:
+            reasons.append(f"{quarantined} of {self.document_count} documents failed row-level expectations "
+                           f"(more than {MAX_QUARANTINED_SHARE:.0%}): "
+                           + "; ".join(describe(row) for row in self.failures if row["scope"] == ROW_LEVEL))
+        return reasons
+
+    @property
+    def quarantined_doc_ids(self) -> set[str]:
+        return {row["doc_id"] for row in self.quarantine}
+
     def table(self) -> pa.Table:
         return pa.Table.from_pylist(self.rows, schema=schemas.validation_results)
+
+    def quarantine_table(self) -> pa.Table:
+        return pa.Table.from_pylist(self.quarantine, schema=schemas.quarantine)
 
 
 def suite_path(table: str) -> Path:
@@ -43,9 +77,11 @@ def load_suite(path: Path) -> gx.ExpectationSuite:
     spec = json.loads(path.read_text())
     suite = gx.ExpectationSuite(name=spec["name"])
     for item in spec["expectations"]:
-        suite.add_expectation_configuration(
-            ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta=item.get("meta", {}))
-        )
+        meta = item.get("meta", {})
+        if meta.get("scope") not in (ROW_LEVEL, TABLE_LEVEL):
+            raise ValueError(f"{path}: {item['type']}({item['kwargs'].get('column', '')}) needs meta.scope "
+                             f"'{ROW_LEVEL}' or '{TABLE_LEVEL}'")
+        suite.add_expectation_configuration(ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta=meta))
     return suite
 
 
@@ -56,16 +92,60 @@ def gx_context(warehouse: Path):
 
 
 def validate(batches: dict, warehouse: Path, run_id: str) -> ValidationReport:
-    """Validate each table's batch (a pandas frame) with its suite; every suite runs even after a failure."""
+    """Validate each table's batch (a pandas frame) with its suite; every suite runs even after a failure.
+    `batches` holds "documents" (doc_id, source_path), which names the quarantined documents' files."""
     context = gx_context(warehouse)
     source = context.data_sources.add_or_update_pandas("staging")
     rows: list[dict] = []
+    failed_rows: dict[tuple[str, str], list[dict]] = {}
     for table, frame in batches.items():
         result = run_suite(context, source, table, frame)
-        rows.extend(result_rows(table, result, run_id))
+        for row, unexpected in result_rows(table, result, run_id):
+            rows.append(row)
+            if not row["success"] and row["scope"] == ROW_LEVEL:
+                failed_rows[table, expectation_name(row)] = unexpected
     context.build_data_docs()
     docs = warehouse / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    return ValidationReport(all(r["success"] for r in rows), rows, docs if docs.exists() else None)
+    documents = batches.get("documents")
+    paths = dict(zip(documents["doc_id"], documents["source_path"])) if documents is not None else {}
+    report = ValidationReport(True, rows, docs if docs.exists() else None,
+                              quarantine_rows(failed_rows, paths, run_id), len(paths))
+    report.success = not report.blocking
+    return report
+
+
+def quarantine_rows(failed_rows: dict[tuple[str, str], list[dict]], paths: dict, run_id: str) -> list[dict]:
+    """One row per (document, table, expectation) from GX's unexpected rows, keyed by doc_id."""
+    rows = []
+    for (table, expectation), unexpected in failed_rows.items():
+        values: dict[str, list] = defaultdict(list)
+        for item in unexpected:
+            doc_id = item.get(DOCUMENT_KEY)
+            if isinstance(doc_id, str):
+                values[doc_id].append({k: v for k, v in item.items() if k != DOCUMENT_KEY})
+        for doc_id, found in sorted(values.items()):
+            shown = ", ".join(json.dumps(v, default=plain, ensure_ascii=False) for v in found[:MAX_DETAIL_VALUES])
+            rows.append({"run_id": run_id, "doc_id": doc_id, "source_path": paths.get(doc_id), "table_name": table,
+                         "expectation": expectation, "detail": f"{len(found)} row(s) fail: {shown}"})
+    return rows
+
+
+def plain(value):
+    """numpy scalars and NaN as JSON would show them."""
+    value = value.item() if hasattr(value, "item") else value
+    return None if isinstance(value, float) and math.isnan(value) else str(value)
+
+
+def expectation_name(row: dict) -> str:
+    return f"{row['expectation']}({row['column_name'] or ''})"
+
+
+def result_format(frame) -> dict:
+    """Every unexpected row, named by its document (the quarantine needs them all)."""
+    if DOCUMENT_KEY not in frame.columns:
+        return {"result_format": "SUMMARY"}
+    return {"result_format": "COMPLETE", "unexpected_index_column_names": [DOCUMENT_KEY],
+            "return_unexpected_index_query": False}
 
 
 def run_suite(context, source, table: str, frame):
@@ -77,29 +157,31 @@ def run_suite(context, source, table: str, frame):
         gx.ValidationDefinition(name=table, data=batch_definition, suite=suite)
     )
     checkpoint = context.checkpoints.add_or_update(
-        gx.Checkpoint(name=table, validation_definitions=[definition],
+        gx.Checkpoint(name=table, validation_definitions=[definition], result_format=result_format(frame),
                       actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")])
     )
     return checkpoint.run(batch_parameters={"dataframe": frame})
 
 
-def result_rows(table: str, checkpoint_result, run_id: str) -> list[dict]:
+def result_rows(table: str, checkpoint_result, run_id: str) -> list[tuple[dict, list[dict]]]:
+    """(schemas.validation_results row, GX's unexpected rows as {doc_id, column: value}) per expectation."""
     rows = []
     for validation in checkpoint_result.run_results.values():
         for outcome in validation.results:
             config, result = outcome.expectation_config, outcome.result or {}
             examples = result.get("partial_unexpected_list") or []
-            rows.append({
+            rows.append(({
                 "run_id": run_id,
                 "table_name": table,
                 "expectation": config.type,
                 "column_name": config.kwargs.get("column"),
+                "scope": (config.meta or {}).get("scope", TABLE_LEVEL),
                 "success": bool(outcome.success),
                 "element_count": result.get("element_count"),
                 "unexpected_count": result.get("unexpected_count"),
-                "unexpected_examples": json.dumps(examples[:5], default=str) if examples else None,
+                "unexpected_examples": json.dumps(examples[:5], default=plain) if examples else None,
                 "notes": (config.meta or {}).get("notes") or describe_exception(outcome),
-            })
+            }, result.get("unexpected_index_list") or []))
     return rows
 
 

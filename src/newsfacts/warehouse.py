@@ -65,10 +65,16 @@ def check_batches(con: duckdb.DuckDBPyConnection):
     return {table: con.execute(read_sql("checks", table)).df() for table in CHECKED_TABLES}
 
 
-def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table) -> dict[str, int]:
-    """Replace every published table in one transaction: all of them change, or none."""
+def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table,
+            quarantine_rows: pa.Table | None = None) -> dict[str, int]:
+    """Replace every published table in one transaction: all of them change, or none.
+    The quarantined documents' rows are left out of every table first (sql/staging/quarantine.sql)."""
     con.execute("BEGIN TRANSACTION")
     try:
+        con.register("quarantine_rows", schemas.quarantine.empty_table() if quarantine_rows is None else quarantine_rows)
+        con.execute(read_sql("staging", "quarantine"))
+        con.execute(read_sql("publish", "quarantine"))
+        con.unregister("quarantine_rows")
         for table in PUBLISHED_TABLES:
             con.execute(read_sql("publish", table))
         con.register("validation_rows", validation_rows)
@@ -78,7 +84,7 @@ def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table) -> dict[s
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return {t: con.execute(f"SELECT count(*) FROM main.{t}").fetchone()[0] for t in PUBLISHED_TABLES}
+    return {t: con.execute(f"SELECT count(*) FROM main.{t}").fetchone()[0] for t in (*PUBLISHED_TABLES, "quarantine")}
 
 
 def published_tables(warehouse: Path) -> dict[str, pa.Table]:
