@@ -126,14 +126,16 @@ def test_bad_files_land_in_ingest_errors_while_good_ones_are_published(prefect_s
 
 @pytest.fixture
 def strict_project(tmp_path, monkeypatch):
-    """A copy of sql/, flows/ and expectations/ whose documents suite no article can pass."""
+    """A copy of sql/, flows/ and expectations/ whose documents suite no article can pass
+    (row-level: every document is quarantined, far more than the 5% that lets the rest publish)."""
     root = tmp_path / "project"
     for folder in ("sql", "flows", "expectations"):
         shutil.copytree(project.project_root() / folder, root / folder)
     suite_file = root / "expectations" / "documents.json"
     suite = json.loads(suite_file.read_text())
     suite["expectations"].append({"type": "expect_column_values_to_be_between",
-                                  "kwargs": {"column": "word_count", "min_value": 0, "max_value": 5}})
+                                  "kwargs": {"column": "word_count", "min_value": 0, "max_value": 5},
+                                  "meta": {"scope": "row"}})
     suite_file.write_text(json.dumps(suite))
     monkeypatch.setenv("NEWSFACTS_HOME", str(root))
     return root
@@ -148,6 +150,7 @@ def test_a_failing_expectation_blocks_publishing_and_keeps_the_old_tables(publis
     result = run_cli("run", "--raw", str(raw_copy), "--warehouse", str(home))
     assert result.exit_code == 1
     assert "documents: expect_column_values_to_be_between(word_count) failed" in result.output
+    assert "6 of 6 documents failed row-level expectations (more than 5%)" in result.output
     assert warehouse.query(home, "SELECT doc_id, figure_count FROM source_profile ORDER BY doc_id") == before
     rejected = list((home / "rejected").glob("*/documents.parquet"))
     assert len(rejected) == 1, "the rejected run's facts are kept aside, not lost"

@@ -101,3 +101,8 @@ def test_too_many_quarantined_documents_block_publishing(tmp_path):
 def test_every_expectation_says_whether_it_judges_rows_or_the_table():
     for path in sorted(validate.project.expectations_dir().glob("*.json")):
         validate.load_suite(path)  # raises on an expectation without meta.scope
+
+
+def test_a_row_level_failure_that_names_no_document_blocks(tmp_path):
+    report = validate.ValidationReport(True, document_count=100, unattributed=["figures: expect_x(value)"])
+    assert report.blocking == ["figures: expect_x(value) (rows with no document to quarantine)"]

@@ -42,6 +42,7 @@ class ValidationReport:
     data_docs: Path | None = None
     quarantine: list[dict] = field(default_factory=list)  # one per document and failed expectation
     document_count: int = 0  # documents validated
+    unattributed: list[str] = field(default_factory=list)  # row-level failures whose rows name no document
 
     @property
     def failures(self) -> list[dict]:
@@ -51,6 +52,7 @@ class ValidationReport:
     def blocking(self) -> list[str]:
         """Why publishing is blocked (empty when it is not)."""
         reasons = [describe(row) for row in self.failures if row["scope"] == TABLE_LEVEL]
+        reasons += [f"{failure} (rows with no document to quarantine)" for failure in self.unattributed]
         quarantined = len(self.quarantined_doc_ids)
         if quarantined > MAX_QUARANTINED_SHARE * self.document_count:
             reasons.append(f"{quarantined} of {self.document_count} documents failed row-level expectations "
@@ -110,6 +112,9 @@ def validate(batches: dict, warehouse: Path, run_id: str) -> ValidationReport:
     paths = dict(zip(documents["doc_id"], documents["source_path"])) if documents is not None else {}
     report = ValidationReport(True, rows, docs if docs.exists() else None,
                               quarantine_rows(failed_rows, paths, run_id), len(paths))
+    named = {(row["table_name"], row["expectation"]) for row in report.quarantine}
+    report.unattributed = [f"{table}: {expectation}" for table, expectation in failed_rows
+                           if (table, expectation) not in named]
     report.success = not report.blocking
     return report
 
