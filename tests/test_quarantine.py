@@ -37,12 +37,20 @@ def document(n: int, quote_end_shift: int = 0, path: str | None = None):
     return raw, cleaned, facts
 
 
-def stage(home, documents, run_id="r1"):
+def stage(home, documents, run_id="r1", town_type="GPE"):
+    """Every document names Anna Smith (entity e1) and its own town (entity t<n>, of `town_type`)."""
     raws, cleaned, facts = map(list, zip(*documents))
+    for doc, found in zip(cleaned, facts):
+        start = doc.body_text.index("Town")
+        found.mentions.append(EntityMention(doc.doc_id, doc.body_text[start:start + 7].rstrip(), "GPE", start,
+                                            start + len(doc.body_text[start:start + 7].rstrip()), "town"))
+    towns = [Entity(f"t{r.doc_id}", m.text, town_type if r.doc_id == "d00" else "GPE", [m.text], 1, 1)
+             for r, f in zip(raws, facts) for m in f.mentions if m.local_key == "town"]
     store.ensure_datasets(home)
     store.store_run(home, run_id, datetime.now(timezone.utc), raws, cleaned, facts, [])
-    store.store_entities(home, [Entity("e1", "Anna Smith", "PERSON", ["Anna Smith"], len(raws), len(raws))],
-                         [EntityLink(r.doc_id, "Anna Smith", "e1") for r in raws])
+    store.store_entities(home, [Entity("e1", "Anna Smith", "PERSON", ["Anna Smith"], len(raws), len(raws)), *towns],
+                         [EntityLink(r.doc_id, "Anna Smith", "e1") for r in raws]
+                         + [EntityLink(r.doc_id, "town", f"t{r.doc_id}") for r in raws])
     con = warehouse.connect(home)
     warehouse.load_staging(con, home)
     return con
@@ -106,3 +114,16 @@ def test_every_expectation_says_whether_it_judges_rows_or_the_table():
 def test_a_row_level_failure_that_names_no_document_blocks(tmp_path):
     report = validate.ValidationReport(True, document_count=100, unattributed=["figures: expect_x(value)"])
     assert report.blocking == ["figures: expect_x(value) (rows with no document to quarantine)"]
+
+
+def test_an_entity_that_fails_quarantines_the_documents_that_name_it(tmp_path):
+    with stage(tmp_path, [document(n) for n in range(DOCUMENTS)], town_type="PLANET") as con:
+        report = validate.validate(warehouse.check_batches(con), tmp_path, "r1")
+        assert report.success, report.blocking
+        assert report.quarantined_doc_ids == {"d00"}
+        warehouse.publish(con, report.table(), report.quarantine_table())
+    (row,) = warehouse.query(tmp_path, "SELECT doc_id, table_name, expectation, detail FROM quarantine")[1]
+    assert row[:3] == ("d00", "entities", "expect_column_values_to_be_in_set(entity_type)")
+    assert "PLANET" in row[3] and "td00" in row[3]
+    assert count(tmp_path, "SELECT count(*) FROM entities WHERE entity_id = 'td00'") == 0
+    assert count(tmp_path, "SELECT count(*) FROM documents") == DOCUMENTS - 1

@@ -31,7 +31,9 @@ from great_expectations.expectations.expectation_configuration import Expectatio
 
 ROW_LEVEL, TABLE_LEVEL = "row", "table"
 MAX_QUARANTINED_SHARE = 0.05
-DOCUMENT_KEY = "doc_id"  # the column that names a row's document in a check batch
+# The column that names a row's document in a check batch, or the documents a corpus row (an
+# entity) stands for: a row-level failure quarantines them.
+DOCUMENT_KEYS = ("doc_id", "doc_ids")
 MAX_DETAIL_VALUES = 3
 
 
@@ -125,9 +127,9 @@ def quarantine_rows(failed_rows: dict[tuple[str, str], list[dict]], paths: dict,
     for (table, expectation), unexpected in failed_rows.items():
         values: dict[str, list] = defaultdict(list)
         for item in unexpected:
-            doc_id = item.get(DOCUMENT_KEY)
-            if isinstance(doc_id, str):
-                values[doc_id].append({k: v for k, v in item.items() if k != DOCUMENT_KEY})
+            shown = {k: plain(v) for k, v in item.items() if k not in DOCUMENT_KEYS}
+            for doc_id in documents_named(item):
+                values[doc_id].append(shown)
         for doc_id, found in sorted(values.items()):
             shown = ", ".join(json.dumps(v, default=plain, ensure_ascii=False) for v in found[:MAX_DETAIL_VALUES])
             rows.append({"run_id": run_id, "doc_id": doc_id, "source_path": paths.get(doc_id), "table_name": table,
@@ -135,10 +137,22 @@ def quarantine_rows(failed_rows: dict[tuple[str, str], list[dict]], paths: dict,
     return rows
 
 
+def documents_named(item: dict) -> list[str]:
+    for key in DOCUMENT_KEYS:
+        value = item.get(key)
+        if isinstance(value, str):
+            return [value]
+        if value is not None and not isinstance(value, float):
+            return [doc_id for doc_id in value if isinstance(doc_id, str)]
+    return []
+
+
 def plain(value):
     """numpy scalars and NaN as JSON would show them."""
     value = value.item() if hasattr(value, "item") else value
-    return None if isinstance(value, float) and math.isnan(value) else str(value)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value if isinstance(value, (bool, int, float, str)) else str(value)
 
 
 def expectation_name(row: dict) -> str:
@@ -146,10 +160,12 @@ def expectation_name(row: dict) -> str:
 
 
 def result_format(frame) -> dict:
-    """Every unexpected row, named by its document (the quarantine needs them all)."""
-    if DOCUMENT_KEY not in frame.columns:
+    """Every unexpected row, named by its document(s) (the quarantine needs them all) and by the
+    batch's first column, its own key (mention_id, figure_id, entity_id...)."""
+    key = next((column for column in DOCUMENT_KEYS if column in frame.columns), None)
+    if key is None:
         return {"result_format": "SUMMARY"}
-    return {"result_format": "COMPLETE", "unexpected_index_column_names": [DOCUMENT_KEY],
+    return {"result_format": "COMPLETE", "unexpected_index_column_names": list(dict.fromkeys([key, frame.columns[0]])),
             "return_unexpected_index_query": False}
 
 
