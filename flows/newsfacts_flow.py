@@ -18,7 +18,7 @@ from prefect.artifacts import create_link_artifact, create_table_artifact  # noq
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 
-from newsfacts import clean, extract, ingest, outlets, runs, store, stories, validate, warehouse  # noqa: E402
+from newsfacts import clean, extract, ingest, language, outlets, runs, store, stories, validate, warehouse  # noqa: E402
 from newsfacts import report as html_report  # noqa: E402
 from newsfacts.clean.empty import set_aside_empty  # noqa: E402
 from newsfacts.records import CleanedDocument, DocumentFacts, RawDocument  # noqa: E402
@@ -42,13 +42,17 @@ def ingest_raw(raw_dir: Path, warehouse_dir: Path, full_refresh: bool,
 
 @task(cache_policy=NO_CACHE)
 def clean_documents(documents: list[RawDocument]) -> tuple[list[RawDocument], list[CleanedDocument], list]:
-    raws, cleaned, empty = set_aside_empty(documents, clean.clean_documents(documents))
+    raws, cleaned, empty = set_aside_empty(documents, language.tag_languages(clean.clean_documents(documents)))
     return raws, outlets.apply_all(raws, cleaned), empty
 
 
 @task(cache_policy=NO_CACHE)
 def extract_facts(cleaned: list[CleanedDocument]) -> list[DocumentFacts]:
-    return extract.extract_documents(cleaned, extract.load_nlp()) if cleaned else []
+    if not cleaned:
+        return []
+    nlp = extract.load_nlp()
+    readable, others = language.split_by_language(cleaned, nlp.lang)
+    return extract.extract_documents(readable, nlp) + [language.facts_without_extraction(d) for d in others]
 
 
 @task(cache_policy=NO_CACHE)
@@ -93,7 +97,8 @@ def publish(warehouse_dir: Path, report: validate.ValidationReport, run_id: str,
     finished = {"run_id": run_id, "status": "published", "finished": datetime.now(timezone.utc).isoformat(),
                 "why": f"validation passed ({len(report.rows)} expectations)"} | counts
     with warehouse.connect(warehouse_dir) as con:
-        published = warehouse.publish(con, report.table(), runs.runs_table(warehouse_dir, current=finished))
+        published = warehouse.publish(con, report.table(), runs.runs_table(warehouse_dir, current=finished),
+                                      report.quarantine_table())
     runs.finish(warehouse_dir, run_id, "published", finished["why"], counts,
                 datetime.fromisoformat(finished["finished"]))
     warehouse.discard_work(warehouse_dir)
@@ -122,6 +127,12 @@ def publish_artifacts(summary: dict) -> None:
     if summary.get("report"):
         create_link_artifact(Path(summary["report"]).as_uri(), link_text="newsfacts report", key="newsfacts-report",
                              description="The report of the published warehouse (a file on the machine that ran it)")
+
+
+@task(cache_policy=NO_CACHE)
+def quarantine(warehouse_dir: Path, run_id: str, report: validate.ValidationReport) -> int:
+    """Withdraw the quarantined documents from the store, so that the next run extracts them again."""
+    return store.quarantine_documents(warehouse_dir, run_id, datetime.now(timezone.utc), report.quarantined_doc_ids)
 
 
 @flow(name="newsfacts", log_prints=True)
@@ -167,7 +178,7 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
     staged = load_staging(home)
     runs.enter_stage(home, run_id, "validate")
     report = validate_staging(home, run_id)
-    counts = {"documents_new": len(raws), "documents_skipped": len(found.skipped_known), "documents_quarantined": 0,
+    counts = {"documents_new": len(raws), "documents_skipped": len(found.skipped_known), "documents_quarantined": len(report.quarantined_doc_ids),
               "documents_superseded": sum(row["reason"] == "superseded" for row in withdrawn),
               "documents_removed": sum(row["reason"] == "removed" for row in withdrawn)}
     summary = {
@@ -175,6 +186,7 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
         "raw_dir": str(raw),
         "warehouse": str(warehouse.database_path(home)),
         "new_documents": len(raws),
+        "languages": language.count_by_language(cleaned),
         "skipped_documents": len(found.skipped_known),
         "superseded_documents": counts["documents_superseded"],
         "removed_documents": counts["documents_removed"],
@@ -187,16 +199,18 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
         "validation_success": report.success,
         "expectations_checked": len(report.rows),
         "validation_failures": [validate.describe(row) for row in report.failures],
+        "quarantined_documents": len(report.quarantined_doc_ids),
         "data_docs": str(report.data_docs) if report.data_docs else None,
     }
     if not report.success:
-        why = "validation failed: " + "; ".join(summary["validation_failures"])
+        why = "validation failed: " + "; ".join(report.blocking)
         summary["rejected"] = reject(home, run_id, why, counts)
         get_run_logger().info("validation failed; published tables left as they were")
         publish_artifacts(summary)
         return Failed(message=why, data=summary)
     runs.enter_stage(home, run_id, "publish")
     summary["published"] = publish(home, report, run_id, counts)
+    summary["quarantined"] = quarantine(home, run_id, report)
     summary["report"] = write_report(home, summary)
     publish_artifacts(summary)
     return summary

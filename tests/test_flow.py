@@ -127,14 +127,16 @@ def test_bad_files_land_in_ingest_errors_while_good_ones_are_published(prefect_s
 
 @pytest.fixture
 def strict_project(tmp_path, monkeypatch):
-    """A copy of sql/, flows/ and expectations/ whose documents suite no article can pass."""
+    """A copy of sql/, flows/ and expectations/ whose documents suite no article can pass
+    (row-level: every document is quarantined, far more than the 5% that lets the rest publish)."""
     root = tmp_path / "project"
     for folder in ("sql", "flows", "expectations"):
         shutil.copytree(project.project_root() / folder, root / folder)
     suite_file = root / "expectations" / "documents.json"
     suite = json.loads(suite_file.read_text())
     suite["expectations"].append({"type": "expect_column_values_to_be_between",
-                                  "kwargs": {"column": "word_count", "min_value": 0, "max_value": 5}})
+                                  "kwargs": {"column": "word_count", "min_value": 0, "max_value": 5},
+                                  "meta": {"scope": "row"}})
     suite_file.write_text(json.dumps(suite))
     monkeypatch.setenv("NEWSFACTS_HOME", str(root))
     return root
@@ -149,6 +151,7 @@ def test_a_failing_expectation_blocks_publishing_and_keeps_the_old_tables(publis
     result = run_cli("run", "--raw", str(raw_copy), "--warehouse", str(home))
     assert result.exit_code == 1
     assert "documents: expect_column_values_to_be_between(word_count) failed" in result.output
+    assert "6 of 6 documents failed row-level expectations (more than 5%)" in result.output
     assert warehouse.query(home, "SELECT doc_id, figure_count FROM source_profile ORDER BY doc_id") == before
     rejected = list((home / "rejected").glob("*/documents.parquet"))
     assert len(rejected) == 1, "the rejected run's facts are kept aside, not lost"
@@ -221,7 +224,7 @@ def markup_free_removed_lines(tmp_path, monkeypatch):
     suite_file = root / "expectations" / "removed_lines.json"
     suite = json.loads(suite_file.read_text())
     suite["expectations"].append({"type": "expect_column_values_to_not_match_regex",
-                                  "kwargs": {"column": "text", "regex": "<"}})
+                                  "kwargs": {"column": "text", "regex": "<"}, "meta": {"scope": "table"}})
     suite_file.write_text(json.dumps(suite))
     monkeypatch.setenv("NEWSFACTS_HOME", str(root))
     return root
@@ -256,3 +259,62 @@ def test_article_markup_in_a_failed_expectation_is_escaped_in_every_html_page(pr
         assert parser.found == [] and "<script>alert" not in text and "<img src=x onerror" not in text, page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt;" in (
         home / "report" / "validation" / "latest.html").read_text()
+TOWNS = ["Brennick", "Saltmere", "Owlby", "Carrow", "Dunhollow", "Fenwater", "Hethel", "Jessop", "Kilmory",
+         "Lowerby", "Marrick", "Norwell", "Ostley", "Pellham", "Quarrow", "Rushden"]
+PORTUGUESE = ("Chuva forte inunda bairros de Vila Serena\n\n"
+              "A prefeitura de Vila Serena informou na terça-feira que cerca de 200 famílias deixaram suas casas "
+              "depois que o rio transbordou durante a noite.\n\n"
+              "Segundo a defesa civil, as equipes de resgate usaram barcos para levar os moradores até uma escola "
+              "que funciona como abrigo provisório.\n")
+
+
+def write_local_articles(folder: Path) -> None:
+    for n, town in enumerate(TOWNS):
+        (folder / f"local-{n:02d}.txt").write_text(
+            f"{town} council approves new library\n\n"
+            f"Councillors in {town} voted on Wednesday to build a new public library, the council said in a "
+            f"statement, after {40 + n} residents wrote in support of the plan.\n\n"
+            f"The building will open in the spring of next year and will cost about {n + 2} million pounds, "
+            f"according to the council's finance officer.\n")
+
+
+@pytest.fixture
+def flagging_project(tmp_path, monkeypatch):
+    """A copy of sql/, flows/ and expectations/ with one more row-level expectation that one file fails."""
+    root = tmp_path / "project"
+    for folder in ("sql", "flows", "expectations"):
+        shutil.copytree(project.project_root() / folder, root / folder)
+    suite_file = root / "expectations" / "documents.json"
+    suite = json.loads(suite_file.read_text())
+    suite["expectations"].append({"type": "expect_column_values_to_not_match_regex",
+                                  "kwargs": {"column": "source_path", "regex": "flagged"}, "meta": {"scope": "row"}})
+    suite_file.write_text(json.dumps(suite))
+    monkeypatch.setenv("NEWSFACTS_HOME", str(root))
+    return root
+
+
+def test_a_bad_document_is_quarantined_and_retried_while_the_rest_publishes(prefect_server, raw_copy, tmp_path,
+                                                                            flagging_project, monkeypatch):
+    write_local_articles(raw_copy)
+    (raw_copy / "flagged.txt").write_text("Harbour closed after storm\n\nThe harbour at Kilmory was closed on "
+                                          "Friday after a storm damaged the sea wall, the port authority said.\n")
+    (raw_copy / "serena.txt").write_text(PORTUGUESE)
+    home = tmp_path / "warehouse"
+    result = run_cli("run", "--raw", str(raw_copy), "--warehouse", str(home))
+    assert result.exit_code == 0, result.output
+    assert "quarantine    1 document(s)" in result.output and "pt 1" in result.output
+    assert warehouse.query(home, "SELECT source_path, table_name, expectation FROM quarantine")[1] == [
+        ("flagged.txt", "documents", "expect_column_values_to_not_match_regex(source_path)")]
+    assert count(home, "SELECT count(*) FROM documents") == 22
+    assert count(home, "SELECT count(*) FROM documents WHERE source_path = 'flagged.txt'") == 0
+    # the Portuguese article is a document with its language and no English facts
+    assert warehouse.query(home, "SELECT language, entity_mention_count, figure_count, quote_count FROM source_profile "
+                                 "WHERE source_path = 'serena.txt'")[1] == [("pt", 0, 0, 0)]
+    assert count(home, "SELECT count(*) FROM source_profile WHERE language = 'en'") == 21
+
+    monkeypatch.delenv("NEWSFACTS_HOME")  # the expectation is fixed: the quarantined file is tried again
+    result = run_cli("run", "--raw", str(raw_copy), "--warehouse", str(home))
+    assert result.exit_code == 0, result.output
+    assert "1 new, 22 already processed" in result.output
+    assert count(home, "SELECT count(*) FROM documents WHERE source_path = 'flagged.txt'") == 1
+    assert count(home, "SELECT count(*) FROM quarantine") == 0

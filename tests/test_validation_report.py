@@ -60,7 +60,8 @@ def strict_removed_lines(tmp_path, monkeypatch):
     suite_file = root / "expectations" / "removed_lines.json"
     suite = json.loads(suite_file.read_text())
     suite["expectations"].append({"type": "expect_column_values_to_be_in_set",
-                                  "kwargs": {"column": "text", "value_set": ["Skip to content"]}})
+                                  "kwargs": {"column": "text", "value_set": ["Skip to content"]},
+                                  "meta": {"scope": "table"}})
     suite_file.write_text(json.dumps(suite))
     monkeypatch.setenv("NEWSFACTS_HOME", str(root))
     return root

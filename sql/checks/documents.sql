@@ -10,6 +10,7 @@ SELECT
     d.source_path,
     d.format,
     d.charset,
+    d.language,
     year(d.published_date) AS published_year,
     d.word_count,
     length(d.body_text) AS body_chars,

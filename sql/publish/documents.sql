@@ -14,6 +14,7 @@ SELECT
     -- (documents stored before outlets were recorded: their site name, else their file name)
     coalesce(outlet, site_name, regexp_extract(source_path, '([^/]+?)(\.[^./]*)?$', 1)) AS outlet,
     story_id,
+    language,
     body_text,
     raw_line_count,
     body_line_count,

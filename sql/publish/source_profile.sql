@@ -20,6 +20,7 @@ SELECT
     d.site_name,
     d.outlet,
     d.story_id,
+    d.language,
     d.title,
     d.published_date,
     d.raw_line_count,

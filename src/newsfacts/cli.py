@@ -80,6 +80,9 @@ def print_summary(summary: dict) -> None:
     stored = summary["stored"]
     console.print(f"documents     {summary['new_documents']} new, {summary['skipped_documents']} already processed, "
                   f"{summary['ingest_errors']} not ingested (see ingest_errors)")
+    if summary.get("languages"):
+        console.print("languages     " + ", ".join(f"{code} {n}" for code, n in summary["languages"].items())
+                      + " (facts are extracted from English; see documents.language)")
     if summary["superseded_documents"] or summary["removed_documents"]:
         console.print(f"withdrawn     {summary['superseded_documents']} superseded by an edited file, "
                       f"{summary['removed_documents']} whose file is gone (see withdrawn_documents)")
@@ -93,6 +96,9 @@ def print_summary(summary: dict) -> None:
         console.print(f"stories       {summary['stories']} (documents reporting one event; see stories)")
     console.print(f"validation    passed ({summary['expectations_checked']} expectations on "
                   f"{len(summary['staged'])} staged tables)")
+    if summary.get("quarantined_documents"):
+        console.print(f"quarantine    {summary['quarantined_documents']} document(s) kept out and retried next run "
+                      f"(see quarantine): " + "; ".join(summary["validation_failures"]))
     console.print(f"warehouse     {summary['warehouse']}")
     if summary.get("report"):
         console.print(f"report        {summary['report']}")

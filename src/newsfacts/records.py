@@ -54,6 +54,7 @@ class CleanedDocument:
     outlet: str | None = None  # who published it (newsfacts.outlets)
     raw_line_count: int = 0
     body_line_count: int = 0
+    language: str = "und"  # ISO 639-1 code of body_text's language (newsfacts.language), "und" if unknown
 
 
 @dataclass

@@ -34,6 +34,7 @@ documents = pa.schema(
         pa.field("body_text", pa.large_string(), nullable=False),
         pa.field("raw_line_count", pa.int32(), nullable=False),
         pa.field("body_line_count", pa.int32(), nullable=False),
+        pa.field("language", pa.string(), nullable=False),
         pa.field("word_count", pa.int32(), nullable=False),
         pa.field("run_id", pa.string(), nullable=False),
         pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
@@ -131,7 +132,7 @@ ingest_errors = pa.schema(
     ]
 )
 
-WITHDRAWAL_REASONS = ("superseded", "removed")
+WITHDRAWAL_REASONS = ("superseded", "removed", "quarantined")
 
 # A document taken out of the published tables because its raw file changed or went away.
 # Its Parquet rows stay in the store; readers skip them (doc_id, document_run_id).
@@ -212,10 +213,23 @@ validation_results = pa.schema(
         pa.field("table_name", pa.string(), nullable=False),
         pa.field("expectation", pa.string(), nullable=False),
         pa.field("column_name", pa.string()),
+        pa.field("scope", pa.string(), nullable=False),  # row: quarantines the failing documents; table: blocks
         pa.field("success", pa.bool_(), nullable=False),
         pa.field("element_count", pa.int64()),
         pa.field("unexpected_count", pa.int64()),
         pa.field("unexpected_examples", pa.string()),
         pa.field("notes", pa.string()),
+    ]
+)
+
+# One row per document kept out of the published tables and failed expectation (main.quarantine).
+quarantine = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source_path", pa.string()),
+        pa.field("table_name", pa.string(), nullable=False),
+        pa.field("expectation", pa.string(), nullable=False),
+        pa.field("detail", pa.string(), nullable=False),
     ]
 )

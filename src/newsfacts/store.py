@@ -334,3 +334,21 @@ def store_entities(warehouse: Path, entities: list[Entity], links: list[EntityLi
     pause.point("link:entities")
     replace_current(warehouse, "entity_links", records_table(links, schemas.entity_links))
     return len(entities)
+
+
+def quarantine_documents(warehouse: Path, run_id: str, now: datetime, doc_ids: set[str]) -> int:
+    """Withdraw quarantined documents (reason `quarantined`) in a commit of their own; returns how many.
+
+    Their stored rows stay, hidden like any withdrawn document's, and they no longer count as
+    processed, so the next run extracts them again. Called after the publish that left them out: a
+    crash before this commit only means the next run quarantines them again.
+    """
+    live = [doc for doc in live_documents(warehouse).to_pylist() if doc["doc_id"] in doc_ids]
+    if not live:
+        return 0
+    rows = [{"source_path": doc["source_path"], "doc_id": doc["doc_id"], "document_run_id": doc["run_id"],
+             "reason": "quarantined", "replaced_by": None} for doc in live]
+    key = f"{run_id}-quarantine"  # not a run of its own: a later failed run never takes it back
+    part = append_part(warehouse, "withdrawn_documents", withdrawn_table(rows, run_id, now), key)
+    commit(warehouse, key, now, {"withdrawn_documents": part})
+    return len(rows)

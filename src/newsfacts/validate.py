@@ -1,14 +1,22 @@
 """Validate: run the GX suites in expectations/ against the staged tables, and write the report.
 
 Suites are plain JSON files named after the table they check:
-{"name": ..., "expectations": [{"type": ..., "kwargs": {...}, "meta": {...}}]}.
-The GX project (its stores) lives in <warehouse>/gx; the HTML validation report is ours (`newsfacts.validation_report`),
-because GX's Data Docs show unexpected values (article text) as raw HTML.
+{"name": ..., "expectations": [{"type": ..., "kwargs": {...}, "meta": {"scope": "row" | "table", ...}}]}.
+The GX project (its stores) lives in <warehouse>/gx; the HTML validation report is ours
+(`newsfacts.validation_report`), because GX's Data Docs show unexpected values (article text) as raw HTML.
+
+Two kinds of failure. A row-level expectation ("scope": "row") judges rows that belong to one
+document each: the documents whose rows fail it are quarantined (kept out of the published tables
+and extracted again next run) and the others publish. A table-level one (schema, keys unique across
+documents, shares of the whole batch, corpus tables) blocks publishing, and so does a quarantine of
+more than MAX_QUARANTINED_SHARE of the documents: that is a broken stage, not a bad document.
 """
 from __future__ import annotations
 
 import json
+import math
 import shutil
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,18 +31,48 @@ from great_expectations.data_context.types.base import ProgressBarsConfig  # noq
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: E402
 
 
+ROW_LEVEL, TABLE_LEVEL = "row", "table"
+MAX_QUARANTINED_SHARE = 0.05
+# The column that names a row's document in a check batch, or the documents a corpus row (an
+# entity) stands for: a row-level failure quarantines them.
+DOCUMENT_KEYS = ("doc_id", "doc_ids")
+MAX_DETAIL_VALUES = 3
+
+
 @dataclass
 class ValidationReport:
-    success: bool
+    success: bool  # publishable: no table-level failure and few enough documents quarantined
     rows: list[dict] = field(default_factory=list)  # one per expectation, schemas.validation_results
     data_docs: Path | None = None  # the run's HTML report
+    quarantine: list[dict] = field(default_factory=list)  # one per document and failed expectation
+    document_count: int = 0  # documents validated
+    unattributed: list[str] = field(default_factory=list)  # row-level failures whose rows name no document
 
     @property
     def failures(self) -> list[dict]:
         return [row for row in self.rows if not row["success"]]
 
+    @property
+    def blocking(self) -> list[str]:
+        """Why publishing is blocked (empty when it is not)."""
+        reasons = [describe(row) for row in self.failures if row["scope"] == TABLE_LEVEL]
+        reasons += [f"{failure} (rows with no document to quarantine)" for failure in self.unattributed]
+        quarantined = len(self.quarantined_doc_ids)
+        if quarantined > MAX_QUARANTINED_SHARE * self.document_count:
+            reasons.append(f"{quarantined} of {self.document_count} documents failed row-level expectations "
+                           f"(more than {MAX_QUARANTINED_SHARE:.0%}): "
+                           + "; ".join(describe(row) for row in self.failures if row["scope"] == ROW_LEVEL))
+        return reasons
+
+    @property
+    def quarantined_doc_ids(self) -> set[str]:
+        return {row["doc_id"] for row in self.quarantine}
+
     def table(self) -> pa.Table:
         return pa.Table.from_pylist(self.rows, schema=schemas.validation_results)
+
+    def quarantine_table(self) -> pa.Table:
+        return pa.Table.from_pylist(self.quarantine, schema=schemas.quarantine)
 
 
 def suite_path(table: str) -> Path:
@@ -45,9 +83,11 @@ def load_suite(path: Path) -> gx.ExpectationSuite:
     spec = json.loads(path.read_text())
     suite = gx.ExpectationSuite(name=spec["name"])
     for item in spec["expectations"]:
-        suite.add_expectation_configuration(
-            ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta=item.get("meta", {}))
-        )
+        meta = item.get("meta", {})
+        if meta.get("scope") not in (ROW_LEVEL, TABLE_LEVEL):
+            raise ValueError(f"{path}: {item['type']}({item['kwargs'].get('column', '')}) needs meta.scope "
+                             f"'{ROW_LEVEL}' or '{TABLE_LEVEL}'")
+        suite.add_expectation_configuration(ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta=meta))
     return suite
 
 
@@ -58,17 +98,78 @@ def gx_context(warehouse: Path):
 
 
 def validate(batches: dict, warehouse: Path, run_id: str) -> ValidationReport:
-    """Validate each table's batch (a pandas frame) with its suite; every suite runs even after a failure."""
+    """Validate each table's batch (a pandas frame) with its suite; every suite runs even after a failure.
+    `batches` holds "documents" (doc_id, source_path), which names the quarantined documents' files."""
     context = gx_context(warehouse)
     source = context.data_sources.add_or_update_pandas("staging")
     rows: list[dict] = []
+    failed_rows: dict[tuple[str, str], list[dict]] = {}
     for table, frame in batches.items():
         result = run_suite(context, source, table, frame)
-        rows.extend(result_rows(table, result, run_id))
+        for row, unexpected in result_rows(table, result, run_id):
+            rows.append(row)
+            if not row["success"] and row["scope"] == ROW_LEVEL:
+                failed_rows[table, expectation_name(row)] = unexpected
     # Data Docs built by earlier versions hold article text as live markup: never leave them to open
     shutil.rmtree(warehouse / "gx" / "uncommitted" / "data_docs", ignore_errors=True)
     docs = validation_report.write_report(warehouse, run_id, rows)
-    return ValidationReport(all(r["success"] for r in rows), rows, docs)
+    documents = batches.get("documents")
+    paths = dict(zip(documents["doc_id"], documents["source_path"])) if documents is not None else {}
+    report = ValidationReport(True, rows, docs,
+                              quarantine_rows(failed_rows, paths, run_id), len(paths))
+    named = {(row["table_name"], row["expectation"]) for row in report.quarantine}
+    report.unattributed = [f"{table}: {expectation}" for table, expectation in failed_rows
+                           if (table, expectation) not in named]
+    report.success = not report.blocking
+    return report
+
+
+def quarantine_rows(failed_rows: dict[tuple[str, str], list[dict]], paths: dict, run_id: str) -> list[dict]:
+    """One row per (document, table, expectation) from GX's unexpected rows, keyed by doc_id."""
+    rows = []
+    for (table, expectation), unexpected in failed_rows.items():
+        values: dict[str, list] = defaultdict(list)
+        for item in unexpected:
+            shown = {k: plain(v) for k, v in item.items() if k not in DOCUMENT_KEYS}
+            for doc_id in documents_named(item):
+                values[doc_id].append(shown)
+        for doc_id, found in sorted(values.items()):
+            shown = ", ".join(json.dumps(v, default=plain, ensure_ascii=False) for v in found[:MAX_DETAIL_VALUES])
+            rows.append({"run_id": run_id, "doc_id": doc_id, "source_path": paths.get(doc_id), "table_name": table,
+                         "expectation": expectation, "detail": f"{len(found)} row(s) fail: {shown}"})
+    return rows
+
+
+def documents_named(item: dict) -> list[str]:
+    for key in DOCUMENT_KEYS:
+        value = item.get(key)
+        if isinstance(value, str):
+            return [value]
+        if value is not None and not isinstance(value, float):
+            return [doc_id for doc_id in value if isinstance(doc_id, str)]
+    return []
+
+
+def plain(value):
+    """numpy scalars and NaN as JSON would show them."""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value if isinstance(value, (bool, int, float, str)) else str(value)
+
+
+def expectation_name(row: dict) -> str:
+    return f"{row['expectation']}({row['column_name'] or ''})"
+
+
+def result_format(frame) -> dict:
+    """Every unexpected row, named by its document(s) (the quarantine needs them all) and by the
+    batch's first column, its own key (mention_id, figure_id, entity_id...)."""
+    key = next((column for column in DOCUMENT_KEYS if column in frame.columns), None)
+    if key is None:
+        return {"result_format": "SUMMARY"}
+    return {"result_format": "COMPLETE", "unexpected_index_column_names": list(dict.fromkeys([key, frame.columns[0]])),
+            "return_unexpected_index_query": False}
 
 
 def run_suite(context, source, table: str, frame):
@@ -80,28 +181,30 @@ def run_suite(context, source, table: str, frame):
         gx.ValidationDefinition(name=table, data=batch_definition, suite=suite)
     )
     checkpoint = context.checkpoints.add_or_update(
-        gx.Checkpoint(name=table, validation_definitions=[definition], actions=[])
+        gx.Checkpoint(name=table, validation_definitions=[definition], result_format=result_format(frame), actions=[])
     )
     return checkpoint.run(batch_parameters={"dataframe": frame})
 
 
-def result_rows(table: str, checkpoint_result, run_id: str) -> list[dict]:
+def result_rows(table: str, checkpoint_result, run_id: str) -> list[tuple[dict, list[dict]]]:
+    """(schemas.validation_results row, GX's unexpected rows as {doc_id, column: value}) per expectation."""
     rows = []
     for validation in checkpoint_result.run_results.values():
         for outcome in validation.results:
             config, result = outcome.expectation_config, outcome.result or {}
             examples = result.get("partial_unexpected_list") or []
-            rows.append({
+            rows.append(({
                 "run_id": run_id,
                 "table_name": table,
                 "expectation": config.type,
                 "column_name": config.kwargs.get("column"),
+                "scope": (config.meta or {}).get("scope", TABLE_LEVEL),
                 "success": bool(outcome.success),
                 "element_count": result.get("element_count"),
                 "unexpected_count": result.get("unexpected_count"),
-                "unexpected_examples": json.dumps(examples[:5], default=str) if examples else None,
+                "unexpected_examples": json.dumps(examples[:5], default=plain) if examples else None,
                 "notes": (config.meta or {}).get("notes") or describe_exception(outcome),
-            })
+            }, result.get("unexpected_index_list") or []))
     return rows
 
 

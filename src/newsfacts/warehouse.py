@@ -103,11 +103,16 @@ def check_batches(con: duckdb.DuckDBPyConnection):
     return {table: con.execute(read_sql("checks", table)).df() for table in CHECKED_TABLES}
 
 
-def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table, run_rows: pa.Table | None = None
-            ) -> dict[str, int]:
-    """Build every published table in the work file in one transaction, then swap the result in whole."""
+def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table, run_rows: pa.Table | None = None,
+            quarantine_rows: pa.Table | None = None) -> dict[str, int]:
+    """Build every published table in the work file in one transaction, then swap the result in whole.
+    The quarantined documents' rows are left out of every table first (sql/staging/quarantine.sql)."""
     con.execute("BEGIN TRANSACTION")
     try:
+        con.register("quarantine_rows", schemas.quarantine.empty_table() if quarantine_rows is None else quarantine_rows)
+        con.execute(read_sql("staging", "quarantine")).fetchall()
+        con.execute(read_sql("publish", "quarantine")).fetchall()
+        con.unregister("quarantine_rows")
         for table in PUBLISHED_TABLES:
             con.execute(read_sql("publish", table)).fetchall()
         con.register("validation_rows", validation_rows)
@@ -121,7 +126,7 @@ def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table, run_rows:
         con.execute("ROLLBACK")
         raise
     swap_in(con, work_database_dir(con))
-    return {t: con.execute(f"SELECT count(*) FROM main.{t}").fetchall()[0][0] for t in PUBLISHED_TABLES}
+    return {t: con.execute(f"SELECT count(*) FROM main.{t}").fetchall()[0][0] for t in (*PUBLISHED_TABLES, "quarantine")}
 
 
 def work_database_dir(con: duckdb.DuckDBPyConnection) -> Path:

@@ -1,0 +1,13 @@
+-- The documents this run quarantines (rows registered by the run as quarantine_rows), and their rows
+-- taken out of the staged tables, so that no published table, nor any summary built from them, holds them.
+CREATE OR REPLACE TABLE staging.quarantine AS
+SELECT * FROM quarantine_rows;
+
+DELETE FROM staging.documents WHERE doc_id IN (SELECT doc_id FROM staging.quarantine);
+DELETE FROM staging.removed_lines WHERE doc_id IN (SELECT doc_id FROM staging.quarantine);
+DELETE FROM staging.entity_mentions WHERE doc_id IN (SELECT doc_id FROM staging.quarantine);
+DELETE FROM staging.figures WHERE doc_id IN (SELECT doc_id FROM staging.quarantine);
+DELETE FROM staging.quotes WHERE doc_id IN (SELECT doc_id FROM staging.quarantine);
+DELETE FROM staging.entity_links WHERE doc_id IN (SELECT doc_id FROM staging.quarantine);
+-- an entity only the quarantined documents name is not published either
+DELETE FROM staging.entities WHERE entity_id NOT IN (SELECT entity_id FROM staging.entity_links);

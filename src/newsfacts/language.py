@@ -1,0 +1,58 @@
+"""Language: which language each cleaned article body is written in.
+
+py3langid (langid.py's model, shipped inside the wheel: nothing is downloaded) names the language
+as an ISO 639-1 code, or "und" when the text is too short or too mixed to say. Only documents in the
+language of the loaded spaCy pipeline go through fact extraction: an English model run over
+Portuguese or Korean text finds nonsense entities. The others are published as documents, with their
+language and without facts.
+"""
+from __future__ import annotations
+
+from functools import cache
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from newsfacts.clean.rules import WORD
+from newsfacts.records import CleanedDocument, DocumentFacts
+
+UNDETERMINED = "und"
+# Below this probability the identifier is guessing (a headline, a line of names): say so.
+MIN_CONFIDENCE = 0.5
+
+
+@cache
+def identifier() -> LanguageIdentifier:
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True, min_confidence=MIN_CONFIDENCE)
+
+
+def identify(text: str) -> str:
+    """ISO 639-1 code of the text's language, or "und"."""
+    if not WORD.search(text):
+        return UNDETERMINED
+    code, _confidence = identifier().classify(text)
+    return code
+
+
+def tag_languages(cleaned: list[CleanedDocument]) -> list[CleanedDocument]:
+    """Set each document's language from its article body (the title is too short to count)."""
+    for doc in cleaned:
+        doc.language = identify(doc.body_text)
+    return cleaned
+
+
+def split_by_language(cleaned: list[CleanedDocument], language: str
+                      ) -> tuple[list[CleanedDocument], list[CleanedDocument]]:
+    """(documents in `language`, the others), each in input order."""
+    return [d for d in cleaned if d.language == language], [d for d in cleaned if d.language != language]
+
+
+def facts_without_extraction(doc: CleanedDocument) -> DocumentFacts:
+    """A document kept without facts still reports its length (words as \\w+ runs)."""
+    return DocumentFacts(doc.doc_id, word_count=len(WORD.findall(doc.body_text)))
+
+
+def count_by_language(cleaned: list[CleanedDocument]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for doc in cleaned:
+        counts[doc.language] = counts.get(doc.language, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
