@@ -140,3 +140,68 @@ def test_a_platform_is_not_a_person(nlp):
             "and Governor Ana Ruiz replied on Chirpify.")
     mentions = mentions_of(nlp, text)
     assert {m.label for m in mentions if m.text == "Chirpify"} <= {"ORG"}
+
+
+# ---------- canonical entities across documents ----------
+
+def test_title_forms_in_other_documents_join_the_full_name_and_ids_are_unique(nlp):
+    entity, entities = entity_of(nlp, {
+        "a": "Chancellor Ivo Brandmeier visited Tarnow on Monday. Brandmeier said the bridge would reopen.",
+        "b": "Mr. Brandmeier was not available for comment, his office said.",
+        "c": "President Brandmeier arrived late. Critics said President Brandmeier had ignored the report.",
+    })
+    assert entity["Mr. Brandmeier"] is entity["Ivo Brandmeier"] is entity["President Brandmeier"]
+    assert entity["Ivo Brandmeier"].canonical_name == "Ivo Brandmeier"
+    assert len({e.entity_id for e in entities}) == len(entities)
+
+
+def test_title_forms_alone_still_make_one_entity(nlp):
+    entity, entities = entity_of(nlp, {
+        "a": "Ms. Okonkwo said the plan was sound.",
+        "b": "Ms Okonkwo told reporters that talks had stalled.",
+        "c": "Okonkwo said on Friday that talks had stalled.",
+    })
+    assert entity["Ms. Okonkwo"] is entity["Ms Okonkwo"] is entity["Okonkwo"]
+    assert entity["Okonkwo"].canonical_name == "Okonkwo"
+    assert len({e.entity_id for e in entities}) == len(entities)
+
+
+def test_country_spellings_are_one_place(nlp):
+    entity, _ = entity_of(nlp, {
+        "a": "Exports to the United States fell in May.",
+        "b": "Layoffs will begin this week in the U.S., the memo said.",
+        "c": "Tourists from America returned to Tarnow in June.",
+    })
+    assert entity["the United States"] is entity["U.S."] is entity["America"]
+
+
+def test_an_acronym_alone_joins_the_body_written_out_elsewhere(nlp):
+    entity, _ = entity_of(nlp, {
+        "a": "The Global Canal Federation warned on Monday that shipping would slow.",
+        "b": "According to the GCF, 40 ships were waiting at the locks.",
+    })
+    assert entity["GCF"] is entity["The Global Canal Federation"]
+
+
+def test_two_bodies_with_one_acronym_stay_apart(nlp):
+    entity, _ = entity_of(nlp, {
+        "a": "The Tarnese Bureau for Canal Safety (BCS) closed the locks. The BCS said repairs would take a week.",
+        "b": "The Borrish Council of Sculptors (BCS) opened an exhibition. The BCS said it expected crowds.",
+    })
+    assert entity["The Tarnese Bureau for Canal Safety"] is not entity["The Borrish Council of Sculptors"]
+
+
+def test_a_company_and_its_legal_name_across_documents(nlp):
+    entity, _ = entity_of(nlp, {
+        "a": "The lender Vexalon Holdings Corp agreed to a rescue last month.",
+        "b": "After the deal, Vexalon said it would inject $2 billion.",
+    })
+    assert entity["Vexalon"] is entity["Vexalon Holdings Corp"]
+
+
+def test_a_place_and_its_formal_name(nlp):
+    entity, _ = entity_of(nlp, {
+        "a": "A herder fell ill in the Dorval Autonomous Region of the north, officials said.",
+        "b": "Two more cases were reported in Dorval on Sunday.",
+    })
+    assert entity["Dorval"] is entity["the Dorval Autonomous Region"]

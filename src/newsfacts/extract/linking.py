@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from newsfacts.extract.unionfind import DisjointSets
-from newsfacts.extract.names import QUOTE_CHARS, clean_name, consonants, name_tokens, romanised, split_places
+from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, QUOTE_CHARS, TITLES, clean_name, consonants, initials,
+                                     is_acronym, name_tokens, person_tokens, romanised, split_places)
 from newsfacts.records import Entity, EntityLink, EntityMention
 
 SURNAME_MATCH = 85
@@ -28,6 +29,9 @@ PLACE_MATCH_SAME_CONSONANTS = 75
 WORD_MATCH = 80
 PREFIX_MIN = 4
 PLACE_TYPES = frozenset({"GPE", "LOC", "FAC"})
+# Words that make a place's formal name from its name: 'Tarn Autonomous Region' is Tarn.
+PLACE_DESIGNATORS = frozenset({"autonomous", "region", "province", "prefecture", "governorate", "oblast", "krai"})
+ABBREVIATION_MIN = 3  # letters of an abbreviated place name ('Tarn.' for Tarnland)
 
 
 @dataclass
@@ -35,6 +39,7 @@ class LocalEntity:
     doc_id: str
     key: str
     labels: Counter = field(default_factory=Counter)
+    name_labels: Counter = field(default_factory=Counter)  # labels of the mentions that write the full name
     forms: Counter = field(default_factory=Counter)  # surface text -> mentions
     tokens: list[str] = field(default_factory=list)
     entity_type: str = ""
@@ -68,14 +73,44 @@ def unique_ids(locals_: list[LocalEntity], clusters: list[list[int]]) -> list[li
 
 def local_entities(mentions: list[EntityMention]) -> list[LocalEntity]:
     by_key: dict[tuple[str, str], LocalEntity] = {}
+    mentions_of: dict[tuple[str, str], list[EntityMention]] = defaultdict(list)
     for m in mentions:
+        mentions_of[(m.doc_id, m.local_key)].append(m)
         local = by_key.setdefault((m.doc_id, m.local_key), LocalEntity(m.doc_id, m.local_key))
         local.labels[m.label] += 1
         local.forms[m.text] += 1
     for local in by_key.values():
-        local.tokens = name_tokens(local.key)
-        local.entity_type = local.labels.most_common(1)[0][0]
+        # The label given to the full name decides: the model tags 'Ana Ruiz' a person and often
+        # 'Ruiz' alone an organisation.
+        full = max(len(name_tokens(form)) for form in local.forms)
+        for m in mentions_of[(local.doc_id, local.key)]:
+            if len(name_tokens(m.text)) == full:
+                local.name_labels[m.label] += 1
+        local.entity_type = local.name_labels.most_common(1)[0][0]
+        local.tokens = person_tokens(local.key) if local.entity_type == "PERSON" else name_tokens(local.key)
     return list(by_key.values())
+
+
+def name_keys(e: LocalEntity) -> set[str]:
+    """The spellings of a local entity's full name, as keys: its key and the forms with as many
+    words (a surname or acronym of it may name someone else elsewhere), without titles; a country
+    by its name ('U.S.', 'America' -> 'united states'); a place without its designators."""
+    keys = set()
+    for text in {e.key, *e.forms}:
+        words = person_tokens(text) if e.entity_type == "PERSON" else name_tokens(text)
+        if not words or (text != e.key and len(words) < len(e.tokens)):
+            continue
+        name = " ".join(words)
+        if e.entity_type in PLACE_TYPES:
+            name = COUNTRY_OF.get(name, COUNTRY_OF.get(name.replace(" ", ""), name))
+            name = " ".join(w for w in name.split() if w not in PLACE_DESIGNATORS) or name
+        elif e.entity_type == "ORG":
+            words = name.split()
+            while len(words) > 1 and words[-1] in CORPORATE_WORDS:
+                words.pop()
+            name = " ".join(words)
+        keys.add(name)
+    return keys
 
 
 def correct_types(locals_: list[LocalEntity]) -> None:
@@ -83,7 +118,7 @@ def correct_types(locals_: list[LocalEntity]) -> None:
     place_names = {clean_name(form) for e in locals_ for form in e.forms if e.labels.keys() & PLACE_TYPES}
     votes: dict[str, Counter] = defaultdict(Counter)
     for e in locals_:
-        votes[e.key].update(e.labels)
+        votes[e.key].update(e.name_labels)
     surnames = {romanised(e.tokens[-1]) for e in locals_ if e.entity_type == "PERSON" and len(e.tokens) >= 2}
     given = {romanised(t) for e in locals_ if e.entity_type == "PERSON" and len(e.tokens) >= 2 for t in e.tokens[:-1]}
     for e in locals_:
@@ -102,13 +137,14 @@ def correct_types(locals_: list[LocalEntity]) -> None:
 def cluster(locals_: list[LocalEntity]) -> list[list[int]]:
     sets = DisjointSets(len(locals_))
     union, find = sets.union, sets.find
-    by_name: dict[str, int] = {}
+    by_name: dict[tuple[str, str], int] = {}
     for i, e in enumerate(locals_):
-        for name in {e.key, *(clean_name(f) for f in e.forms)}:
-            if name in by_name:
-                union(i, by_name[name])
+        kind = "place" if e.entity_type in PLACE_TYPES else "name"
+        for name in name_keys(e):
+            if (kind, name) in by_name:
+                union(i, by_name[(kind, name)])
             else:
-                by_name[name] = i
+                by_name[(kind, name)] = i
     people = [i for i, e in enumerate(locals_) if e.entity_type == "PERSON" and e.tokens]
     full = [i for i in people if len(locals_[i].tokens) >= 2]
     union_where(sets, full, lambda a, b: same_person(locals_[a].tokens, locals_[b].tokens))
@@ -121,7 +157,38 @@ def cluster(locals_: list[LocalEntity]) -> list[list[int]]:
     union_where(sets, orgs, lambda a, b: same_organisation(locals_[a].tokens, locals_[b].tokens))
     places = [i for i, e in enumerate(locals_) if e.entity_type in PLACE_TYPES and len(e.tokens) == 1]
     union_where(sets, places, lambda a, b: similar_place(locals_[a].key, locals_[b].key))
+    join_short_forms(locals_, sets)
     return sets.groups()
+
+
+def join_short_forms(locals_: list[LocalEntity], sets: DisjointSets) -> None:
+    """A document that writes only an acronym ('WHA') or an abbreviation ('Tarn.') names the one body
+    or place of the corpus written that way in full elsewhere: one that another document defines
+    with that acronym, else the one whose initials or beginning it is. Never when two fit."""
+    find = sets.find
+    named = [i for i, e in enumerate(locals_) if len(e.tokens) >= 2 and e.entity_type not in ("PERSON", "NORP")]
+    for i, e in enumerate(locals_):
+        if len(e.tokens) != 1 or e.entity_type in ("PERSON", "NORP"):
+            continue
+        form = max(e.forms, key=e.forms.get).strip(QUOTE_CHARS + " ")
+        written = {find(j) for j in named if any(clean_name(f) == e.key for f in locals_[j].forms)}
+        if len(written) == 1 and find(i) not in written:  # 'the Brigade' where only 'the Tarn Brigade' is
+            sets.union(i, written.pop())
+            continue
+        if is_acronym(form):
+            letters = form.replace(".", "")
+            defined = {find(j) for j in named if any(f.strip(QUOTE_CHARS + " ") == form for f in locals_[j].forms)}
+            fits = defined or {find(j) for j in named if locals_[j].entity_type == e.entity_type
+                               and initials(display_name(max(locals_[j].forms, key=len)).split()) == letters}
+        elif form.endswith(".") and form[:-1].isalpha() and len(form) > ABBREVIATION_MIN and form[:1].isupper():
+            stem = form[:-1].lower()
+            fits = {find(j) for j, other in enumerate(locals_) if other.entity_type in PLACE_TYPES
+                    and len(other.tokens) == 1 and other.key.startswith(stem) and other.key != stem}
+        else:
+            continue
+        fits.discard(find(i))
+        if len(fits) == 1:
+            sets.union(i, fits.pop())
 
 
 def union_where(sets: DisjointSets, members: list[int], same) -> None:
@@ -218,6 +285,6 @@ def display_name(form: str) -> str:
     if text.endswith(("'s", "’s")):
         text = text[:-2]
     words = text.split()
-    if len(words) > 1 and words[0].rstrip(".").lower() in ("mr", "mrs", "ms", "dr"):
-        text = " ".join(words[1:])
-    return text.strip()
+    while len(words) > 1 and words[0].rstrip(".").lower() in HONORIFICS | TITLES:
+        words = words[1:]
+    return " ".join(words).strip()

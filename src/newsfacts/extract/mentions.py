@@ -17,7 +17,7 @@ from spacy.tokens import Doc
 
 from newsfacts.extract.attribution import PERSON_ROLES, SPEECH_VERBS
 from newsfacts.extract.unionfind import DisjointSets
-from newsfacts.extract.names import (COUNTRY_OF, HONORIFICS, NAME_PARTICLES, QUOTE_CHARS, TITLES, abbreviates,
+from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, NAME_PARTICLES, QUOTE_CHARS, TITLES, abbreviates,
                                      clean_name, initials, is_acronym, name_tokens, person_tokens, romanised,
                                      strip_titles)
 from newsfacts.records import EntityMention
@@ -40,9 +40,6 @@ LOCATIVE_PREPOSITIONS = frozenset({"in", "near", "outside", "inside", "across", 
 SURNAME_MATCH = 85  # romanised similarity of two surnames of one person (Tkachenko/Tkatchenko)
 # Prepositions before a platform or publication, never before a person: "posted on Tarnbook".
 MEDIUM_PREPOSITIONS = frozenset({"on", "via"})
-# Words after a company's short name in its full legal name: "Vexa" is "Vexa Holdings Corp".
-CORPORATE_WORDS = frozenset({"group", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "co",
-                             "company", "holdings", "plc", "llc", "lp", "ag", "sa", "nv", "gmbh", "se"})
 NOT_NAMES = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
                        "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
                        "saturday", "sunday"})

@@ -22,6 +22,9 @@ TITLES = frozenset({
     "king", "queen", "prince", "princess", "lord", "lady", "coach", "councillor", "councilman", "councilwoman",
     "speaker", "chairman", "chairwoman", "director", "dean", "president-elect",
 })
+# Words after a company's short name in its full legal name: "Vexa" is "Vexa Holdings Corp".
+CORPORATE_WORDS = frozenset({"group", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "co",
+                             "company", "holdings", "plc", "llc", "lp", "ag", "sa", "nv", "gmbh", "se"})
 # Lower-case particles that begin a surname written alone ("von Bergen", "de la Cruz").
 NAME_PARTICLES = frozenset({"von", "van", "de", "da", "di", "del", "della", "der", "den", "du", "le", "la",
                             "al", "el", "bin", "ibn", "ten", "ter", "dos", "das", "zu"})
