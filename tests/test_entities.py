@@ -205,3 +205,18 @@ def test_a_place_and_its_formal_name(nlp):
         "b": "Two more cases were reported in Dorval on Sunday.",
     })
     assert entity["Dorval"] is entity["the Dorval Autonomous Region"]
+
+
+def test_service_members_are_not_a_service(nlp):
+    mentions = mentions_of(nlp, "Two Tarnese service members were killed on Sunday, the army said.")
+    assert not any("service" in m.text for m in mentions)
+
+
+def test_a_body_named_after_a_title_keeps_its_name(nlp):
+    entity, entities = entity_of(nlp, {
+        "a": "The Commissioner of Police said on Monday that patrols would double.",
+        "b": "The Inspector General of Police visited Tarnow on Friday.",
+    })
+    names = {e.canonical_name for e in entities}
+    assert "of Police" not in names
+    assert len({e.entity_id for e in entities}) == len(entities)

@@ -257,7 +257,7 @@ def make_entity(members: list[LocalEntity]) -> Entity:
         types[e.entity_type] += sum(e.labels.values())
         forms.update(e.forms)
     entity_type = types.most_common(1)[0][0]
-    canonical = canonical_name(forms)
+    canonical = canonical_name(forms, person=entity_type == "PERSON")
     entity_id = hashlib.sha1(f"{entity_type}\x1f{canonical}".encode()).hexdigest()[:16]
     return Entity(
         entity_id=entity_id,
@@ -269,15 +269,16 @@ def make_entity(members: list[LocalEntity]) -> Entity:
     )
 
 
-def canonical_name(forms: Counter) -> str:
-    """The most used among the fullest spellings, without article, honorific or possessive."""
+def canonical_name(forms: Counter, person: bool = False) -> str:
+    """The most used among the fullest spellings, without article, possessive, or a person's titles."""
     displays: Counter = Counter()
     for form, count in forms.items():
-        displays[display_name(form)] += count
-    return max(displays, key=lambda name: (len(name_tokens(name)), displays[name], -len(name), name))
+        displays[display_name(form, person)] += count
+    # 'U.S.' is one word, not two
+    return max(displays, key=lambda name: (len(name_tokens(name.replace(".", ""))), displays[name], -len(name), name))
 
 
-def display_name(form: str) -> str:
+def display_name(form: str, person: bool = False) -> str:
     text = form.strip(QUOTE_CHARS + " ")
     for article in ("the ", "The "):
         if text.startswith(article):
@@ -285,6 +286,6 @@ def display_name(form: str) -> str:
     if text.endswith(("'s", "’s")):
         text = text[:-2]
     words = text.split()
-    while len(words) > 1 and words[0].rstrip(".").lower() in HONORIFICS | TITLES:
+    while len(words) > 1 and words[0].rstrip(".").lower() in (HONORIFICS | TITLES if person else HONORIFICS):
         words = words[1:]
     return " ".join(words).strip()

@@ -244,6 +244,7 @@ def institution_phrases(doc: Doc, found: list[Found]) -> list[Found]:
         for length in (1, 2):
             tail = doc[i:i + length]
             if (len(tail) == length and tail[-1].lower_ in INSTITUTION_NOUNS and tail[-1].pos_ in ("NOUN", "PROPN")
+                    and tail[-1].dep_ != "compound"  # 'Tarnese service members' are people, not a service
                     and all(t.is_alpha for t in tail) and not any(t.i in covered for t in tail)):
                 extra.append(Found(f.start, i + length, "ORG"))
                 covered.update(range(f.start, i + length))
