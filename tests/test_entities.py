@@ -220,3 +220,16 @@ def test_a_body_named_after_a_title_keeps_its_name(nlp):
     names = {e.canonical_name for e in entities}
     assert "of Police" not in names
     assert len({e.entity_id for e in entities}) == len(entities)
+
+
+def test_linking_compares_names_within_blocks_only():
+    from newsfacts.records import EntityMention
+
+    mentions = [
+        EntityMention("a", "Jana Ostrova", "PERSON", 0, 12, "jana ostrova"),
+        EntityMention("b", "Kostrova", "PERSON", 0, 8, "kostrova"),  # one letter more, another name
+        EntityMention("c", "Jana Ostrowa", "PERSON", 0, 12, "jana ostrowa"),  # a romanisation variant
+    ]
+    entities, links = link_entities(mentions)
+    entity_of_doc = {link.doc_id: link.entity_id for link in links}
+    assert entity_of_doc["a"] == entity_of_doc["c"] != entity_of_doc["b"]

@@ -1,10 +1,12 @@
 """Canonical entities across documents: one entity for every spelling of one referent.
 
-Each document's local entities (see mentions.local_groups) are joined when their names are
-the same, when person names differ only as romanisations do (Tkachenko/Tkatchenko, Oleksandr/
+Each document's local entities (see mentions.local_groups) are joined when their full names are
+the same (without a person's titles, a company's legal words, a place's designators such as
+'Autonomous Region'; a country under any of its names), when person names differ only as romanisations do (Tkachenko/Tkatchenko, Oleksandr/
 Olexandr Ivanov), when a surname alone fits exactly one full name in the corpus, when organisation
 names share their country and their other words (Chilean/Chile's Defence/Defense Ministry),
-and when place names are romanisation variants (Tarnow/Tarnov). Types are voted over the
+when place names are romanisation variants (Tarnow/Tarnov), and when an acronym or abbreviation
+written alone fits exactly one body or place written out elsewhere. Types are voted over the
 corpus, with evidence: a one-word "person" that is tagged as a place elsewhere is a place; a
 one-word "organisation" that is a known person's surname is that person.
 """
@@ -18,8 +20,9 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from newsfacts.extract.unionfind import DisjointSets
-from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, QUOTE_CHARS, TITLES, clean_name, consonants, initials,
-                                     is_acronym, name_tokens, person_tokens, romanised, split_places)
+from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, QUOTE_CHARS, TITLES, clean_name,
+                                     consonants, initials, is_acronym, name_tokens, person_tokens, romanised,
+                                     split_places)
 from newsfacts.records import Entity, EntityLink, EntityMention
 
 SURNAME_MATCH = 85
@@ -147,56 +150,76 @@ def cluster(locals_: list[LocalEntity]) -> list[list[int]]:
                 by_name[(kind, name)] = i
     people = [i for i, e in enumerate(locals_) if e.entity_type == "PERSON" and e.tokens]
     full = [i for i in people if len(locals_[i].tokens) >= 2]
-    union_where(sets, full, lambda a, b: same_person(locals_[a].tokens, locals_[b].tokens))
+
+    def surname_initial(i: int) -> str:  # variants of one surname begin alike once romanised
+        return romanised(locals_[i].tokens[-1])[:1]
+
+    union_where(sets, full, lambda a, b: same_person(locals_[a].tokens, locals_[b].tokens),
+                lambda i: [surname_initial(i)])
+    full_by_initial: dict[str, list[int]] = defaultdict(list)
+    for j in full:
+        full_by_initial[surname_initial(j)].append(j)
     for i in people:
         if len(locals_[i].tokens) == 1:
-            roots = {find(j) for j in full if surname_fits(locals_[i].tokens[0], locals_[j].tokens)}
+            roots = {find(j) for j in full_by_initial[surname_initial(i)]
+                     if surname_fits(locals_[i].tokens[0], locals_[j].tokens)}
             if len(roots) == 1:
                 union(i, roots.pop())
     orgs = [i for i, e in enumerate(locals_) if e.entity_type == "ORG" and len(e.tokens) >= 2]
-    union_where(sets, orgs, lambda a, b: same_organisation(locals_[a].tokens, locals_[b].tokens))
+    parts = {i: split_places(locals_[i].tokens) for i in orgs}
+    union_where(sets, orgs, lambda a, b: same_organisation(parts[a], parts[b]),
+                lambda i: [(parts[i][0], word[:1]) for word in parts[i][1]])
     places = [i for i, e in enumerate(locals_) if e.entity_type in PLACE_TYPES and len(e.tokens) == 1]
-    union_where(sets, places, lambda a, b: similar_place(locals_[a].key, locals_[b].key))
+    union_where(sets, places, lambda a, b: similar_place(locals_[a].key, locals_[b].key),
+                lambda i: [locals_[i].key[:1]])
     join_short_forms(locals_, sets)
     return sets.groups()
 
 
 def join_short_forms(locals_: list[LocalEntity], sets: DisjointSets) -> None:
-    """A document that writes only an acronym ('WHA') or an abbreviation ('Tarn.') names the one body
-    or place of the corpus written that way in full elsewhere: one that another document defines
-    with that acronym, else the one whose initials or beginning it is. Never when two fit."""
+    """A document that writes only a short form names the one body or place of the corpus that
+    another document writes in full with that short form ('the Brigade' and 'the Tarn Brigade',
+    'WHA' and 'the World Hiking Association (WHA)'); an acronym else the one body whose initials
+    it is, an abbreviation ('Tarn.') the one place it begins. Never when two fit."""
     find = sets.find
-    named = [i for i, e in enumerate(locals_) if len(e.tokens) >= 2 and e.entity_type not in ("PERSON", "NORP")]
+    written: dict[str, set[int]] = defaultdict(set)  # short form -> local entities with a longer name
+    by_initials: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for j, other in enumerate(locals_):
+        if len(other.tokens) >= 2 and other.entity_type not in ("PERSON", "NORP"):
+            for form in other.forms:
+                written[clean_name(form)].add(j)
+            full = display_name(max(other.forms, key=len)).split()
+            by_initials[(other.entity_type, initials(full))].add(j)
+    places = [j for j, other in enumerate(locals_) if other.entity_type in PLACE_TYPES and len(other.tokens) == 1]
     for i, e in enumerate(locals_):
         if len(e.tokens) != 1 or e.entity_type in ("PERSON", "NORP"):
             continue
         form = max(e.forms, key=e.forms.get).strip(QUOTE_CHARS + " ")
-        written = {find(j) for j in named if any(clean_name(f) == e.key for f in locals_[j].forms)}
-        if len(written) == 1 and find(i) not in written:  # 'the Brigade' where only 'the Tarn Brigade' is
-            sets.union(i, written.pop())
-            continue
-        if is_acronym(form):
-            letters = form.replace(".", "")
-            defined = {find(j) for j in named if any(f.strip(QUOTE_CHARS + " ") == form for f in locals_[j].forms)}
-            fits = defined or {find(j) for j in named if locals_[j].entity_type == e.entity_type
-                               and initials(display_name(max(locals_[j].forms, key=len)).split()) == letters}
-        elif form.endswith(".") and form[:-1].isalpha() and len(form) > ABBREVIATION_MIN and form[:1].isupper():
+        fits = {find(j) for j in written.get(e.key, ())}
+        if not fits and is_acronym(form):
+            fits = {find(j) for j in by_initials.get((e.entity_type, form.replace(".", "")), ())}
+        elif not fits and form.endswith(".") and form[:-1].isalpha() and len(form) > ABBREVIATION_MIN:
             stem = form[:-1].lower()
-            fits = {find(j) for j, other in enumerate(locals_) if other.entity_type in PLACE_TYPES
-                    and len(other.tokens) == 1 and other.key.startswith(stem) and other.key != stem}
-        else:
-            continue
+            fits = {find(j) for j in places if locals_[j].key.startswith(stem) and locals_[j].key != stem}
         fits.discard(find(i))
         if len(fits) == 1:
             sets.union(i, fits.pop())
 
 
-def union_where(sets: DisjointSets, members: list[int], same) -> None:
-    """Join every pair of members that `same` says name one referent (all pairs: fine for the
-    thousands of local entities of a news corpus, the first thing to block if it grows)."""
-    for a, b in itertools.combinations(members, 2):
-        if same(a, b):
-            sets.union(a, b)
+def union_where(sets: DisjointSets, members: list[int], same, blocks) -> None:
+    """Join the pairs of members that `same` says name one referent. Only members that share a
+    blocking key (`blocks(i)`: keys every match of i shares) are compared, not all pairs of the corpus."""
+    by_key: dict = defaultdict(list)
+    for i in members:
+        for key in set(blocks(i)):
+            by_key[key].append(i)
+    compared: set[tuple[int, int]] = set()
+    for group in by_key.values():
+        for a, b in itertools.combinations(group, 2):
+            if (a, b) not in compared:
+                compared.add((a, b))
+                if same(a, b):
+                    sets.union(a, b)
 
 
 def same_person(a: list[str], b: list[str]) -> bool:
@@ -212,11 +235,11 @@ def surname_fits(word: str, full: list[str]) -> bool:
     return fuzz.ratio(romanised(word), romanised(full[-1])) >= SURNAME_MATCH
 
 
-def same_organisation(a: list[str], b: list[str]) -> bool:
+def same_organisation(a: tuple[frozenset[str], list[str]], b: tuple[frozenset[str], list[str]]) -> bool:
     """Same countries, and the other words of one all found among the other's (one extra word
-    allowed: 'Chilean State Electoral Commission')."""
-    places_a, rest_a = split_places(a)
-    places_b, rest_b = split_places(b)
+    allowed: 'Chilean State Electoral Commission'). a and b: (countries, other words), see split_places."""
+    places_a, rest_a = a
+    places_b, rest_b = b
     if places_a != places_b or not rest_a or not rest_b:
         return False
     short, long_ = sorted((rest_a, rest_b), key=len)

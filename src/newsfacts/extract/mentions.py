@@ -1,11 +1,13 @@
 """Entity mentions in one document: spaCy's named entities, repaired, grouped into local entities.
 
 Repairs are general patterns of the small English model's span errors: quote marks and
-possessives inside spans, honorifics left outside, "Chile's Interior Ministry" split in two,
-"the Electoral Commission of the Republic of Tarn" cut at "of", and a possessive owner
-glued to a person ("Peru's Ostrowski"). Local entities (one `local_key` each) join a
-document's mentions of one referent: repeats, surnames after full names, title forms,
-acronyms defined in the text and aliases it states.
+possessives inside spans, honorifics and titles left outside, "Chile's Interior Ministry" split
+in two, "the Electoral Commission of the Republic of Tarn" cut at "of", a possessive owner glued
+to a person ("Peru's Ostrowski"), a person read as a date, a platform read as a person, acronyms
+and the names they abbreviate missed. Local entities (one `local_key` each) join a document's
+mentions of one referent: repeats, surnames after full names (also with particles, or a family
+name written first), title forms, acronyms defined in the text or matching a name's initials,
+short names of bodies and companies, and aliases the text states.
 """
 from __future__ import annotations
 
@@ -17,9 +19,9 @@ from spacy.tokens import Doc
 
 from newsfacts.extract.attribution import PERSON_ROLES, SPEECH_VERBS
 from newsfacts.extract.unionfind import DisjointSets
-from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, NAME_PARTICLES, QUOTE_CHARS, TITLES, abbreviates,
-                                     clean_name, initials, is_acronym, name_tokens, person_tokens, romanised,
-                                     strip_titles)
+from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, NAME_PARTICLES, QUOTE_CHARS, TITLES,
+                                     abbreviates, clean_name, initials, is_acronym, name_tokens, person_tokens,
+                                     romanised, strip_titles)
 from newsfacts.records import EntityMention
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})

@@ -6,6 +6,7 @@ alternations that different romanisations of the same name produce.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -135,6 +136,7 @@ def abbreviates(acronym: str, name_initials: str) -> bool:
     return any(name_initials[:k] + name_initials[k + 1:] == letters for k in range(1, len(name_initials)))
 
 
+@functools.lru_cache(maxsize=65536)
 def romanised(word: str) -> str:
     folded = unicodedata.normalize("NFKD", word)
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
