@@ -136,10 +136,17 @@ def test_a_company_without_its_legal_words(nlp):
 
 
 def test_a_platform_is_not_a_person(nlp):
-    text = ("The slogan drew ridicule on Chirpify on Monday. Some Chirpify users said it was a joke, "
+    text = ("People on Chirpify mocked the slogan on Monday. Some Chirpify users said it was a joke, "
             "and Governor Ana Ruiz replied on Chirpify.")
     mentions = mentions_of(nlp, text)
     assert {m.label for m in mentions if m.text == "Chirpify"} <= {"ORG"}
+
+
+def test_pressure_on_a_person_keeps_a_person(nlp):
+    text = "Ivo Stanek resigned on Friday. Critics had piled pressure on Stanek for months."
+    mentions = mentions_of(nlp, text)
+    labels = {m.label for m in mentions if m.text == "Stanek"}
+    assert labels and "ORG" not in labels
 
 
 # ---------- canonical entities across documents ----------

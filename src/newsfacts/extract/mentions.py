@@ -42,6 +42,9 @@ LOCATIVE_PREPOSITIONS = frozenset({"in", "near", "outside", "inside", "across", 
 SURNAME_MATCH = 85  # romanised similarity of two surnames of one person (Tkachenko/Tkatchenko)
 # Prepositions before a platform or publication, never before a person: "posted on Tarnbook".
 MEDIUM_PREPOSITIONS = frozenset({"on", "via"})
+POSTING_VERBS = frozenset({"post", "share", "trend", "publish", "upload", "stream", "broadcast", "react", "joke"})
+PLATFORM_NOUNS = frozenset({"user", "follower", "post", "account", "feed", "trend", "page", "handle", "thread",
+                            "video", "people", "reaction", "hashtag", "profile", "channel", "story", "comment"})
 NOT_NAMES = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
                        "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
                        "saturday", "sunday"})
@@ -78,7 +81,8 @@ def repaired_spans(doc: Doc) -> list[Found]:
             found.append(trim(doc, Found(ent.start, ent.end, ent.label_)))
         elif ent.label_ in MISREAD_LABELS and (person := misread_person(doc, ent)) is not None:
             found.append(person)
-    found = [f for f in found if f.end > f.start and any(ch.isalpha() for ch in doc[f.start:f.end].text)]
+    found = [f for f in found if f.end > f.start and any(ch.isalpha() for ch in doc[f.start:f.end].text)
+             and (f.label != "PERSON" or any(t.text[:1].isupper() for t in doc[f.start:f.end]))]
     found = merge_owner_institution(doc, found)
     found = merge_of_phrases(doc, found)
     found = merge_qualified_acronyms(doc, found)
@@ -88,6 +92,7 @@ def repaired_spans(doc: Doc) -> list[Found]:
     found += unnamed_speakers(doc, found)
     covered = covered_tokens(found)
     found = [extend_person(doc, f, covered) for f in found]
+    found = [f for f in found if f.label != "PERSON" or any(t.text[:1].isupper() for t in doc[f.start:f.end])]
     found = [extend_title(doc, medium_by_context(doc, place_by_context(doc, f))) for f in found]
     found = [definite_short_name(doc, f, found) for f in found]
     found += expanded_acronyms(doc, found)
@@ -150,14 +155,16 @@ def place_by_context(doc: Doc, f: Found) -> Found:
 
 
 def medium_by_context(doc: Doc, f: Found) -> Found:
-    """A one-word 'person' read on, via or as the modifier of a common noun is a platform or an
-    organisation: 'posted on Tarnbook', 'Tarnbook users', 'the Tarnbook reaction'."""
+    """A one-word 'person' where something is posted, or that has users, is a platform: 'wrote on
+    Tarnbook', 'people on Tarnbook', 'Tarnbook users', 'a Tarnbook post'. ('pressure on Novak' is not.)"""
     if f.label != "PERSON" or f.end - f.start != 1:
         return f
     token = doc[f.start]
     if token.dep_ == "pobj" and token.head.lower_ in MEDIUM_PREPOSITIONS:
-        return Found(f.start, f.end, "ORG")
-    if token.dep_ == "compound" and token.head.pos_ == "NOUN" and token.head.i == f.end:
+        attached = token.head.head
+        if attached.lemma_.lower() in SPEECH_VERBS | POSTING_VERBS or attached.lemma_.lower() in PLATFORM_NOUNS:
+            return Found(f.start, f.end, "ORG")
+    if token.dep_ == "compound" and token.head.i == f.end and token.head.lemma_.lower() in PLATFORM_NOUNS:
         return Found(f.start, f.end, "ORG")
     return f
 
