@@ -435,7 +435,8 @@ def repeated_surnames(doc: Doc, found: list[Found]) -> list[Found]:
     surnames = {}
     for f in found:
         words = [t for t in doc[f.start:f.end] if t.is_alpha]
-        if f.label == "PERSON" and len(words) >= 2 and words[-1].text[:1].isupper():
+        clean = all(t.is_alpha or t.text.endswith(".") or t.text == "-" for t in doc[f.start:f.end])
+        if f.label == "PERSON" and clean and len(words) >= 2 and words[-1].text[:1].isupper():
             surnames.setdefault(words[-1].text, f.label)
     extra = []
     for token in doc:
