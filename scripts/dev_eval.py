@@ -80,6 +80,7 @@ def main() -> None:
     parser.add_argument("--gold", type=Path, required=True)
     parser.add_argument("--only-listed", action="store_true", help="ingest only the documents the gold lists")
     parser.add_argument("--details", action="store_true")
+    parser.add_argument("--entities", action="store_true", help="print each gold entity form's predicted entity")
     args = parser.parse_args()
     gold = yaml.safe_load(args.gold.read_text())
     found = ingest.ingest(args.raw)
@@ -96,6 +97,8 @@ def main() -> None:
     print(json.dumps(evaluate.score_tables(tables, gold), indent=1))
     if args.details:
         print_details(tables, gold)
+    if args.entities:
+        print_entity_details(tables, gold)
 
 
 def print_details(tables: dict[str, pa.Table], gold: dict) -> None:
@@ -127,6 +130,43 @@ def print_details(tables: dict[str, pa.Table], gold: dict) -> None:
             if p["value"] is not None and p["kind"] in evaluate.SCORED_FIGURE_KINDS and not any(
                     evaluate.figure_matches(g, p) for g in spec.get("figures") or []):
                 print(f"FIGURE EXTRA  {name[:12]} {p['value']} {p['qualifier']} {p['kind']}: {p['sentence'][:120]!r}")
+
+
+def print_entity_details(tables: dict[str, pa.Table], gold: dict) -> None:
+    """Each gold entity form: the predicted entity its mentions resolve to (as entity_pairwise_f1 reads
+    them), then the gold pairs split apart and the pairs wrongly joined."""
+    import itertools
+    from collections import Counter, defaultdict
+
+    docs = {row["file_name"]: row for row in tables["documents"].to_pylist()}
+    listed = {docs[name]["doc_id"]: docs[name] for name in (gold.get("documents") or {}) if name in docs}
+    corpus = "\n".join(evaluate.fold(row["body_text"]) for row in listed.values())
+    canonical = {e["entity_id"]: f"{e['canonical_name']} [{e['entity_type']}]"
+                 for e in tables["entities"].to_pylist()}
+    entity_of_form: dict[str, Counter] = defaultdict(Counter)
+    for m in tables["entity_mentions"].to_pylist():
+        if m["doc_id"] in listed:
+            entity_of_form[evaluate.norm(m["text"])][m["entity_id"]] += 1
+    forms = []
+    for k, spec in enumerate(gold.get("entities") or []):
+        for form in dict.fromkeys(spec.get("forms") or []):
+            if evaluate.fold(form) not in corpus:
+                continue
+            counts = entity_of_form.get(evaluate.norm(form))
+            predicted = counts.most_common(1)[0][0] if counts else None
+            forms.append((k, form, predicted))
+            label = canonical.get(predicted, "UNRECOGNISED") if predicted else "UNRECOGNISED"
+            print(f"FORM {spec['canonical']!r:40} {form!r:35} -> {label} {dict(counts or {}) if counts and len(counts) > 1 else ''}")
+    counts = Counter()
+    for (ga, fa, pa_), (gb, fb, pb) in itertools.combinations(forms, 2):
+        same_pred = pa_ is not None and pa_ == pb
+        counts["gold same"] += ga == gb
+        counts["predicted same"] += same_pred
+        if ga == gb and not same_pred:
+            print(f"SPLIT  {fa!r} / {fb!r}")
+        elif ga != gb and same_pred:
+            print(f"JOINED {fa!r} / {fb!r}")
+    print(dict(counts))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 """Canonical entities across documents: one entity for every spelling of one referent.
 
-Each document's local entities (see mentions.local_groups) are joined when their names are
-the same, when person names differ only as romanisations do (Tkachenko/Tkatchenko, Oleksandr/
+Each document's local entities (see mentions.local_groups) are joined when their full names are
+the same (without a person's titles, a company's legal words, a place's designators such as
+'Autonomous Region'; a country under any of its names), when person names differ only as romanisations do (Tkachenko/Tkatchenko, Oleksandr/
 Olexandr Ivanov), when a surname alone fits exactly one full name in the corpus, when organisation
 names share their country and their other words (Chilean/Chile's Defence/Defense Ministry),
-and when place names are romanisation variants (Tarnow/Tarnov). Types are voted over the
+when place names are romanisation variants (Tarnow/Tarnov), and when an acronym or abbreviation
+written alone fits exactly one body or place written out elsewhere. Types are voted over the
 corpus, with evidence: a one-word "person" that is tagged as a place elsewhere is a place; a
 one-word "organisation" that is a known person's surname is that person.
 """
@@ -18,7 +20,9 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from newsfacts.extract.unionfind import DisjointSets
-from newsfacts.extract.names import QUOTE_CHARS, clean_name, consonants, name_tokens, romanised, split_places
+from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, QUOTE_CHARS, TITLES, clean_name,
+                                     consonants, initials, is_acronym, name_tokens, person_tokens, romanised,
+                                     split_places)
 from newsfacts.records import Entity, EntityLink, EntityMention
 
 SURNAME_MATCH = 85
@@ -28,6 +32,9 @@ PLACE_MATCH_SAME_CONSONANTS = 75
 WORD_MATCH = 80
 PREFIX_MIN = 4
 PLACE_TYPES = frozenset({"GPE", "LOC", "FAC"})
+# Words that make a place's formal name from its name: 'Tarn Autonomous Region' is Tarn.
+PLACE_DESIGNATORS = frozenset({"autonomous", "region", "province", "prefecture", "governorate", "oblast", "krai"})
+ABBREVIATION_MIN = 3  # letters of an abbreviated place name ('Tarn.' for Tarnland)
 
 
 @dataclass
@@ -35,6 +42,7 @@ class LocalEntity:
     doc_id: str
     key: str
     labels: Counter = field(default_factory=Counter)
+    name_labels: Counter = field(default_factory=Counter)  # labels of the mentions that write the full name
     forms: Counter = field(default_factory=Counter)  # surface text -> mentions
     tokens: list[str] = field(default_factory=list)
     entity_type: str = ""
@@ -68,14 +76,44 @@ def unique_ids(locals_: list[LocalEntity], clusters: list[list[int]]) -> list[li
 
 def local_entities(mentions: list[EntityMention]) -> list[LocalEntity]:
     by_key: dict[tuple[str, str], LocalEntity] = {}
+    mentions_of: dict[tuple[str, str], list[EntityMention]] = defaultdict(list)
     for m in mentions:
+        mentions_of[(m.doc_id, m.local_key)].append(m)
         local = by_key.setdefault((m.doc_id, m.local_key), LocalEntity(m.doc_id, m.local_key))
         local.labels[m.label] += 1
         local.forms[m.text] += 1
     for local in by_key.values():
-        local.tokens = name_tokens(local.key)
-        local.entity_type = local.labels.most_common(1)[0][0]
+        # The label given to the full name decides: the model tags 'Ana Ruiz' a person and often
+        # 'Ruiz' alone an organisation.
+        full = max(len(name_tokens(form)) for form in local.forms)
+        for m in mentions_of[(local.doc_id, local.key)]:
+            if len(name_tokens(m.text)) == full:
+                local.name_labels[m.label] += 1
+        local.entity_type = local.name_labels.most_common(1)[0][0]
+        local.tokens = person_tokens(local.key) if local.entity_type == "PERSON" else name_tokens(local.key)
     return list(by_key.values())
+
+
+def name_keys(e: LocalEntity) -> set[str]:
+    """The spellings of a local entity's full name, as keys: its key and the forms with as many
+    words (a surname or acronym of it may name someone else elsewhere), without titles; a country
+    by its name ('U.S.', 'America' -> 'united states'); a place without its designators."""
+    keys = set()
+    for text in {e.key, *e.forms}:
+        words = person_tokens(text) if e.entity_type == "PERSON" else name_tokens(text)
+        if not words or (text != e.key and len(words) < len(e.tokens)):
+            continue
+        name = " ".join(words)
+        if e.entity_type in PLACE_TYPES:
+            name = COUNTRY_OF.get(name, COUNTRY_OF.get(name.replace(" ", ""), name))
+            name = " ".join(w for w in name.split() if w not in PLACE_DESIGNATORS) or name
+        elif e.entity_type == "ORG":
+            words = name.split()
+            while len(words) > 1 and words[-1] in CORPORATE_WORDS:
+                words.pop()
+            name = " ".join(words)
+        keys.add(name)
+    return keys
 
 
 def correct_types(locals_: list[LocalEntity]) -> None:
@@ -83,7 +121,7 @@ def correct_types(locals_: list[LocalEntity]) -> None:
     place_names = {clean_name(form) for e in locals_ for form in e.forms if e.labels.keys() & PLACE_TYPES}
     votes: dict[str, Counter] = defaultdict(Counter)
     for e in locals_:
-        votes[e.key].update(e.labels)
+        votes[e.key].update(e.name_labels)
     surnames = {romanised(e.tokens[-1]) for e in locals_ if e.entity_type == "PERSON" and len(e.tokens) >= 2}
     given = {romanised(t) for e in locals_ if e.entity_type == "PERSON" and len(e.tokens) >= 2 for t in e.tokens[:-1]}
     for e in locals_:
@@ -102,34 +140,86 @@ def correct_types(locals_: list[LocalEntity]) -> None:
 def cluster(locals_: list[LocalEntity]) -> list[list[int]]:
     sets = DisjointSets(len(locals_))
     union, find = sets.union, sets.find
-    by_name: dict[str, int] = {}
+    by_name: dict[tuple[str, str], int] = {}
     for i, e in enumerate(locals_):
-        for name in {e.key, *(clean_name(f) for f in e.forms)}:
-            if name in by_name:
-                union(i, by_name[name])
+        kind = "place" if e.entity_type in PLACE_TYPES else "name"
+        for name in name_keys(e):
+            if (kind, name) in by_name:
+                union(i, by_name[(kind, name)])
             else:
-                by_name[name] = i
+                by_name[(kind, name)] = i
     people = [i for i, e in enumerate(locals_) if e.entity_type == "PERSON" and e.tokens]
     full = [i for i in people if len(locals_[i].tokens) >= 2]
-    union_where(sets, full, lambda a, b: same_person(locals_[a].tokens, locals_[b].tokens))
+
+    def surname_initial(i: int) -> str:  # variants of one surname begin alike once romanised
+        return romanised(locals_[i].tokens[-1])[:1]
+
+    union_where(sets, full, lambda a, b: same_person(locals_[a].tokens, locals_[b].tokens),
+                lambda i: [surname_initial(i)])
+    full_by_initial: dict[str, list[int]] = defaultdict(list)
+    for j in full:
+        full_by_initial[surname_initial(j)].append(j)
     for i in people:
         if len(locals_[i].tokens) == 1:
-            roots = {find(j) for j in full if surname_fits(locals_[i].tokens[0], locals_[j].tokens)}
+            roots = {find(j) for j in full_by_initial[surname_initial(i)]
+                     if surname_fits(locals_[i].tokens[0], locals_[j].tokens)}
             if len(roots) == 1:
                 union(i, roots.pop())
     orgs = [i for i, e in enumerate(locals_) if e.entity_type == "ORG" and len(e.tokens) >= 2]
-    union_where(sets, orgs, lambda a, b: same_organisation(locals_[a].tokens, locals_[b].tokens))
+    parts = {i: split_places(locals_[i].tokens) for i in orgs}
+    union_where(sets, orgs, lambda a, b: same_organisation(parts[a], parts[b]),
+                lambda i: [(parts[i][0], word[:1]) for word in parts[i][1]])
     places = [i for i, e in enumerate(locals_) if e.entity_type in PLACE_TYPES and len(e.tokens) == 1]
-    union_where(sets, places, lambda a, b: similar_place(locals_[a].key, locals_[b].key))
+    union_where(sets, places, lambda a, b: similar_place(locals_[a].key, locals_[b].key),
+                lambda i: [locals_[i].key[:1]])
+    join_short_forms(locals_, sets)
     return sets.groups()
 
 
-def union_where(sets: DisjointSets, members: list[int], same) -> None:
-    """Join every pair of members that `same` says name one referent (all pairs: fine for the
-    thousands of local entities of a news corpus, the first thing to block if it grows)."""
-    for a, b in itertools.combinations(members, 2):
-        if same(a, b):
-            sets.union(a, b)
+def join_short_forms(locals_: list[LocalEntity], sets: DisjointSets) -> None:
+    """A document that writes only a short form names the one body or place of the corpus that
+    another document writes in full with that short form ('the Brigade' and 'the Tarn Brigade',
+    'WHA' and 'the World Hiking Association (WHA)'); an acronym else the one body whose initials
+    it is, an abbreviation ('Tarn.') the one place it begins. Never when two fit."""
+    find = sets.find
+    written: dict[str, set[int]] = defaultdict(set)  # short form -> local entities with a longer name
+    by_initials: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for j, other in enumerate(locals_):
+        if len(other.tokens) >= 2 and other.entity_type not in ("PERSON", "NORP"):
+            for form in other.forms:
+                written[clean_name(form)].add(j)
+            full = display_name(max(other.forms, key=len)).split()
+            by_initials[(other.entity_type, initials(full))].add(j)
+    places = [j for j, other in enumerate(locals_) if other.entity_type in PLACE_TYPES and len(other.tokens) == 1]
+    for i, e in enumerate(locals_):
+        if len(e.tokens) != 1 or e.entity_type in ("PERSON", "NORP"):
+            continue
+        form = max(e.forms, key=e.forms.get).strip(QUOTE_CHARS + " ")
+        fits = {find(j) for j in written.get(e.key, ())}
+        if not fits and is_acronym(form):
+            fits = {find(j) for j in by_initials.get((e.entity_type, form.replace(".", "")), ())}
+        elif not fits and form.endswith(".") and form[:-1].isalpha() and len(form) > ABBREVIATION_MIN:
+            stem = form[:-1].lower()
+            fits = {find(j) for j in places if locals_[j].key.startswith(stem) and locals_[j].key != stem}
+        fits.discard(find(i))
+        if len(fits) == 1:
+            sets.union(i, fits.pop())
+
+
+def union_where(sets: DisjointSets, members: list[int], same, blocks) -> None:
+    """Join the pairs of members that `same` says name one referent. Only members that share a
+    blocking key (`blocks(i)`: keys every match of i shares) are compared, not all pairs of the corpus."""
+    by_key: dict = defaultdict(list)
+    for i in members:
+        for key in set(blocks(i)):
+            by_key[key].append(i)
+    compared: set[tuple[int, int]] = set()
+    for group in by_key.values():
+        for a, b in itertools.combinations(group, 2):
+            if (a, b) not in compared:
+                compared.add((a, b))
+                if same(a, b):
+                    sets.union(a, b)
 
 
 def same_person(a: list[str], b: list[str]) -> bool:
@@ -145,11 +235,11 @@ def surname_fits(word: str, full: list[str]) -> bool:
     return fuzz.ratio(romanised(word), romanised(full[-1])) >= SURNAME_MATCH
 
 
-def same_organisation(a: list[str], b: list[str]) -> bool:
+def same_organisation(a: tuple[frozenset[str], list[str]], b: tuple[frozenset[str], list[str]]) -> bool:
     """Same countries, and the other words of one all found among the other's (one extra word
-    allowed: 'Chilean State Electoral Commission')."""
-    places_a, rest_a = split_places(a)
-    places_b, rest_b = split_places(b)
+    allowed: 'Chilean State Electoral Commission'). a and b: (countries, other words), see split_places."""
+    places_a, rest_a = a
+    places_b, rest_b = b
     if places_a != places_b or not rest_a or not rest_b:
         return False
     short, long_ = sorted((rest_a, rest_b), key=len)
@@ -190,7 +280,7 @@ def make_entity(members: list[LocalEntity]) -> Entity:
         types[e.entity_type] += sum(e.labels.values())
         forms.update(e.forms)
     entity_type = types.most_common(1)[0][0]
-    canonical = canonical_name(forms)
+    canonical = canonical_name(forms, person=entity_type == "PERSON")
     entity_id = hashlib.sha1(f"{entity_type}\x1f{canonical}".encode()).hexdigest()[:16]
     return Entity(
         entity_id=entity_id,
@@ -202,15 +292,16 @@ def make_entity(members: list[LocalEntity]) -> Entity:
     )
 
 
-def canonical_name(forms: Counter) -> str:
-    """The most used among the fullest spellings, without article, honorific or possessive."""
+def canonical_name(forms: Counter, person: bool = False) -> str:
+    """The most used among the fullest spellings, without article, possessive, or a person's titles."""
     displays: Counter = Counter()
     for form, count in forms.items():
-        displays[display_name(form)] += count
-    return max(displays, key=lambda name: (len(name_tokens(name)), displays[name], -len(name), name))
+        displays[display_name(form, person)] += count
+    # 'U.S.' is one word, not two
+    return max(displays, key=lambda name: (len(name_tokens(name.replace(".", ""))), displays[name], -len(name), name))
 
 
-def display_name(form: str) -> str:
+def display_name(form: str, person: bool = False) -> str:
     text = form.strip(QUOTE_CHARS + " ")
     for article in ("the ", "The "):
         if text.startswith(article):
@@ -218,6 +309,6 @@ def display_name(form: str) -> str:
     if text.endswith(("'s", "’s")):
         text = text[:-2]
     words = text.split()
-    if len(words) > 1 and words[0].rstrip(".").lower() in ("mr", "mrs", "ms", "dr"):
-        text = " ".join(words[1:])
-    return text.strip()
+    while len(words) > 1 and words[0].rstrip(".").lower() in (HONORIFICS | TITLES if person else HONORIFICS):
+        words = words[1:]
+    return " ".join(words).strip()

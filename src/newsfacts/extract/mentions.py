@@ -1,11 +1,13 @@
 """Entity mentions in one document: spaCy's named entities, repaired, grouped into local entities.
 
 Repairs are general patterns of the small English model's span errors: quote marks and
-possessives inside spans, honorifics left outside, "Chile's Interior Ministry" split in two,
-"the Electoral Commission of the Republic of Tarn" cut at "of", and a possessive owner
-glued to a person ("Peru's Ostrowski"). Local entities (one `local_key` each) join a
-document's mentions of one referent: repeats, surnames after full names, title forms,
-acronyms defined in the text and aliases it states.
+possessives inside spans, honorifics and titles left outside, "Chile's Interior Ministry" split
+in two, "the Electoral Commission of the Republic of Tarn" cut at "of", a possessive owner glued
+to a person ("Peru's Ostrowski"), a person read as a date, a platform read as a person, acronyms
+and the names they abbreviate missed. Local entities (one `local_key` each) join a document's
+mentions of one referent: repeats, surnames after full names (also with particles, or a family
+name written first), title forms, acronyms defined in the text or matching a name's initials,
+short names of bodies and companies, and aliases the text states.
 """
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ from spacy.tokens import Doc
 
 from newsfacts.extract.attribution import PERSON_ROLES, SPEECH_VERBS
 from newsfacts.extract.unionfind import DisjointSets
-from newsfacts.extract.names import COUNTRY_OF, HONORIFICS, QUOTE_CHARS, clean_name, name_tokens, romanised
+from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, NAME_PARTICLES, QUOTE_CHARS, TITLES,
+                                     abbreviates, clean_name, initials, is_acronym, name_tokens, person_tokens,
+                                     romanised, strip_titles)
 from newsfacts.records import EntityMention
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
@@ -36,6 +40,15 @@ PLACE_NOUNS = frozenset({"region", "district", "province", "oblast", "city", "to
 DEMONYM_ENDINGS = ("ian", "ean", "ese", "ish", "ans", "ians")
 LOCATIVE_PREPOSITIONS = frozenset({"in", "near", "outside", "inside", "across", "towards", "toward", "around"})
 SURNAME_MATCH = 85  # romanised similarity of two surnames of one person (Tkachenko/Tkatchenko)
+# Prepositions before a platform or publication, never before a person: "posted on Tarnbook".
+MEDIUM_PREPOSITIONS = frozenset({"on", "via"})
+POSTING_VERBS = frozenset({"post", "share", "trend", "publish", "upload", "stream", "broadcast", "react", "joke"})
+PLATFORM_NOUNS = frozenset({"user", "follower", "post", "account", "feed", "trend", "page", "handle", "thread",
+                            "video", "people", "reaction", "hashtag", "profile", "channel", "story", "comment"})
+NOT_NAMES = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
+                       "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+                       "saturday", "sunday"})
+MISREAD_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"})
 
 
 @dataclass
@@ -49,6 +62,7 @@ def find_mentions(doc: Doc, doc_id: str) -> list[EntityMention]:
     spans = repaired_spans(doc)
     spans += acronym_mentions(doc, spans)
     spans += repeated_names(doc, spans)
+    spans += repeated_surnames(doc, spans)
     spans.sort(key=lambda f: f.start)
     groups = local_groups(doc, spans)
     mentions = []
@@ -65,15 +79,41 @@ def repaired_spans(doc: Doc) -> list[Found]:
     for ent in doc.ents:
         if ent.label_ in NAME_LABELS:
             found.append(trim(doc, Found(ent.start, ent.end, ent.label_)))
-    found = [f for f in found if f.end > f.start and any(t.is_alpha for t in doc[f.start:f.end])]
+        elif ent.label_ in MISREAD_LABELS and (person := misread_person(doc, ent)) is not None:
+            found.append(person)
+    found = [f for f in found if f.end > f.start and any(ch.isalpha() for ch in doc[f.start:f.end].text)
+             and (f.label != "PERSON" or any(t.text[:1].isupper() for t in doc[f.start:f.end]))]
     found = merge_owner_institution(doc, found)
     found = merge_of_phrases(doc, found)
+    found = merge_qualified_acronyms(doc, found)
     found += institution_phrases(doc, found)
     found += capitalised_institutions(doc, found)
+    found += bracketed_definitions(doc, found)
     found += unnamed_speakers(doc, found)
     covered = covered_tokens(found)
     found = [extend_person(doc, f, covered) for f in found]
-    return [extend_honorific(doc, place_by_context(doc, f)) for f in found]
+    found = [f for f in found if f.label != "PERSON" or any(t.text[:1].isupper() for t in doc[f.start:f.end])]
+    found = [extend_title(doc, medium_by_context(doc, place_by_context(doc, f))) for f in found]
+    found = [definite_short_name(doc, f, found) for f in found]
+    found += expanded_acronyms(doc, found)
+    return found
+
+
+def misread_person(doc: Doc, ent) -> Found | None:
+    """'American Ivo Brandt and Australian Tom Days': the model reads 'Days' as a date. A capitalised
+    name without digits, with the capitalised words before it, joined by 'and' to a person, is a person."""
+    start = ent.start
+    while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].ent_type_ == "" and doc[start - 1].is_alpha:
+        start -= 1
+    words = list(doc[start:ent.end])
+    if len(words) < 2 or not all(t.is_alpha and t.text[:1].isupper() for t in words):
+        return None
+    if any(t.lower_ in NOT_NAMES for t in words) or ent.root.pos_ != "PROPN":
+        return None
+    root = ent.root
+    if root.dep_ == "conj" and root.head.ent_type_ == "PERSON":
+        return Found(start, ent.end, "PERSON")
+    return None
 
 
 def extend_person(doc: Doc, f: Found, covered: set[int]) -> Found:
@@ -82,8 +122,9 @@ def extend_person(doc: Doc, f: Found, covered: set[int]) -> Found:
     if f.label != "PERSON":
         return f
     start, end = f.start, f.end
-    while end - start > 1 and doc[start].lower_ in PERSON_ROLES:
-        start += 1
+    while end - start > 1 and (doc[start].lower_ in PERSON_ROLES
+                               or (doc[start].text[:1].islower() and doc[start].lower_ not in NAME_PARTICLES)):
+        start += 1  # a role word, or a word of the sentence the model swept in ('rang Novak')
     while (end < len(doc) and end not in covered and doc[end].pos_ == "PROPN" and doc[end].is_alpha
            and doc[end].text[:1].isupper() and not doc[end].is_sent_start and end - start < 4):
         end += 1
@@ -113,6 +154,21 @@ def place_by_context(doc: Doc, f: Found) -> Found:
     return f
 
 
+def medium_by_context(doc: Doc, f: Found) -> Found:
+    """A one-word 'person' where something is posted, or that has users, is a platform: 'wrote on
+    Tarnbook', 'people on Tarnbook', 'Tarnbook users', 'a Tarnbook post'. ('pressure on Novak' is not.)"""
+    if f.label != "PERSON" or f.end - f.start != 1:
+        return f
+    token = doc[f.start]
+    if token.dep_ == "pobj" and token.head.lower_ in MEDIUM_PREPOSITIONS:
+        attached = token.head.head
+        if attached.lemma_.lower() in SPEECH_VERBS | POSTING_VERBS or attached.lemma_.lower() in PLATFORM_NOUNS:
+            return Found(f.start, f.end, "ORG")
+    if token.dep_ == "compound" and token.head.i == f.end and token.head.lemma_.lower() in PLATFORM_NOUNS:
+        return Found(f.start, f.end, "ORG")
+    return f
+
+
 def trim(doc: Doc, f: Found) -> Found:
     """Quote marks, punctuation and a possessive ending are not part of a name."""
     start, end = f.start, f.end
@@ -121,6 +177,9 @@ def trim(doc: Doc, f: Found) -> Found:
         start += 1
     while end > start and (doc[end - 1].is_punct or doc[end - 1].text in QUOTE_CHARS or doc[end - 1].tag_ == "POS"):
         end -= 1
+    bracket = next((t.i for t in doc[start:end] if t.text == "("), None)
+    if bracket is not None and bracket > start:  # 'Tarn Water Board (TWB': the name ends at the bracket
+        return trim(doc, Found(start, bracket, f.label))
     return Found(start, end, f.label)
 
 
@@ -194,6 +253,7 @@ def institution_phrases(doc: Doc, found: list[Found]) -> list[Found]:
         for length in (1, 2):
             tail = doc[i:i + length]
             if (len(tail) == length and tail[-1].lower_ in INSTITUTION_NOUNS and tail[-1].pos_ in ("NOUN", "PROPN")
+                    and tail[-1].dep_ != "compound"  # 'Tarnese service members' are people, not a service
                     and all(t.is_alpha for t in tail) and not any(t.i in covered for t in tail)):
                 extra.append(Found(f.start, i + length, "ORG"))
                 covered.update(range(f.start, i + length))
@@ -250,11 +310,99 @@ def capitalised(token) -> bool:
     return token.is_alpha and token.text[:1].isupper() and token.pos_ in ("PROPN", "NOUN", "ADJ")
 
 
-def extend_honorific(doc: Doc, f: Found) -> Found:
-    """'Mr Novak' is a mention of Novak: the title belongs to the span."""
-    if f.label == "PERSON" and f.start > 0 and doc[f.start - 1].lower_.rstrip(".") in HONORIFICS:
-        return Found(f.start - 1, f.end, f.label)
-    return f
+def extend_title(doc: Doc, f: Found) -> Found:
+    """'Mr Novak', 'Dr. Ana Ruiz', 'Prime Minister Ruiz' are mentions of the person: an honorific, or
+    a capitalised title before a surname alone, belongs to the span (the name's key leaves it out,
+    see person_tokens). Before a full name a title is a description: 'Gov. Ana Ruiz' is 'Ana Ruiz'."""
+    if f.label != "PERSON":
+        return f
+    surname_only = sum(1 for t in doc[f.start:f.end] if t.is_alpha) == 1
+    start = f.start
+    while start > 0 and f.start - start < 3 and title_word(doc[start - 1], surname_only):
+        start -= 1
+    return Found(start, f.end, f.label)
+
+
+def title_word(token, surname_only: bool) -> bool:
+    word = token.lower_.rstrip(".")
+    if word in HONORIFICS:
+        return True
+    return surname_only and word in TITLES and token.text[:1].isupper() and token.ent_type_ in ("", "PERSON")
+
+
+def definite_short_name(doc: Doc, f: Found, found: list[Found]) -> Found:
+    """'the Ledger' after 'the Tarn Valley Ledger' is that body, whatever the model tagged."""
+    if f.end - f.start != 1 or f.start == 0 or doc[f.start - 1].lower_ != "the":
+        return f
+    word = doc[f.start].lower_
+    longer = {o.label for o in found if o.label not in PLACE_LABELS | {"PERSON"} and o.end - o.start > 1
+              and doc[o.end - 1].lower_ == word}
+    return Found(f.start, f.end, longer.pop()) if len(longer) == 1 else f
+
+
+def merge_qualified_acronyms(doc: Doc, found: list[Found]) -> list[Found]:
+    """'the Tarnese BMA' names Tarn's BMA, not another country's: a nationality or place right
+    before an acronym organisation is part of its name."""
+    result: list[Found] = []
+    for f in found:
+        previous = result[-1] if result else None
+        if (previous and previous.label in PLACE_LABELS and f.label == "ORG" and previous.end == f.start
+                and f.end - f.start == 1 and is_acronym(doc[f.start].text)):
+            result[-1] = Found(previous.start, f.end, "ORG")
+            continue
+        result.append(f)
+    return result
+
+
+def bracketed_definitions(doc: Doc, found: list[Found]) -> list[Found]:
+    """'the Tarn County Water Commissioner (TCWC)': a capitalised name the model missed, defined by the
+    acronym in brackets after it, is an organisation (it replaces a shorter span inside it)."""
+    extra = []
+    for i in range(1, len(doc) - 2):
+        if not (doc[i].text == "(" and doc[i + 2].text == ")" and is_acronym(doc[i + 1].text)):
+            continue
+        start = capitalised_run_start(doc, i)
+        if start is None or i - start < 2 or any(f.start <= start and i <= f.end for f in found):
+            continue
+        if abbreviates(doc[i + 1].text, initials([t.text for t in doc[start:i]])):
+            found[:] = [f for f in found if f.end <= start or f.start >= i]
+            extra.append(Found(start, i, "ORG"))
+    return extra
+
+
+def capitalised_run_start(doc: Doc, end: int) -> int | None:
+    """Start of the capitalised words (joined by of/for/and/the) that end right before `end`."""
+    start = end
+    while start > 0 and (doc[start - 1].text[:1].isupper() and doc[start - 1].is_alpha
+                         or doc[start - 1].lower_ in ("of", "for", "and") and start < end):
+        start -= 1
+    while start < end and (not doc[start].text[:1].isupper() or doc[start].lower_ == "the"):
+        start += 1
+    return start if start < end else None
+
+
+def expanded_acronyms(doc: Doc, found: list[Found]) -> list[Found]:
+    """An organisation known by its acronym, also written out: 'TRD' and, uncapitalised by the model,
+    'The Ridge Dispatch'. A run of capitalised words inside a sentence whose initials are a found
+    acronym is a mention of it."""
+    acronyms = {doc[f.start].text: f.label for f in found if f.end - f.start == 1 and is_acronym(doc[f.start].text)
+                and "." not in doc[f.start].text}
+    if not acronyms:
+        return []
+    covered = covered_tokens(found)
+    extra, i = [], 0
+    while i < len(doc):
+        if i in covered or not doc[i].text[:1].isupper() or not doc[i].is_alpha or doc[i].is_sent_start:
+            i += 1
+            continue
+        end = i
+        while end < len(doc) and end not in covered and doc[end].is_alpha and doc[end].text[:1].isupper():
+            end += 1
+        letters = initials([t.text for t in doc[i:end]])
+        if end - i >= 2 and letters in acronyms:
+            extra.append(Found(i, end, acronyms[letters]))
+        i = end
+    return extra
 
 
 def repeated_names(doc: Doc, found: list[Found]) -> list[Found]:
@@ -280,6 +428,29 @@ def repeated_names(doc: Doc, found: list[Found]) -> list[Found]:
     return extra
 
 
+def repeated_surnames(doc: Doc, found: list[Found]) -> list[Found]:
+    """'Novak' written alone after 'Ivo Novak', where the model missed it (or read it as a common
+    word, 'Weeks'): a capitalised word, not the start of a longer name, not after 'the'."""
+    covered = covered_tokens(found)
+    surnames = {}
+    for f in found:
+        words = [t for t in doc[f.start:f.end] if t.is_alpha]
+        clean = all(t.is_alpha or t.text.endswith(".") or t.text == "-" for t in doc[f.start:f.end])
+        if f.label == "PERSON" and clean and len(words) >= 2 and words[-1].text[:1].isupper():
+            surnames.setdefault(words[-1].text, f.label)
+    extra = []
+    for token in doc:
+        if token.text not in surnames or token.i in covered or continues_name(doc, token.i, token.i + 1):
+            continue
+        if token.i > 0 and doc[token.i - 1].lower_ == "the":
+            continue
+        if token.is_sent_start and token.pos_ != "PROPN":
+            continue
+        extra.append(Found(token.i, token.i + 1, "PERSON"))
+        covered.add(token.i)
+    return extra
+
+
 def continues_name(doc: Doc, start: int, end: int) -> bool:
     """A match inside a longer capitalised name ("Chile" in "Chile Volunteer Brigade") is not a mention."""
     before = doc[start - 1] if start > 0 else None
@@ -293,11 +464,12 @@ def local_groups(doc: Doc, spans: list[Found]) -> list[str]:
     """One local key per span: the fullest name of the local entity it belongs to."""
     sets = DisjointSets(len(spans))
     union, find = sets.union, sets.find
-    names = [clean_name(doc[f.start:f.end].text) for f in spans]
-    tokens = [name_tokens(doc[f.start:f.end].text) for f in spans]
-    for i, j in same_name_pairs(names):
+    texts = [doc[f.start:f.end].text for f in spans]
+    names = [clean_name(text) for text in texts]
+    tokens = [person_tokens(text) if f.label == "PERSON" else name_tokens(text) for f, text in zip(spans, texts)]
+    for i, j in same_name_pairs([" ".join(words) or name for words, name in zip(tokens, names)]):
         union(i, j)
-    for i, j in surname_pairs(spans, tokens):
+    for i, j in surname_pairs(spans, tokens, texts):
         union(i, j)
     for i, j in acronym_pairs(doc, spans, tokens):
         union(i, j)
@@ -305,13 +477,21 @@ def local_groups(doc: Doc, spans: list[Found]) -> list[str]:
         union(i, j)
     for i, j in shorter_org_pairs(spans, tokens):
         union(i, j)
+    for i, j in company_short_pairs(spans, tokens):
+        union(i, j)
+    for i, j in initials_pairs(doc, spans, find):
+        union(i, j)
     fullest: dict[int, int] = {}
     for i in range(len(spans)):
         root = find(i)
         best = fullest.get(root)
         if best is None or (len(tokens[i]), len(names[i])) > (len(tokens[best]), len(names[best])):
             fullest[root] = i
-    return [names[fullest[find(i)]] for i in range(len(spans))]
+    keys = []
+    for i in range(len(spans)):
+        best = fullest[find(i)]
+        keys.append(strip_titles(names[best]) if spans[best].label == "PERSON" else names[best])
+    return keys
 
 
 def same_name_pairs(names: list[str]):
@@ -323,17 +503,100 @@ def same_name_pairs(names: list[str]):
             first[name] = i
 
 
-def surname_pairs(spans: list[Found], tokens: list[list[str]]):
-    """A one-word person name joins the one full name in the document that ends with it."""
-    full = [i for i, f in enumerate(spans) if f.label == "PERSON" and len(tokens[i]) >= 2]
+def surname_form(text: str, words: list[str]) -> list[str] | None:
+    """The words of a name written without its given name: 'Novak', 'von Bergen'; else None."""
+    if len(words) == 1:
+        return words
+    first = text.split()[0] if text.split() else ""
+    if len(words) >= 2 and first.lower() in NAME_PARTICLES and first[:1].islower():
+        return words
+    return None
+
+
+def surname_pairs(spans: list[Found], tokens: list[list[str]], texts: list[str]):
+    """A person written by surname alone ('Novak', 'von Bergen') joins the one full name in the
+    document that ends with it; when two full names do ('Ivo Novak' and his son 'Jan Novak'), the
+    nearest before it. A one-word name that ends no full name but begins one joins it: 'Mr Wu' is
+    'Wu Lan', whose family name comes first."""
+    full = [i for i, f in enumerate(spans)
+            if f.label == "PERSON" and len(tokens[i]) >= 2 and surname_form(texts[i], tokens[i]) is None]
     for i, f in enumerate(spans):
-        if len(tokens[i]) != 1 or f.label not in ("PERSON", "ORG", "GPE", "NORP"):
+        short = surname_form(texts[i], tokens[i])
+        if short is None or f.label not in ("PERSON", "ORG", "GPE", "NORP"):
             continue
-        word = romanised(tokens[i][0])
-        matches = {tuple(tokens[j]): j for j in full
-                   if fuzz.ratio(word, romanised(tokens[j][-1])) >= SURNAME_MATCH}
-        if len(matches) == 1:
-            yield i, next(iter(matches.values()))
+        matches = [j for j in full if ends_with(tokens[j], short)]
+        names = {tuple(tokens[j]) for j in matches}
+        if len(names) == 1:
+            yield i, matches[0]
+        elif len(names) > 1 and f.label == "PERSON":
+            before = [j for j in matches if spans[j].start < f.start]
+            if before:
+                yield i, max(before, key=lambda j: spans[j].start)
+        elif not names and len(short) == 1 and f.label == "PERSON":
+            given = {tuple(tokens[j]): j for j in full if tokens[j][0] == short[0]}
+            if len(given) == 1:
+                yield i, next(iter(given.values()))
+
+
+def ends_with(full: list[str], short: list[str]) -> bool:
+    if len(full) <= len(short) or full[-len(short):-1] != short[:-1]:
+        return False
+    return fuzz.ratio(romanised(short[-1]), romanised(full[-1])) >= SURNAME_MATCH
+
+
+def company_short_pairs(spans: list[Found], tokens: list[list[str]]):
+    """'Vexa' after 'Vexa Holdings Corp': a company's name without its legal words."""
+    for i, f in enumerate(spans):
+        if f.label != "ORG" or len(tokens[i]) != 1:
+            continue
+        longer = {tuple(tokens[j]): j for j, g in enumerate(spans) if g.label == "ORG" and len(tokens[j]) > 1
+                  and tokens[j][0] == tokens[i][0] and all(w in CORPORATE_WORDS for w in tokens[j][1:])}
+        if len(longer) == 1:
+            yield i, next(iter(longer.values()))
+
+
+def acronym_parts(doc: Doc, f: Found) -> tuple[tuple[str, ...], str] | None:
+    """(qualifying words, acronym) of a span that is an acronym, alone or after a nationality:
+    'BMA' -> ((), 'BMA'), 'Tarnese BMA' -> (('tarnese',), 'BMA')."""
+    last = doc[f.end - 1].text
+    if not is_acronym(last) or any(is_acronym(t.text) for t in doc[f.start:f.end - 1]):
+        return None
+    return tuple(t.lower_ for t in doc[f.start:f.end - 1]), last.replace(".", "")
+
+
+def initials_pairs(doc: Doc, spans: list[Found], find):
+    """An acronym joins the one named body or place of the document whose initials it is:
+    'WHA' and 'the World Hiking Association', 'N.T.' and 'North Tarn', 'Tarnese BMA' and 'the
+    Tarnese Bureau of Maritime Affairs', 'BMA' and 'Tarnese BMA'."""
+    for i, f in enumerate(spans):
+        parts = acronym_parts(doc, f)
+        if parts is None:
+            continue
+        qualifiers, acronym = parts
+        roots = {}
+        for j, g in enumerate(spans):
+            if j == i or g.label in ("PERSON", "NORP"):
+                continue
+            if names_acronym(doc, g, qualifiers, acronym):
+                roots.setdefault(find(j), j)
+        if len(roots) == 1 and find(i) not in roots:
+            yield i, next(iter(roots.values()))
+
+
+def names_acronym(doc: Doc, g: Found, qualifiers: tuple[str, ...], acronym: str) -> bool:
+    other = acronym_parts(doc, g)
+    if other is not None:  # 'BMA' and 'Tarnese BMA'
+        return other[1] == acronym and len(other[0]) > len(qualifiers) and other[0][:len(qualifiers)] == qualifiers
+    words = [t for t in doc[g.start:g.end] if not t.is_punct]
+    if qualifiers and words and words[0].lower_ == "the":
+        words = words[1:]
+    if len(words) < 2 or tuple(t.lower_ for t in words[:len(qualifiers)]) != qualifiers:
+        return False
+    rest = [t.text for t in words[len(qualifiers):]]
+    candidates = [initials(rest)]
+    if rest and rest[0] in ("The", "the"):
+        candidates.append(initials(rest[1:]))
+    return any(abbreviates(acronym, c) for c in candidates if len(c) >= 2)
 
 
 def defined_acronym(doc: Doc, f: Found) -> str | None:
@@ -343,8 +606,8 @@ def defined_acronym(doc: Doc, f: Found) -> str | None:
         return None
     acronym = doc[f.end + 1].text
     capitals = "".join(ch for ch in acronym if ch.isupper())
-    initials = "".join(t.text[0] for t in doc[f.start:f.end] if t.text[:1].isupper() and t.is_alpha)
-    if len(capitals) >= 2 and acronym[:1].isupper() and capitals == initials:
+    name_initials = initials([t.text for t in doc[f.start:f.end] if t.is_alpha])
+    if len(capitals) >= 2 and acronym[:1].isupper() and abbreviates(capitals, name_initials):
         return acronym
     return None
 
@@ -362,7 +625,22 @@ def acronym_mentions(doc: Doc, found: list[Found]) -> list[Found]:
             if token.text == acronym and token.i not in covered:
                 extra.append(Found(token.i, token.i + 1, "ORG" if f.label == "PERSON" else f.label))
                 covered.add(token.i)
+    names = [f for f in found if f.label not in ("PERSON", "NORP") and f.end - f.start >= 2]
+    for token in doc:
+        if token.i in covered or token.pos_ != "PROPN" or not is_acronym(token.text) or in_capitals(doc, token):
+            continue
+        letters = token.text.replace(".", "")
+        named = [f for f in names if names_acronym(doc, f, (), letters)]
+        if len({clean_name(doc[f.start:f.end].text) for f in named}) == 1:
+            extra.append(Found(token.i, token.i + 1, named[0].label))
+            covered.add(token.i)
     return extra
+
+
+def in_capitals(doc: Doc, token) -> bool:
+    """A word of a line written in capitals ('BREAKING NEWS'), not an acronym."""
+    neighbours = [doc[k] for k in (token.i - 1, token.i + 1) if 0 <= k < len(doc) and doc[k].is_alpha]
+    return any(t.text.isupper() and len(t.text) > 1 for t in neighbours)
 
 
 def acronym_pairs(doc: Doc, spans: list[Found], tokens: list[list[str]]):
@@ -389,13 +667,13 @@ def alias_pairs(doc: Doc, spans: list[Found]):
 
 def shorter_org_pairs(spans: list[Found], tokens: list[list[str]]):
     """'the Coast Brigade' after 'the Chilean Coast Brigade': the nearest earlier longer
-    organisation name with the same head word and every word of the shorter one."""
+    name of a body with the same head word and every word of the shorter one."""
     for i, f in enumerate(spans):
-        if f.label != "ORG" or not tokens[i]:
+        if f.label in PLACE_LABELS | {"PERSON"} or not tokens[i]:
             continue
         words = set(tokens[i])
         for j in range(i - 1, -1, -1):
-            if (spans[j].label == "ORG" and len(tokens[j]) > len(tokens[i]) and words <= set(tokens[j])
+            if (spans[j].label == f.label and len(tokens[j]) > len(tokens[i]) and words <= set(tokens[j])
                     and tokens[j][-1] == tokens[i][-1]):
                 yield i, j
                 break

@@ -6,10 +6,29 @@ alternations that different romanisations of the same name produce.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "mx"})
+# Titles written before a name ("Gov. Jane Doe", "President Doe", "Prime Minister Doe"): part of the
+# mention, not of the name. Abbreviated forms are written without their period here.
+TITLES = frozenset({
+    "president", "vice", "prime", "minister", "chancellor", "premier", "governor", "gov", "lt", "lieutenant",
+    "senator", "sen", "representative", "rep", "congressman", "congresswoman", "mayor", "judge", "justice",
+    "attorney", "general", "gen", "secretary", "ambassador", "commissioner", "sheriff", "deputy", "chief",
+    "officer", "detective", "det", "sergeant", "sgt", "captain", "capt", "colonel", "col", "major", "maj",
+    "admiral", "adm", "commander", "cmdr", "inspector", "insp", "superintendent", "supt", "professor", "doctor",
+    "reverend", "rev", "father", "fr", "pastor", "rabbi", "imam", "bishop", "archbishop", "cardinal", "pope",
+    "king", "queen", "prince", "princess", "lord", "lady", "coach", "councillor", "councilman", "councilwoman",
+    "speaker", "chairman", "chairwoman", "director", "dean", "president-elect",
+})
+# Words after a company's short name in its full legal name: "Vexa" is "Vexa Holdings Corp".
+CORPORATE_WORDS = frozenset({"group", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "co",
+                             "company", "holdings", "plc", "llc", "lp", "ag", "sa", "nv", "gmbh", "se"})
+# Lower-case particles that begin a surname written alone ("von Bergen", "de la Cruz").
+NAME_PARTICLES = frozenset({"von", "van", "de", "da", "di", "del", "della", "der", "den", "du", "le", "la",
+                            "al", "el", "bin", "ibn", "ten", "ter", "dos", "das", "zu"})
 QUOTE_CHARS = "\"'“”‘’«»„‟‚‛`"
 POSSESSIVE = re.compile(r"[’']s?$")
 LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
@@ -78,6 +97,46 @@ def name_tokens(text: str) -> list[str]:
     return [w for w in words if w not in HONORIFICS and w not in FUNCTION_WORDS]
 
 
+def person_tokens(text: str) -> list[str]:
+    """Words of a person's name without the titles before it: 'Gov. Jane Doe' -> ['jane', 'doe']."""
+    words = name_tokens(text)
+    while len(words) > 1 and words[0] in TITLES:
+        words = words[1:]
+    return words
+
+
+def strip_titles(name: str) -> str:
+    """A cleaned person name without leading honorifics and titles: 'gov. jane doe' -> 'jane doe'."""
+    words = name.split()
+    while len(words) > 1 and words[0].rstrip(".") in TITLES | HONORIFICS:
+        words = words[1:]
+    return " ".join(words)
+
+
+def is_acronym(text: str) -> bool:
+    """'WHO', 'NYAG', 'S.D.', 'U.S.': two to six capitals, optionally each followed by a period."""
+    letters = text.replace(".", "")
+    return 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper() and (
+        "." not in text or re.fullmatch(r"(?:[A-Z]\.)+", text) is not None)
+
+
+def initials(words: list[str]) -> str:
+    """Capital initials of a name's capitalised words ('Bureau of Land Management' -> 'BLM')."""
+    return "".join(w[0] for w in words if w[:1].isupper() and w[:1].isalpha())
+
+
+def abbreviates(acronym: str, name_initials: str) -> bool:
+    """An acronym abbreviates a name when its letters are the name's initials, or all but one
+    of them in order with the same first letter ('NYAG' for New York State Attorney General)."""
+    letters = acronym.replace(".", "")
+    if letters == name_initials:
+        return True
+    if len(letters) < 3 or len(name_initials) != len(letters) + 1 or letters[0] != name_initials[0]:
+        return False
+    return any(name_initials[:k] + name_initials[k + 1:] == letters for k in range(1, len(name_initials)))
+
+
+@functools.lru_cache(maxsize=65536)
 def romanised(word: str) -> str:
     folded = unicodedata.normalize("NFKD", word)
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))

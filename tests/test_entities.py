@@ -1,0 +1,242 @@
+"""Entity mentions and canonical entities on small invented texts: real spaCy parses, no sample strings."""
+from __future__ import annotations
+
+import pytest
+
+from newsfacts import extract
+from newsfacts.extract.linking import link_entities
+from newsfacts.extract.names import abbreviates, initials, is_acronym, person_tokens, strip_titles
+from newsfacts.records import CleanedDocument
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return extract.load_nlp()
+
+
+def mentions_of(nlp, text: str, doc_id: str = "d"):
+    return extract.extract_documents([CleanedDocument(doc_id, text)], nlp)[0].mentions
+
+
+def key_of(mentions, text: str) -> str:
+    keys = {m.local_key for m in mentions if m.text == text}
+    assert len(keys) == 1, (text, [(m.text, m.label, m.local_key) for m in mentions])
+    return keys.pop()
+
+
+def entity_of(nlp, docs: dict[str, str]):
+    """Link the mentions of several invented documents; returns (surface text -> entity, entities)."""
+    facts = extract.extract_documents([CleanedDocument(doc_id, text) for doc_id, text in docs.items()], nlp)
+    mentions = [m for f in facts for m in f.mentions]
+    entities, links = link_entities(mentions)
+    by_id = {e.entity_id: e for e in entities}
+    entity_of_key = {(link.doc_id, link.local_key): by_id[link.entity_id] for link in links}
+    return {m.text: entity_of_key[(m.doc_id, m.local_key)] for m in mentions}, entities
+
+
+# ---------- names ----------
+
+def test_person_tokens_leave_titles_out():
+    assert person_tokens("Gov. Jane Doe") == ["jane", "doe"]
+    assert person_tokens("President Doe") == ["doe"]
+    assert person_tokens("Ms Persson") == ["persson"]
+    assert person_tokens("King") == ["king"]  # a surname, not a title, when it is all there is
+    assert strip_titles("prime minister jane doe") == "jane doe"
+
+
+def test_acronyms_abbreviate_initials():
+    assert is_acronym("WHA") and is_acronym("N.T.") and not is_acronym("Who") and not is_acronym("A")
+    assert initials(["Bureau", "of", "Land", "Management"]) == "BLM"
+    assert abbreviates("NTAG", "NTSAG")  # one word of the name left out
+    assert not abbreviates("NT", "NTS")  # two letters must match exactly
+    assert not abbreviates("TAG", "NTAG")  # the first letter must be the name's
+
+
+# ---------- mentions in one document ----------
+
+def test_title_forms_join_the_full_name(nlp):
+    text = ("Prime Minister Halvard Ostberg met Dr. Mirela Voskuijlen on Tuesday. "
+            "Ostberg said the talks were useful. Ms Voskuijlen said little. Mr. Ostberg left early.")
+    mentions = mentions_of(nlp, text)
+    assert key_of(mentions, "Ostberg") == key_of(mentions, "Mr. Ostberg") == "halvard ostberg"
+    assert key_of(mentions, "Ms Voskuijlen") == "mirela voskuijlen"
+
+
+def test_a_title_before_a_surname_belongs_to_the_mention(nlp):
+    text = "Senator Roberta Quillfeather spoke first. Later, Senator Quillfeather told reporters she would vote no."
+    mentions = mentions_of(nlp, text)
+    assert key_of(mentions, "Senator Quillfeather") == "roberta quillfeather"
+
+
+def test_a_word_of_the_sentence_is_not_part_of_a_name(nlp):
+    text = ("Doctors wrote to Brenna Hollowell in May. A week later the clinic rang Hollowell. "
+            "Hollowell said she was relieved.")
+    mentions = mentions_of(nlp, text)
+    assert {m.local_key for m in mentions if "Hollowell" in m.text} == {"brenna hollowell"}
+
+
+def test_family_name_first_joins_by_its_first_word(nlp):
+    text = "The doctor, Zhou Minghai, treated the patient in Tarnow. Zhou explained that the case was rare."
+    mentions = mentions_of(nlp, text)
+    assert key_of(mentions, "Zhou") == "zhou minghai"
+
+
+def test_a_surname_with_a_particle_joins_the_nearest_full_name(nlp):
+    text = ("The son of the late writer Anselm von Dreyburg, Kaspar Jonas von Dreyburg was honoured on Monday. "
+            "The ceremony was led by von Dreyburg at the city hall.")
+    mentions = mentions_of(nlp, text)
+    assert key_of(mentions, "von Dreyburg") == "kaspar jonas von dreyburg"
+
+
+def test_defined_acronym_and_qualified_acronym_join_the_full_name(nlp):
+    text = ("The Tarnese Bureau for Canal Safety said on Monday the locks were closed. "
+            "The Tarnese BCS added that repairs would take a week. Later the BCS reopened one lock.")
+    mentions = mentions_of(nlp, text)
+    full = key_of(mentions, "The Tarnese Bureau for Canal Safety")
+    assert key_of(mentions, "Tarnese BCS") == full
+    assert key_of(mentions, "BCS") == full
+
+
+def test_an_acronym_the_model_missed_is_found_by_its_initials(nlp):
+    text = ("The Global Canal Federation warned of low water. Shipping is \"nearly impossible\", says GCF. "
+            "The warning was repeated by regional officials.")
+    mentions = mentions_of(nlp, text)
+    assert key_of(mentions, "GCF") == key_of(mentions, "The Global Canal Federation")
+
+
+def test_a_name_defined_by_its_bracketed_acronym_is_an_organisation(nlp):
+    text = ("The Dorrin County Water Auditor (DCWA) is reviewing the contracts. "
+            "A spokesperson for the DCWA declined to comment.")
+    mentions = mentions_of(nlp, text)
+    assert key_of(mentions, "DCWA") == "dorrin county water auditor"
+
+
+def test_a_place_acronym_joins_the_place(nlp):
+    text = ("Farmers in North Tarnland are worried. \"Drought is a real problem in NT,\" the governor wrote. "
+            "North Tarnland has had no rain since May.")
+    mentions = mentions_of(nlp, text)
+    assert key_of(mentions, "NT") == "north tarnland"
+
+
+def test_the_short_name_of_a_publication(nlp):
+    text = ("Police are looking into the case, the Ridgeport Chronicle reported. "
+            "The Chronicle says the suspect was arrested a day later.")
+    mentions = mentions_of(nlp, text)
+    full = [m for m in mentions if m.text == "the Ridgeport Chronicle"]
+    short = [m for m in mentions if m.text == "Chronicle"]
+    assert full and short and short[0].label == full[0].label != "PERSON"
+    assert short[0].local_key == full[0].local_key == "ridgeport chronicle"
+
+
+def test_a_company_without_its_legal_words(nlp):
+    text = ("The lender Vexalon Holdings Corp agreed to a rescue last month. "
+            "After the deal, Vexalon said it would inject $2 billion.")
+    mentions = mentions_of(nlp, text)
+    assert key_of(mentions, "Vexalon") == "vexalon holdings corp"
+
+
+def test_a_platform_is_not_a_person(nlp):
+    text = ("People on Chirpify mocked the slogan on Monday. Some Chirpify users said it was a joke, "
+            "and Governor Ana Ruiz replied on Chirpify.")
+    mentions = mentions_of(nlp, text)
+    assert {m.label for m in mentions if m.text == "Chirpify"} <= {"ORG"}
+
+
+def test_pressure_on_a_person_keeps_a_person(nlp):
+    text = "Ivo Stanek resigned on Friday. Critics had piled pressure on Stanek for months."
+    mentions = mentions_of(nlp, text)
+    labels = {m.label for m in mentions if m.text == "Stanek"}
+    assert labels and "ORG" not in labels
+
+
+# ---------- canonical entities across documents ----------
+
+def test_title_forms_in_other_documents_join_the_full_name_and_ids_are_unique(nlp):
+    entity, entities = entity_of(nlp, {
+        "a": "Chancellor Ivo Brandmeier visited Tarnow on Monday. Brandmeier said the bridge would reopen.",
+        "b": "Mr. Brandmeier was not available for comment, his office said.",
+        "c": "President Brandmeier arrived late. Critics said President Brandmeier had ignored the report.",
+    })
+    assert entity["Mr. Brandmeier"] is entity["Ivo Brandmeier"] is entity["President Brandmeier"]
+    assert entity["Ivo Brandmeier"].canonical_name == "Ivo Brandmeier"
+    assert len({e.entity_id for e in entities}) == len(entities)
+
+
+def test_title_forms_alone_still_make_one_entity(nlp):
+    entity, entities = entity_of(nlp, {
+        "a": "Ms. Okonkwo said the plan was sound.",
+        "b": "Ms Okonkwo told reporters that talks had stalled.",
+        "c": "Okonkwo said on Friday that talks had stalled.",
+    })
+    assert entity["Ms. Okonkwo"] is entity["Ms Okonkwo"] is entity["Okonkwo"]
+    assert entity["Okonkwo"].canonical_name == "Okonkwo"
+    assert len({e.entity_id for e in entities}) == len(entities)
+
+
+def test_country_spellings_are_one_place(nlp):
+    entity, _ = entity_of(nlp, {
+        "a": "Exports to the United States fell in May.",
+        "b": "Layoffs will begin this week in the U.S., the memo said.",
+        "c": "Tourists from America returned to Tarnow in June.",
+    })
+    assert entity["the United States"] is entity["U.S."] is entity["America"]
+
+
+def test_an_acronym_alone_joins_the_body_written_out_elsewhere(nlp):
+    entity, _ = entity_of(nlp, {
+        "a": "The Global Canal Federation warned on Monday that shipping would slow.",
+        "b": "According to the GCF, 40 ships were waiting at the locks.",
+    })
+    assert entity["GCF"] is entity["The Global Canal Federation"]
+
+
+def test_two_bodies_with_one_acronym_stay_apart(nlp):
+    entity, _ = entity_of(nlp, {
+        "a": "The Tarnese Bureau for Canal Safety (BCS) closed the locks. The BCS said repairs would take a week.",
+        "b": "The Borrish Council of Sculptors (BCS) opened an exhibition. The BCS said it expected crowds.",
+    })
+    assert entity["The Tarnese Bureau for Canal Safety"] is not entity["The Borrish Council of Sculptors"]
+
+
+def test_a_company_and_its_legal_name_across_documents(nlp):
+    entity, _ = entity_of(nlp, {
+        "a": "The lender Vexalon Holdings Corp agreed to a rescue last month.",
+        "b": "After the deal, Vexalon said it would inject $2 billion.",
+    })
+    assert entity["Vexalon"] is entity["Vexalon Holdings Corp"]
+
+
+def test_a_place_and_its_formal_name(nlp):
+    entity, _ = entity_of(nlp, {
+        "a": "A herder fell ill in the Dorval Autonomous Region of the north, officials said.",
+        "b": "Two more cases were reported in Dorval on Sunday.",
+    })
+    assert entity["Dorval"] is entity["the Dorval Autonomous Region"]
+
+
+def test_service_members_are_not_a_service(nlp):
+    mentions = mentions_of(nlp, "Two Tarnese service members were killed on Sunday, the army said.")
+    assert not any("service" in m.text for m in mentions)
+
+
+def test_a_body_named_after_a_title_keeps_its_name(nlp):
+    entity, entities = entity_of(nlp, {
+        "a": "The Commissioner of Police said on Monday that patrols would double.",
+        "b": "The Inspector General of Police visited Tarnow on Friday.",
+    })
+    names = {e.canonical_name for e in entities}
+    assert "of Police" not in names
+    assert len({e.entity_id for e in entities}) == len(entities)
+
+
+def test_linking_compares_names_within_blocks_only():
+    from newsfacts.records import EntityMention
+
+    mentions = [
+        EntityMention("a", "Jana Ostrova", "PERSON", 0, 12, "jana ostrova"),
+        EntityMention("b", "Kostrova", "PERSON", 0, 8, "kostrova"),  # one letter more, another name
+        EntityMention("c", "Jana Ostrowa", "PERSON", 0, 12, "jana ostrowa"),  # a romanisation variant
+    ]
+    entities, links = link_entities(mentions)
+    entity_of_doc = {link.doc_id: link.entity_id for link in links}
+    assert entity_of_doc["a"] == entity_of_doc["c"] != entity_of_doc["b"]
