@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test eval bench clean-warehouse
+.PHONY: run test eval eval-benchmark bench clean-warehouse
 
 $(INSTALLED): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,13 @@ test: $(INSTALLED)
 
 eval: $(INSTALLED)
 	$(BIN)/newsfacts eval --raw data/raw --gold ../shared/gold/seeds.yaml
+
+BENCHMARK := ../shared/benchmarks/article-extraction
+# All 181 benchmark pages as <key>.html (gold/benchmark-news.yaml's header says how to score it).
+eval-benchmark: $(INSTALLED)
+	mkdir -p build/benchmark-html
+	for page in $(BENCHMARK)/html/*.html.gz; do gunzip -c $$page > build/benchmark-html/$$(basename $$page .gz); done
+	$(BIN)/newsfacts eval --raw build/benchmark-html --gold ../shared/gold/benchmark-news.yaml
 
 bench: $(INSTALLED)
 	$(BIN)/newsfacts bench boilerplate --data ../shared/benchmarks/article-extraction
