@@ -178,3 +178,10 @@ def test_a_name_in_too_many_headlines_is_no_block(monkeypatch):
         blocks.add(synthetic(f"president{i}", set(), {"president"}))
     blocks.add(synthetic("flood", set(), {"marenzo"}))
     assert blocks.candidates(synthetic("new", set(), {"president", "marenzo"})) == {"flood"}
+
+
+def test_a_story_of_this_run_linked_to_a_published_one_takes_the_published_id():
+    a = synthetic("a", ATTACK_WORDS, story_id=stories.story_id_for("a"))
+    story = story_of(stories.assign_stories([a], [synthetic("c", REPAIR_WORDS),
+                                                   synthetic("d", ATTACK_WORDS | REPAIR_WORDS)]))
+    assert set(story.values()) == {stories.story_id_for("a")}

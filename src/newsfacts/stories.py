@@ -213,13 +213,14 @@ class HeadlineBlocks:
                 if len(block := self.blocks.get(name, ())) <= MAX_HEADLINE_BLOCK for doc_id in block}
 
 
-def story_to_join(scored: list[tuple[float, str, str]], started: dict[str, list[StoryDocument]]) -> str:
-    """The stored story of the best match; else the earliest story this run started among the matches."""
+def story_to_join(scored: list[tuple[float, str, str]], started: dict[str, list[StoryDocument]],
+                  position: dict[str, int]) -> str:
+    """The stored story of the best match; else the earliest story this run started among the matches
+    (`started` lists each story's documents, the one that started it first; `position`: order taken)."""
     published = [match for match in scored if match[2] not in started]
     if published:
         return max(published)[2]
-    order = list(started)
-    return min((order.index(story_id), story_id) for _, _, story_id in scored)[1]
+    return min((position[started[story_id][0].doc_id], story_id) for _, _, story_id in scored)[1]
 
 
 def story_id_for(doc_id: str) -> str:
@@ -244,13 +245,14 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument]) -> lis
         by_id[doc.doc_id] = doc
     fresh = sorted((d for d in new if d.doc_id not in by_id), key=lambda d: (d.published_date or date.max, d.doc_id))
     rarity = Rarity([*stored, *fresh])
-    started: dict[str, list[StoryDocument]] = {}  # stories this run started, in order, with their documents
+    started: dict[str, list[StoryDocument]] = {}  # stories this run started: not published, so they may join
+    position = {doc.doc_id: i for i, doc in enumerate(fresh)}
     for doc in fresh:
         minhash = signature(doc)
         candidates = set(index.query(minhash)) | blocks.candidates(doc)
         scored = [(score, other.doc_id, other.story_id) for other in map(by_id.get, sorted(candidates))
                   if (score := same_event_score(doc, other, rarity)) is not None]
-        doc.story_id = story_to_join(scored, started) if scored else story_id_for(doc.doc_id)
+        doc.story_id = story_to_join(scored, started, position) if scored else story_id_for(doc.doc_id)
         if not scored or doc.story_id in started:
             started.setdefault(doc.story_id, []).append(doc)
         for story_id in {story_id for _, _, story_id in scored} & started.keys() - {doc.story_id}:
