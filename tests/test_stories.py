@@ -112,3 +112,76 @@ def test_new_documents_are_compared_only_with_lsh_candidates_not_the_whole_corpu
     assert len(calls) < 0.01 * pairs, f"{len(calls)} comparisons for {pairs:.0f} pairs"
     assert len({grouped[d.doc_id] for d in event}) == 1
     assert len({grouped[d.doc_id] for d in docs}) == len(docs)
+
+
+def test_a_possessive_still_says_its_word():
+    assert stories.content_words("Valdoria's governor defended Marenzo’s flood barrier") == frozenset(
+        {"valdoria", "governor", "defended", "marenzo", "flood", "barrier"})
+
+
+def test_the_headline_counts_again_with_the_names_it_says(nlp):
+    cleaned = CleanedDocument("flood", "Rivers rose across Marenzo province on Sunday after three days of rain, "
+                              "the governor, Ilse Varga, said.", title="Floods cut off Marenzo villages",
+                              published_date=date(2025, 3, 2))
+    facts = extract.extract_documents([cleaned], nlp)
+    doc = stories.story_document(cleaned, facts[0].mentions)
+    assert {"t:floods", "t:marenzo", "t:villages", "t:n:marenzo"} <= doc.headline
+    assert doc.headline_names == frozenset({"t:n:marenzo"})
+    assert "n:varga" in doc.names and "t:n:varga" not in doc.headline  # named in the body only
+
+
+def synthetic(doc_id: str, words: set[str], headline_names: set[str] = frozenset(),
+              story_id: str | None = None) -> stories.StoryDocument:
+    return stories.StoryDocument(doc_id, date(2025, 4, 1), None,
+                                 frozenset(words) | {f"t:n:{name}" for name in headline_names},
+                                 frozenset({"n:orvella"}), story_id=story_id)
+
+
+ATTACK_WORDS = {f"attack{i}" for i in range(12)}
+REPAIR_WORDS = {f"repair{i}" for i in range(12)}
+
+
+def test_a_document_that_links_two_stories_of_this_run_joins_them():
+    # published the same day, "a" and "c" are taken first and share too little to match each other; "d"
+    # reports what both say: the three report one event, named after the first document taken
+    a, c = synthetic("a", ATTACK_WORDS), synthetic("c", REPAIR_WORDS)
+    d = synthetic("d", ATTACK_WORDS | REPAIR_WORDS)
+    story = story_of(stories.assign_stories([], [c, d, a]))
+    assert story == {"a": stories.story_id_for("a"), "c": stories.story_id_for("a"), "d": stories.story_id_for("a")}
+
+
+def test_published_stories_are_never_joined():
+    a = synthetic("a", ATTACK_WORDS, story_id=stories.story_id_for("a"))
+    c = synthetic("c", REPAIR_WORDS, story_id=stories.story_id_for("c"))
+    story = story_of(stories.assign_stories([a, c], [synthetic("d", ATTACK_WORDS | REPAIR_WORDS)]))
+    assert story["a"] == stories.story_id_for("a") and story["c"] == stories.story_id_for("c")
+    assert story["d"] in {story["a"], story["c"]}
+
+
+def test_documents_whose_headlines_say_one_name_are_candidates_even_when_lsh_misses(monkeypatch):
+    class NoCollisions(stories.MinHashLSH):
+        def query(self, minhash):
+            return []
+
+    monkeypatch.setattr(stories, "MinHashLSH", NoCollisions)
+    first = synthetic("a", ATTACK_WORDS, {"orvella"})
+    second = synthetic("b", ATTACK_WORDS | {"extra"}, {"orvella"})
+    unrelated_headline = synthetic("c", ATTACK_WORDS, {"tarnhold"})
+    story = story_of(stories.assign_stories([], [first, second, unrelated_headline]))
+    assert story["a"] == story["b"] != story["c"]
+
+
+def test_a_name_in_too_many_headlines_is_no_block(monkeypatch):
+    monkeypatch.setattr(stories, "MAX_HEADLINE_BLOCK", 2)
+    blocks = stories.HeadlineBlocks()
+    for i in range(3):
+        blocks.add(synthetic(f"president{i}", set(), {"president"}))
+    blocks.add(synthetic("flood", set(), {"marenzo"}))
+    assert blocks.candidates(synthetic("new", set(), {"president", "marenzo"})) == {"flood"}
+
+
+def test_a_story_of_this_run_linked_to_a_published_one_takes_the_published_id():
+    a = synthetic("a", ATTACK_WORDS, story_id=stories.story_id_for("a"))
+    story = story_of(stories.assign_stories([a], [synthetic("c", REPAIR_WORDS),
+                                                   synthetic("d", ATTACK_WORDS | REPAIR_WORDS)]))
+    assert set(story.values()) == {stories.story_id_for("a")}

@@ -211,7 +211,8 @@ def date_accuracy(gold_docs: dict, docs: dict) -> float:
 
 
 def story_scores(docs: dict[str, dict], gold: dict) -> dict[str, float]:
-    """Pairwise precision, recall and F1 of "same story" over the scored documents."""
+    """Pairwise precision, recall and F1 of "same story" over the scored documents: those not under
+    `ambiguous`, except that a page a `stories` cluster lists is scored even when `ambiguous` lists it too."""
     gold_story = {name: key for key, names in (gold.get("stories") or {}).items() for name in names}
     ambiguous = set(gold.get("ambiguous") or []) - set(gold_story)
     scored = sorted(name for name in docs if name not in ambiguous)
