@@ -33,10 +33,10 @@ def load_flow():
     return load_flow_from_entrypoint(project.flow_entrypoint())
 
 
-def run_flow(raw: Path, warehouse_dir: Path, full_refresh: bool = False) -> tuple[bool, dict | str]:
-    """Run the Prefect flow; (succeeded, summary) or (False, message) when it failed."""
+def run_flow(raw: Path, warehouse_dir: Path, full_refresh: bool = False, **options) -> tuple[bool, dict | str]:
+    """Run the Prefect flow (options: workers, dask_address, batch_docs); (succeeded, summary) or (False, message)."""
     state = load_flow()(raw_dir=str(raw), warehouse_dir=str(warehouse_dir), full_refresh=full_refresh,
-                        return_state=True)
+                        return_state=True, **options)
     if state.is_completed():
         return True, state.result()
     return False, state.message or state.name
@@ -47,12 +47,24 @@ def run(
     raw: RawOption = Path("data/raw"),
     warehouse_dir: WarehouseOption = Path("data/warehouse"),
     full_refresh: Annotated[bool, typer.Option(help="Forget stored facts and process every raw file again.")] = False,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", min=1, help="Extraction processes on this machine [default: its cores]; 1 extracts in-process.",
+        show_default=False)] = None,
+    dask: Annotated[Optional[str], typer.Option(
+        "--dask", metavar="tcp://HOST:PORT", help="Extract on this existing Dask cluster (its scheduler's address).",
+        show_default=False)] = None,
+    batch_docs: Annotated[Optional[int], typer.Option(
+        "--batch-docs", min=1, help="Documents per extraction batch [default: 32].", show_default=False)] = None,
 ):
     """Ingest, clean, extract, store, load, validate and (only if valid) publish."""
     if not raw.is_dir():
         errors.print(f"[red]no such folder: {raw}[/red]")
         raise typer.Exit(2)
-    ok, outcome = run_flow(raw, warehouse_dir, full_refresh)
+    if dask is not None and workers is not None:
+        errors.print("[red]--workers and --dask exclude each other[/red]: a cluster's size is the cluster's.")
+        raise typer.Exit(2)
+    options = {"workers": workers, "dask_address": dask} | ({"batch_docs": batch_docs} if batch_docs else {})
+    ok, outcome = run_flow(raw, warehouse_dir, full_refresh, **options)
     if not ok:
         errors.print(f"[red]run failed[/red]: {outcome}")
         errors.print("Published tables were left as they were.")
@@ -163,6 +175,23 @@ def bench_extract(raw: RawOption = Path("data/raw"), as_json: JsonOption = False
 
     results = extract_speed.run_extract_speed(raw)
     print(json.dumps(results) if as_json else extract_speed.format_table(results))
+
+
+@bench_app.command("scale")
+def bench_scale(
+    docs: Annotated[int, typer.Option("--docs", min=10, help="Documents in the corpus (and N/10 for the memory ratio).")],
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Extraction processes [default: cores].",
+                                                   show_default=False)] = None,
+    data: Annotated[Path, typer.Option("--data", help="The article-extraction benchmark folder.")] = Path(
+        "../shared/benchmarks/article-extraction"),
+    as_json: JsonOption = False,
+):
+    """The whole run on N invented-lead copies of the benchmark's pages: words/s next to bare nlp.pipe,
+    peak memory at N and N/10, a no-op rerun next to a run on an empty folder."""
+    from newsfacts.bench import scale
+
+    results = scale.run_scale_bench(data, docs, workers)
+    print(json.dumps(results) if as_json else scale.format_table(results))
 
 
 @app.command()
