@@ -6,6 +6,7 @@ or deploy it with prefect.yaml.
 """
 from __future__ import annotations
 
+import importlib
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,6 +32,10 @@ from newsfacts.clean.empty import set_aside_empty  # noqa: E402
 from newsfacts.extract import parallel  # noqa: E402
 from newsfacts.progress import StageProgress  # noqa: E402
 from newsfacts.records import CleanedDocument, DocumentFacts, RawDocument  # noqa: E402
+
+
+# How long a run waits for the first Dask worker before it fails.
+WORKER_WAIT_S = 120
 
 
 @task(cache_policy=NO_CACHE)
@@ -63,6 +68,7 @@ def extract_facts(cleaned: list[CleanedDocument], workers: int, dask_address: st
                 progress.advance(len(batch), sum(facts.word_count for facts in results[number]))
         else:
             with dask_task_runner(dask_address, min(workers, len(batches))) as runner, api_known_to_workers():
+                check_workers(runner.client, dask_address)
                 futures = [runner.submit(extract_batch, parameters={"batch": batch}) for batch in batches]
                 numbers = {future: number for number, future in enumerate(futures)}
                 for future in as_completed(futures):
@@ -70,6 +76,19 @@ def extract_facts(cleaned: list[CleanedDocument], workers: int, dask_address: st
                     progress.advance(len(batches[numbers[future]]),
                                      sum(facts.word_count for facts in results[numbers[future]]))
     return [facts for batch_facts in results for facts in batch_facts]
+
+
+def check_workers(client, address: str | None, seconds: float = WORKER_WAIT_S) -> None:
+    """Fail now, saying why, where a cluster without workers or without newsfacts would wait forever."""
+    try:
+        client.wait_for_workers(1, timeout=seconds)
+    except TimeoutError:
+        raise RuntimeError(f"no Dask worker joined {address or 'the local cluster'} within {seconds:.0f} s") from None
+    try:
+        client.run(importlib.import_module, "newsfacts.extract.parallel")
+    except ImportError as exc:
+        raise RuntimeError(f"a Dask worker cannot import newsfacts ({exc}): install the project where the workers "
+                           "run") from None
 
 
 def api_known_to_workers():

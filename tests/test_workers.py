@@ -106,3 +106,12 @@ def test_workers_and_a_cluster_exclude_each_other(tmp_path, samples_dir):
     result = runner.invoke(app, ["run", "--raw", str(samples_dir), "--warehouse", str(tmp_path),
                                  "--workers", "2", "--dask", "tcp://127.0.0.1:8786"])
     assert result.exit_code == 2 and "exclude each other" in result.output
+
+
+def test_an_unreachable_cluster_is_refused_before_the_run_without_a_traceback(tmp_path, samples_dir):
+    for address in ["tcp://127.0.0.1:1", "udp://127.0.0.1:8786", "tcp://nowhere"]:
+        result = runner.invoke(app, ["run", "--raw", str(samples_dir), "--warehouse", str(tmp_path / "w"),
+                                     "--dask", address])
+        assert result.exit_code == 2 and "cannot reach the Dask scheduler" in result.output, result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "w").exists()

@@ -63,6 +63,9 @@ def run(
     if dask is not None and workers is not None:
         errors.print("[red]--workers and --dask exclude each other[/red]: a cluster's size is the cluster's.")
         raise typer.Exit(2)
+    if dask is not None and (problem := unreachable(dask)):
+        errors.print(f"[red]cannot reach the Dask scheduler at {escape(dask)}[/red]: {escape(problem)}")
+        raise typer.Exit(2)
     options = {"workers": workers, "dask_address": dask} | ({"batch_docs": batch_docs} if batch_docs else {})
     ok, outcome = run_flow(raw, warehouse_dir, full_refresh, **options)
     if not ok:
@@ -70,6 +73,21 @@ def run(
         errors.print("Published tables were left as they were.")
         raise typer.Exit(1)
     print_summary(outcome)
+
+
+def unreachable(address: str, seconds: float = 10) -> str | None:
+    """Why a scheduler address cannot be used (a run would otherwise wait, then fail with a traceback)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        if parts.scheme != "tcp" or not parts.hostname or not parts.port:
+            return "expected tcp://HOST:PORT"
+        with socket.create_connection((parts.hostname, parts.port), timeout=seconds):
+            return None
+    except (OSError, ValueError) as exc:
+        return str(exc)
 
 
 def print_summary(summary: dict) -> None:
