@@ -106,8 +106,9 @@ def dask_task_runner(address: str | None, workers: int):
 
     if address is not None:
         return DaskTaskRunner(address=address)
+    # The scheduler's web page on a free port of this machine only: two runs never collide on 8787.
     return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                          "dashboard_address": None, "silence_logs": logging.ERROR})
+                                          "dashboard_address": "127.0.0.1:0", "silence_logs": logging.ERROR})
 
 
 @task(cache_policy=NO_CACHE)
