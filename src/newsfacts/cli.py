@@ -48,13 +48,13 @@ def run(
     warehouse_dir: WarehouseOption = Path("data/warehouse"),
     full_refresh: Annotated[bool, typer.Option(help="Forget stored facts and process every raw file again.")] = False,
     workers: Annotated[Optional[int], typer.Option(
-        "--workers", min=1, help="Extraction processes on this machine [default: its cores]; 1 extracts in-process.",
+        "--workers", min=1, help="Extraction processes on this machine (default: its cores); 1 extracts in-process.",
         show_default=False)] = None,
     dask: Annotated[Optional[str], typer.Option(
         "--dask", metavar="tcp://HOST:PORT", help="Extract on this existing Dask cluster (its scheduler's address).",
         show_default=False)] = None,
     batch_docs: Annotated[Optional[int], typer.Option(
-        "--batch-docs", min=1, help="Documents per extraction batch [default: 32].", show_default=False)] = None,
+        "--batch-docs", min=1, help="Documents per extraction batch (default: 32).", show_default=False)] = None,
 ):
     """Ingest, clean, extract, store, load, validate and (only if valid) publish."""
     if not raw.is_dir():
@@ -198,7 +198,7 @@ def bench_extract(raw: RawOption = Path("data/raw"), as_json: JsonOption = False
 @bench_app.command("scale")
 def bench_scale(
     docs: Annotated[int, typer.Option("--docs", min=10, help="Documents in the corpus (and N/10 for the memory ratio).")],
-    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Extraction processes [default: cores].",
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Extraction processes (default: the cores).",
                                                    show_default=False)] = None,
     data: Annotated[Path, typer.Option("--data", help="The article-extraction benchmark folder.")] = Path(
         "../shared/benchmarks/article-extraction"),
@@ -218,11 +218,16 @@ def serve(
     raw: RawOption = Path("data/raw"),
     warehouse_dir: WarehouseOption = Path("data/warehouse"),
     name: Annotated[str, typer.Option(help="Deployment name.")] = "newsfacts-scheduled",
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, show_default=False,
+                                                   help="Extraction processes (default: the cores).")] = None,
+    dask: Annotated[Optional[str], typer.Option("--dask", metavar="tcp://HOST:PORT", show_default=False,
+                                                help="Extract on this existing Dask cluster.")] = None,
 ):
     """Serve the flow as a Prefect deployment on a cron schedule (needs a Prefect server or Cloud)."""
     flow = load_flow()
     flow.serve(name=name, cron=cron,
-               parameters={"raw_dir": str(raw.resolve()), "warehouse_dir": str(warehouse_dir.resolve())})
+               parameters={"raw_dir": str(raw.resolve()), "warehouse_dir": str(warehouse_dir.resolve()),
+                           "workers": workers, "dask_address": dask})
 
 
 def main() -> None:  # pragma: no cover
