@@ -208,7 +208,11 @@ def bench_scale(
     peak memory at N and N/10, a no-op rerun next to a run on an empty folder."""
     from newsfacts.bench import scale
 
-    results = scale.run_scale_bench(data, docs, workers)
+    try:
+        results = scale.run_scale_bench(data, docs, workers)
+    except (OSError, ValueError, RuntimeError) as exc:  # no pages, or a run of the benchmark failed
+        errors.print(f"[red]bench scale failed[/red]: {escape(str(exc))}")
+        raise typer.Exit(1)
     print(json.dumps(results) if as_json else scale.format_table(results))
 
 
