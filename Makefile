@@ -32,6 +32,7 @@ bench: $(INSTALLED)
 	$(BIN)/newsfacts bench boilerplate --data ../shared/benchmarks/article-extraction
 	$(BIN)/newsfacts bench quotes --raw data/raw --gold ../shared/gold/seeds.yaml
 	$(BIN)/newsfacts bench extract --raw data/raw
+	$(BIN)/newsfacts bench scale --docs 200 --workers 2 --data ../shared/benchmarks/article-extraction
 
 clean-warehouse:
 	find data/warehouse -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -6,22 +6,38 @@ Run it with `newsfacts run`, serve it on a schedule with `newsfacts serve --cron
 """
 from __future__ import annotations
 
+import importlib
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
+
+import cloudpickle
 
 from newsfacts import project
 
 project.apply_quiet_defaults()
+# Prefect loads this file under a generated module name that no Dask worker can import:
+# tasks sent to workers travel by value (they call into the importable `newsfacts` package).
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_link_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.context import FlowRunContext  # noqa: E402
+from prefect.futures import as_completed  # noqa: E402
+from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 
 from newsfacts import clean, extract, ingest, language, outlets, runs, store, stories, validate, warehouse  # noqa: E402
 from newsfacts import report as html_report  # noqa: E402
 from newsfacts.clean.empty import set_aside_empty  # noqa: E402
+from newsfacts.extract import parallel  # noqa: E402
+from newsfacts.progress import StageProgress  # noqa: E402
 from newsfacts.records import CleanedDocument, DocumentFacts, RawDocument  # noqa: E402
+
+
+# How long a run waits for the first Dask worker before it fails.
+WORKER_WAIT_S = 120
 
 
 @task(cache_policy=NO_CACHE)
@@ -47,12 +63,74 @@ def clean_documents(documents: list[RawDocument]) -> tuple[list[RawDocument], li
 
 
 @task(cache_policy=NO_CACHE)
-def extract_facts(cleaned: list[CleanedDocument]) -> list[DocumentFacts]:
+def extract_batch(batch: list[CleanedDocument]) -> list[DocumentFacts]:
+    return parallel.extract_batch(batch)
+
+
+def extract_facts(cleaned: list[CleanedDocument], workers: int, dask_address: str | None,
+                  batch_docs: int) -> list[DocumentFacts]:
+    """Extract batches here (one worker), on `workers` local processes, or on the Dask cluster at `dask_address`;
+    facts come back in the documents' order whatever order the batches finish in. Documents in another
+    language than the pipeline's are kept without facts."""
     if not cleaned:
         return []
-    nlp = extract.load_nlp()
-    readable, others = language.split_by_language(cleaned, nlp.lang)
-    return extract.extract_documents(readable, nlp) + [language.facts_without_extraction(d) for d in others]
+    readable, others = language.split_by_language(cleaned, parallel.shared_nlp().lang)
+    return extract_readable(readable, workers, dask_address, batch_docs) + [
+        language.facts_without_extraction(doc) for doc in others]
+
+
+def extract_readable(cleaned: list[CleanedDocument], workers: int, dask_address: str | None,
+                     batch_docs: int) -> list[DocumentFacts]:
+    batches = parallel.document_batches(cleaned, batch_docs)
+    results: list[list[DocumentFacts]] = [[] for _ in batches]
+    with StageProgress("extract", len(cleaned), log=get_run_logger().info) as progress:
+        if dask_address is None and (workers <= 1 or len(batches) <= 1):
+            for number, batch in enumerate(batches):
+                results[number] = extract_batch(batch)
+                progress.advance(len(batch), sum(facts.word_count for facts in results[number]))
+        else:
+            with dask_task_runner(dask_address, min(workers, len(batches))) as runner, api_known_to_workers():
+                check_workers(runner.client, dask_address)
+                futures = [runner.submit(extract_batch, parameters={"batch": batch}) for batch in batches]
+                numbers = {future: number for number, future in enumerate(futures)}
+                for future in as_completed(futures):
+                    results[numbers[future]] = future.result()
+                    progress.advance(len(batches[numbers[future]]),
+                                     sum(facts.word_count for facts in results[numbers[future]]))
+    return [facts for batch_facts in results for facts in batch_facts]
+
+
+def check_workers(client, address: str | None, seconds: float = WORKER_WAIT_S) -> None:
+    """Fail now, saying why, where a cluster without workers or without newsfacts would wait forever."""
+    try:
+        client.wait_for_workers(1, timeout=seconds)
+    except TimeoutError:
+        raise RuntimeError(f"no Dask worker joined {address or 'the local cluster'} within {seconds:.0f} s") from None
+    try:
+        client.run(importlib.import_module, "newsfacts.extract.parallel")
+    except ImportError as exc:
+        raise RuntimeError(f"a Dask worker cannot import newsfacts ({exc}): install the project where the workers "
+                           "run") from None
+
+
+def api_known_to_workers():
+    """Workers record their task runs with this run's Prefect API: the context shipped with each batch
+    names it, even when it is the temporary local server that no worker's own settings could know."""
+    return temporary_settings(updates={PREFECT_API_URL: str(FlowRunContext.get().client.api_url)})
+
+
+def dask_task_runner(address: str | None, workers: int):
+    """Prefect's Dask task runner: on an existing cluster, or on a local cluster of single-threaded
+    worker processes (spaCy holds the GIL while it parses: threads would share one core)."""
+    import logging
+
+    from prefect_dask import DaskTaskRunner
+
+    if address is not None:
+        return DaskTaskRunner(address=address)
+    # The scheduler's web page on a free port of this machine only: two runs never collide on 8787.
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                          "dashboard_address": "127.0.0.1:0", "silence_logs": logging.ERROR})
 
 
 @task(cache_policy=NO_CACHE)
@@ -137,37 +215,46 @@ def quarantine(warehouse_dir: Path, run_id: str, report: validate.ValidationRepo
 
 @flow(name="newsfacts", log_prints=True)
 def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehouse", full_refresh: bool = False,
-                   keep_removed: bool = False):
+                   keep_removed: bool = False, workers: int | None = None, dask_address: str | None = None,
+                   batch_docs: int = parallel.DOCS_PER_BATCH):
+    """`keep_removed`: keep the documents of raw files that are gone; `workers`: extraction processes on
+    this machine (default: its cores; 1 extracts in this process); `dask_address`: extract on that Dask
+    cluster instead; `batch_docs`: documents per extraction batch."""
     raw, home = Path(raw_dir).resolve(), Path(warehouse_dir).resolve()
     started = datetime.now(timezone.utc)
     run_id = store.new_run_id(started)
     try:
         with runs.writer_lock(home, run_id, started):  # a killed run's lock is simply taken over
-            return run_locked(raw, home, run_id, started, full_refresh, keep_removed)
+            return run_locked(raw, home, run_id, started, full_refresh, keep_removed,
+                              {"workers": workers, "dask_address": dask_address, "batch_docs": batch_docs})
     except runs.WarehouseBusy as busy:
         return Failed(message=str(busy))
 
 
-def run_locked(raw: Path, home: Path, run_id: str, started: datetime, full_refresh: bool, keep_removed: bool):
+def run_locked(raw: Path, home: Path, run_id: str, started: datetime, full_refresh: bool, keep_removed: bool,
+               options: dict):
     store.clean_uncommitted(home)
     store.ensure_datasets(home)
     warehouse.discard_work(home)
     crashed = runs.recognise_crashed(home, run_id, warehouse.published_run_id(home))
     runs.start(home, run_id, started)
     try:
-        return run_stages(raw, home, run_id, full_refresh, keep_removed, crashed)
+        return run_stages(raw, home, run_id, full_refresh, keep_removed, crashed, options)
     except BaseException as exc:
         runs.finish(home, run_id, "crashed", f"{type(exc).__name__}: {exc}")
         raise
 
 
-def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_removed: bool, crashed: list[str]):
+def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_removed: bool, crashed: list[str],
+               options: dict):
+    """`options`: how to extract (workers, dask_address, batch_docs)."""
     runs.enter_stage(home, run_id, "ingest")
     found, withdrawn = ingest_raw(raw, home, full_refresh, keep_removed)
     runs.enter_stage(home, run_id, "clean")
     raws, cleaned, empty = clean_documents(found.documents)
     runs.enter_stage(home, run_id, "extract")
-    facts = extract_facts(cleaned)
+    facts = extract_facts(cleaned, options["workers"] or parallel.default_workers(), options["dask_address"],
+                          options["batch_docs"])
     runs.enter_stage(home, run_id, "store")
     stored = store_run(home, run_id, raws, cleaned, facts, found.errors + empty, withdrawn)
     runs.enter_stage(home, run_id, "link")

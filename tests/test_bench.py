@@ -3,13 +3,16 @@ are ratios measured in one run, reported by the commands, not asserted here)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from newsfacts.bench import extract_speed
 from newsfacts.cli import app
 
 runner = CliRunner()
+BENCHMARK = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "article-extraction"
 
 
 def test_quotes_bench_scores_textacy_and_ours_on_the_same_gold(samples_dir, gold_path):
@@ -29,3 +32,34 @@ def test_extract_speed_reports_both_rates_on_the_same_words(samples_dir):
     assert results["bare_nlp_pipe_words_per_s"] > 0 and results["extract_words_per_s"] > 0
     assert 0 < results["extract_to_bare_ratio"] <= 1.5
     assert "ner" in results["pipeline"] and "parser" in results["pipeline"]
+
+
+def test_scale_corpus_documents_differ_in_bytes_while_bodies_repeat(tmp_path):
+    from newsfacts.bench import scale
+
+    pages = ["<html><body><nav>Home</nav><p>" + "Storm news from the coast of an invented land. " * 3 + "</p></body></html>",
+             "<html><body><div>no paragraphs here</div></body></html>"]
+    scale.write_corpus(pages, range(6), tmp_path)
+    files = sorted(tmp_path.iterdir())
+    assert len(files) == 6 and len({f.read_bytes() for f in files}) == 6
+    first = files[0].read_text()
+    assert first.index("(Dispatch 0)") < first.index("Storm news") and first.index("<nav>") < first.index("(Dispatch 0)")
+    assert "<body><p>" in files[1].read_text()  # no prose paragraph: the lead opens the body
+    assert len({scale.invented_lead(n) for n in range(500)}) == 500
+
+
+@pytest.mark.e2e
+def test_scale_bench_reports_every_figure_of_one_run(tmp_path):
+    if not BENCHMARK.exists():
+        pytest.skip("../shared/benchmarks/article-extraction is not beside the checkout")
+    result = runner.invoke(app, ["bench", "scale", "--docs", "20", "--workers", "2", "--data", str(BENCHMARK), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert {"words_per_s", "bare_words_per_s", "ratio", "peak_rss_mb", "peak_rss_mb_tenth", "rss_ratio",
+            "noop_rerun_s", "empty_run_s"} <= set(figures)
+    assert figures["docs"] == 20 and figures["docs_tenth"] == 2 and figures["workers"] == 2
+    assert figures["words"] > 20 * 100
+    assert figures["words_per_s"] > 0 and figures["bare_words_per_s"] > 0 and figures["ratio"] > 0
+    assert figures["peak_rss_mb_tenth"] > 100 and figures["peak_rss_mb"] > 100
+    assert figures["rss_ratio"] == pytest.approx(figures["peak_rss_mb"] / figures["peak_rss_mb_tenth"], rel=0.01)
+    assert figures["noop_rerun_s"] > 0 and figures["empty_run_s"] > 0

@@ -37,11 +37,10 @@ def load_flow():
     return load_flow_from_entrypoint(project.flow_entrypoint())
 
 
-def run_flow(raw: Path, warehouse_dir: Path, full_refresh: bool = False,
-             keep_removed: bool = False) -> tuple[bool, dict | str]:
-    """Run the Prefect flow; (succeeded, summary) or (False, message) when it failed."""
+def run_flow(raw: Path, warehouse_dir: Path, full_refresh: bool = False, **options) -> tuple[bool, dict | str]:
+    """Run the Prefect flow (options: workers, dask_address, batch_docs); (succeeded, summary) or (False, message)."""
     state = load_flow()(raw_dir=str(raw), warehouse_dir=str(warehouse_dir), full_refresh=full_refresh,
-                        keep_removed=keep_removed, return_state=True)
+                        return_state=True, **options)
     if state.is_completed():
         return True, state.result()
     return False, state.message or state.name
@@ -53,6 +52,14 @@ def run(
     warehouse_dir: WarehouseOption = Path("data/warehouse"),
     full_refresh: Annotated[bool, typer.Option(help="Forget stored facts and process every raw file again.")] = False,
     keep_removed: KeepRemovedOption = False,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", min=1, help="Extraction processes on this machine (default: its cores); 1 extracts in-process.",
+        show_default=False)] = None,
+    dask: Annotated[Optional[str], typer.Option(
+        "--dask", metavar="tcp://HOST:PORT", help="Extract on this existing Dask cluster (its scheduler's address).",
+        show_default=False)] = None,
+    batch_docs: Annotated[Optional[int], typer.Option(
+        "--batch-docs", min=1, help="Documents per extraction batch (default: 32).", show_default=False)] = None,
 ):
     """Ingest, clean, extract, store, load, validate and (only if valid) publish."""
     from newsfacts import runs
@@ -60,12 +67,20 @@ def run(
     if not raw.is_dir():
         errors.print(f"[red]no such folder: {raw}[/red]")
         raise typer.Exit(2)
+    if dask is not None and workers is not None:
+        errors.print("[red]--workers and --dask exclude each other[/red]: a cluster's size is the cluster's.")
+        raise typer.Exit(2)
+    if dask is not None and (problem := unreachable(dask)):
+        errors.print(f"[red]cannot reach the Dask scheduler at {escape(dask)}[/red]: {escape(problem)}")
+        raise typer.Exit(2)
     try:
         runs.check_free(warehouse_dir)  # answer at once, before starting Prefect
     except runs.WarehouseBusy as busy:
         errors.print(f"[red]{busy}[/red]")
         raise typer.Exit(BUSY_EXIT_CODE)
-    ok, outcome = run_flow(raw, warehouse_dir, full_refresh, keep_removed)
+    options = {"keep_removed": keep_removed, "workers": workers, "dask_address": dask} | (
+        {"batch_docs": batch_docs} if batch_docs else {})
+    ok, outcome = run_flow(raw, warehouse_dir, full_refresh, **options)
     if not ok and outcome.startswith("another run is writing"):
         errors.print(f"[red]{outcome}[/red]")
         raise typer.Exit(BUSY_EXIT_CODE)
@@ -74,6 +89,21 @@ def run(
         errors.print("Published tables were left as they were.")
         raise typer.Exit(1)
     print_summary(outcome)
+
+
+def unreachable(address: str, seconds: float = 10) -> str | None:
+    """Why a scheduler address cannot be used (a run would otherwise wait, then fail with a traceback)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        if parts.scheme != "tcp" or not parts.hostname or not parts.port:
+            return "expected tcp://HOST:PORT"
+        with socket.create_connection((parts.hostname, parts.port), timeout=seconds):
+            return None
+    except (OSError, ValueError) as exc:
+        return str(exc)
 
 
 def print_summary(summary: dict) -> None:
@@ -197,6 +227,27 @@ def bench_extract(raw: RawOption = Path("data/raw"), as_json: JsonOption = False
     print(json.dumps(results) if as_json else extract_speed.format_table(results))
 
 
+@bench_app.command("scale")
+def bench_scale(
+    docs: Annotated[int, typer.Option("--docs", min=10, help="Documents in the corpus (and N/10 for the memory ratio).")],
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Extraction processes (default: the cores).",
+                                                   show_default=False)] = None,
+    data: Annotated[Path, typer.Option("--data", help="The article-extraction benchmark folder.")] = Path(
+        "../shared/benchmarks/article-extraction"),
+    as_json: JsonOption = False,
+):
+    """The whole run on N invented-lead copies of the benchmark's pages: words/s next to bare nlp.pipe,
+    peak memory at N and N/10, a no-op rerun next to a run on an empty folder."""
+    from newsfacts.bench import scale
+
+    try:
+        results = scale.run_scale_bench(data, docs, workers)
+    except (OSError, ValueError, RuntimeError) as exc:  # no pages, or a run of the benchmark failed
+        errors.print(f"[red]bench scale failed[/red]: {escape(str(exc))}")
+        raise typer.Exit(1)
+    print(json.dumps(results) if as_json else scale.format_table(results))
+
+
 @app.command()
 def serve(
     cron: Annotated[str, typer.Option(help="Cron schedule, e.g. '0 * * * *' for hourly.")] = "0 * * * *",
@@ -204,6 +255,10 @@ def serve(
     warehouse_dir: WarehouseOption = Path("data/warehouse"),
     name: Annotated[str, typer.Option(help="Deployment name.")] = "newsfacts-scheduled",
     keep_removed: KeepRemovedOption = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, show_default=False,
+                                                   help="Extraction processes (default: the cores).")] = None,
+    dask: Annotated[Optional[str], typer.Option("--dask", metavar="tcp://HOST:PORT", show_default=False,
+                                                help="Extract on this existing Dask cluster.")] = None,
 ):
     """Serve the flow as a Prefect deployment on a cron schedule (needs a Prefect server or Cloud)."""
     # Prefect 3.8.8's SIGTERM handler calls the runner's async stop without awaiting it; the runner
@@ -212,7 +267,7 @@ def serve(
     flow = load_flow()
     flow.serve(name=name, cron=cron,
                parameters={"raw_dir": str(raw.resolve()), "warehouse_dir": str(warehouse_dir.resolve()),
-                           "keep_removed": keep_removed})
+                           "keep_removed": keep_removed, "workers": workers, "dask_address": dask})
 
 
 def main() -> None:  # pragma: no cover

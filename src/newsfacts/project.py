@@ -16,6 +16,7 @@ QUIET_DEFAULTS = {
     "PREFECT_LOGGING_TO_API_ENABLED": "false",
     "GX_ANALYTICS_ENABLED": "false",
     "TQDM_DISABLE": "1",
+    "DASK_LOGGING__DISTRIBUTED": "error",  # Dask cluster chatter (workers joining, leaving) is not ours to show
 }
 
 
