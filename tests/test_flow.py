@@ -125,21 +125,26 @@ def test_bad_files_land_in_ingest_errors_while_good_ones_are_published(prefect_s
                        "AND charset <> 'utf-8' AND body_text LIKE '%Café%'") == 1
 
 
+def project_with_expectation(tmp_path, monkeypatch, table: str, expectation: dict) -> Path:
+    """A copy of sql/, flows/ and expectations/ with one more expectation in `table`'s suite, used by the run."""
+    root = tmp_path / "project"
+    for folder in ("sql", "flows", "expectations"):
+        shutil.copytree(project.project_root() / folder, root / folder)
+    suite_file = root / "expectations" / f"{table}.json"
+    suite = json.loads(suite_file.read_text())
+    suite["expectations"].append(expectation)
+    suite_file.write_text(json.dumps(suite))
+    monkeypatch.setenv("NEWSFACTS_HOME", str(root))
+    return root
+
+
 @pytest.fixture
 def strict_project(tmp_path, monkeypatch):
     """A copy of sql/, flows/ and expectations/ whose documents suite no article can pass
     (row-level: every document is quarantined, far more than the 5% that lets the rest publish)."""
-    root = tmp_path / "project"
-    for folder in ("sql", "flows", "expectations"):
-        shutil.copytree(project.project_root() / folder, root / folder)
-    suite_file = root / "expectations" / "documents.json"
-    suite = json.loads(suite_file.read_text())
-    suite["expectations"].append({"type": "expect_column_values_to_be_between",
-                                  "kwargs": {"column": "word_count", "min_value": 0, "max_value": 5},
-                                  "meta": {"scope": "row"}})
-    suite_file.write_text(json.dumps(suite))
-    monkeypatch.setenv("NEWSFACTS_HOME", str(root))
-    return root
+    return project_with_expectation(tmp_path, monkeypatch, "documents", {
+        "type": "expect_column_values_to_be_between",
+        "kwargs": {"column": "word_count", "min_value": 0, "max_value": 5}, "meta": {"scope": "row"}})
 
 
 def test_a_failing_expectation_blocks_publishing_and_keeps_the_old_tables(published, raw_copy, tmp_path,
@@ -218,16 +223,9 @@ def test_long_texts_odd_paths_and_disguised_html_never_end_the_run(prefect_serve
 @pytest.fixture
 def markup_free_removed_lines(tmp_path, monkeypatch):
     """A project whose removed_lines suite refuses any '<', so a hostile title line fails it."""
-    root = tmp_path / "project"
-    for folder in ("sql", "flows", "expectations"):
-        shutil.copytree(project.project_root() / folder, root / folder)
-    suite_file = root / "expectations" / "removed_lines.json"
-    suite = json.loads(suite_file.read_text())
-    suite["expectations"].append({"type": "expect_column_values_to_not_match_regex",
-                                  "kwargs": {"column": "text", "regex": "<"}, "meta": {"scope": "table"}})
-    suite_file.write_text(json.dumps(suite))
-    monkeypatch.setenv("NEWSFACTS_HOME", str(root))
-    return root
+    return project_with_expectation(tmp_path, monkeypatch, "removed_lines", {
+        "type": "expect_column_values_to_not_match_regex",
+        "kwargs": {"column": "text", "regex": "<"}, "meta": {"scope": "table"}})
 
 
 def test_article_markup_in_a_failed_expectation_is_escaped_in_every_html_page(prefect_server, raw_copy, tmp_path,
@@ -281,16 +279,9 @@ def write_local_articles(folder: Path) -> None:
 @pytest.fixture
 def flagging_project(tmp_path, monkeypatch):
     """A copy of sql/, flows/ and expectations/ with one more row-level expectation that one file fails."""
-    root = tmp_path / "project"
-    for folder in ("sql", "flows", "expectations"):
-        shutil.copytree(project.project_root() / folder, root / folder)
-    suite_file = root / "expectations" / "documents.json"
-    suite = json.loads(suite_file.read_text())
-    suite["expectations"].append({"type": "expect_column_values_to_not_match_regex",
-                                  "kwargs": {"column": "source_path", "regex": "flagged"}, "meta": {"scope": "row"}})
-    suite_file.write_text(json.dumps(suite))
-    monkeypatch.setenv("NEWSFACTS_HOME", str(root))
-    return root
+    return project_with_expectation(tmp_path, monkeypatch, "documents", {
+        "type": "expect_column_values_to_not_match_regex",
+        "kwargs": {"column": "source_path", "regex": "flagged"}, "meta": {"scope": "row"}})
 
 
 def test_a_bad_document_is_quarantined_and_retried_while_the_rest_publishes(prefect_server, raw_copy, tmp_path,
