@@ -51,8 +51,9 @@ def ingest_raw(raw_dir: Path, warehouse_dir: Path, full_refresh: bool,
     found = ingest.ingest(raw_dir, known)
     contents = store.raw_contents(found.documents, found.known_by_path, found.errors)
     withdrawn = store.withdrawals(live, contents, keep_removed)
-    if withdrawn:  # a withdrawn document's bytes may live on at another path: that file is new again
-        found = ingest.ingest(raw_dir, known - {row["doc_id"] for row in withdrawn})
+    gone = {row["doc_id"] for row in withdrawn}
+    if gone & set(found.known_by_path.values()):  # a withdrawn document's bytes live on at another path:
+        found = ingest.ingest(raw_dir, known - gone)  # that file is new again
     return found, withdrawn
 
 
@@ -74,7 +75,7 @@ def extract_facts(cleaned: list[CleanedDocument], workers: int, dask_address: st
     language than the pipeline's are kept without facts."""
     if not cleaned:
         return []
-    readable, others = language.split_by_language(cleaned, parallel.shared_nlp().lang)
+    readable, others = language.split_by_language(cleaned, extract.pipeline_language())
     return extract_readable(readable, workers, dask_address, batch_docs) + [
         language.facts_without_extraction(doc) for doc in others]
 

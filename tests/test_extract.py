@@ -181,3 +181,7 @@ def test_batches_are_bounded_by_texts_and_by_characters():
     pieces = [(i, 0, "x" * n) for i, n in enumerate([50, 50, 50, 120, 10, 10, 10])]
     sizes = [[len(text) for _, _, text in batch] for batch in extract.batches(pieces, size=2, max_chars=100)]
     assert sizes == [[50, 50], [50], [120], [10, 10], [10]]
+
+
+def test_the_pipeline_language_is_read_without_loading_it(nlp):
+    assert extract.pipeline_language() == nlp.lang == "en"

