@@ -143,9 +143,12 @@ def store_run(warehouse_dir: Path, run_id: str, raws: list[RawDocument], cleaned
 
 @task(cache_policy=NO_CACHE)
 def link_entities(warehouse_dir: Path) -> int:
-    mentions = store.mentions_from_table(store.read_dataset(warehouse_dir, "entity_mentions"))
-    entities, links = extract.link_entities(mentions)
-    return store.store_entities(warehouse_dir, entities, links)
+    """Only the entities the run's new and withdrawn documents touch are linked again."""
+    change = store.link_entities(warehouse_dir)
+    get_run_logger().info(f"linking: {change.new_documents} new and {change.gone_documents} gone documents, "
+                          f"{change.remade_entities} entities re-made, {change.kept_entities} kept"
+                          + (" (full link)" if change.full else ""))
+    return change.remade_entities + change.kept_entities
 
 
 @task(cache_policy=NO_CACHE)

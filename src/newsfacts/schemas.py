@@ -120,6 +120,22 @@ entity_links = pa.schema(
     ]
 )
 
+# What a run's incremental linking starts from, beside entities and entity_links (extract/incremental.py):
+# the blocking keys of each entity's members, and the documents (with the run that stored them) linked.
+entity_keys = pa.schema(
+    [
+        pa.field("entity_id", pa.string(), nullable=False),
+        pa.field("key", pa.string(), nullable=False),
+    ]
+)
+
+linked_documents = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+
 ingest_errors = pa.schema(
     [
         pa.field("source_path", pa.string(), nullable=False),
@@ -186,6 +202,14 @@ CORPUS_TABLES = {
     "story_members": story_members,
 }
 STORED_TABLES = {**COMMITTED_TABLES, **CORPUS_TABLES}
+# The state of incremental linking: entities and entity_links with their keys and documents, rewritten
+# together by each run that links (never staged or published themselves).
+LINK_STATE_TABLES = {
+    "entities": entities,
+    "entity_links": entity_links,
+    "entity_keys": entity_keys,
+    "linked_documents": linked_documents,
+}
 
 # One row per run of the flow (published as main.runs). Run records say "running" until the run
 # ends; a record still "running" when the next run starts is recorded as "crashed". In the published

@@ -18,7 +18,7 @@ import os
 from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -34,6 +34,9 @@ from newsfacts.records import (
     IngestError,
     RawDocument,
 )
+
+if TYPE_CHECKING:
+    from newsfacts.extract import incremental
 
 
 def parquet_dir(warehouse: Path, table: str) -> Path:
@@ -327,6 +330,52 @@ def store_run(warehouse: Path, run_id: str, now: datetime, raws: list[RawDocumen
         commit(warehouse, run_id, now, parts)
         pause.point("store:committed")
     return {name: table.num_rows for name, table in tables.items()} | {"ingest_errors": len(errors)}
+
+
+# ---------- linking ----------
+
+LINK_STATE_KEY = b"newsfacts_link_state"
+
+
+def link_entities(warehouse: Path) -> incremental.LinkChange:
+    """Link the live documents' entity mentions: only what changed since the stored linking state,
+    or all of them when there is none (a new or reset warehouse, or a state a crash left half written)."""
+    from newsfacts.extract import incremental  # here, not above: readers of the store need no spaCy
+
+    live, mentions = live_documents(warehouse), read_dataset(warehouse, "entity_mentions")
+    state = read_link_state(warehouse)
+    if state is None:
+        updated, change = incremental.link_all(live, mentions)
+    else:
+        updated, change = incremental.update(state, live, mentions)
+    if updated is not state:
+        write_link_state(warehouse, updated)
+    return change
+
+
+def read_link_state(warehouse: Path) -> incremental.LinkState | None:
+    """The state the last link wrote, or None when a table of it is missing or from another link."""
+    from newsfacts.extract import incremental
+
+    paths = {name: parquet_dir(warehouse, name) / "current.parquet" for name in schemas.LINK_STATE_TABLES}
+    if not all(path.exists() for path in paths.values()):
+        return None
+    marks = {(pq.read_schema(path).metadata or {}).get(LINK_STATE_KEY) for path in paths.values()}
+    if len(marks) != 1 or None in marks:
+        return None
+    return incremental.LinkState(*(pq.read_table(paths[name], schema=schema)
+                                   for name, schema in schemas.LINK_STATE_TABLES.items()))
+
+
+def write_link_state(warehouse: Path, state: incremental.LinkState) -> None:
+    """Every table marked with one id: a crash between two of them leaves marks that differ, and the
+    next run links everything again instead of starting from half a state."""
+    mark = {LINK_STATE_KEY: new_run_id().encode()}
+    tables = {"entity_keys": state.keys, "linked_documents": state.documents, "entities": state.entities,
+              "entity_links": state.links}
+    for name, table in tables.items():
+        replace_current(warehouse, name, table.replace_schema_metadata(mark))
+        pause.point(f"link:{name}")
 
 
 def store_entities(warehouse: Path, entities: list[Entity], links: list[EntityLink]) -> int:

@@ -49,26 +49,54 @@ class LocalEntity:
 
 
 def link_entities(mentions: list[EntityMention]) -> tuple[list[Entity], list[EntityLink]]:
-    locals_ = local_entities(mentions)
-    correct_types(locals_)
-    entities, links = [], []
-    for members in unique_ids(locals_, cluster(locals_)):
-        entity = make_entity([locals_[i] for i in members])
-        entities.append(entity)
-        links.extend(EntityLink(locals_[i].doc_id, locals_[i].key, entity.entity_id) for i in members)
+    entities, links, _ = link_locals(local_entities(mentions))
     return entities, links
 
 
-def unique_ids(locals_: list[LocalEntity], clusters: list[list[int]]) -> list[list[int]]:
+def link_locals(locals_: list[LocalEntity]) -> tuple[list[Entity], list[EntityLink], list[tuple[str, str]]]:
+    """Entities, links, and (entity_id, blocking key) rows: the keys by which a later run finds
+    the entities its new local entities could join (see incremental.py).
+
+    Local entities written alike (same key, spellings and labels: syndicated copies of one story) are
+    compared once, standing for all their copies: every rule treats copies alike, and joins them.
+    """
+    # One order whatever order they come in: votes that tie then break alike in a full and an incremental link.
+    copies = same_locals(sorted(locals_, key=lambda e: (e.doc_id, e.key)))
+    firsts = [group[0] for group in copies]
+    correct_types(firsts, [len(group) for group in copies])
+    for group in copies:
+        for e in group[1:]:
+            e.entity_type = group[0].entity_type
+    entities, links, keys = [], [], []
+    for members in unique_ids(copies, cluster(firsts)):
+        entity = make_entity([e for i in members for e in copies[i]])
+        entities.append(entity)
+        links.extend(EntityLink(e.doc_id, e.key, entity.entity_id) for i in members for e in copies[i])
+        keys.extend((entity.entity_id, key) for key in set().union(*(blocking_keys(firsts[i]) for i in members)))
+    return entities, links, keys
+
+
+def same_locals(locals_: list[LocalEntity]) -> list[list[LocalEntity]]:
+    """Local entities grouped by how they are written, in order of their first."""
+    groups: dict[tuple, list[LocalEntity]] = {}
+    for e in locals_:
+        written = (e.key, tuple(sorted(e.forms.items())), tuple(sorted(e.labels.items())),
+                   tuple(sorted(e.name_labels.items())))
+        groups.setdefault(written, []).append(e)
+    return list(groups.values())
+
+
+def unique_ids(copies: list[list[LocalEntity]], clusters: list[list[int]]) -> list[list[int]]:
     """Clusters whose canonical entity comes out the same (type and name) are one entity.
 
     The id is derived from type and canonical name, so two clusters that would share it
     ("Dr. Kim" alone in one document and "Kim" in another) are joined, never published twice.
+    `copies`: the local entities each index of a cluster stands for.
     """
     while True:  # a joined cluster may vote a new type or name, so join until ids settle
         by_id: dict[str, list[int]] = {}
         for members in clusters:
-            by_id.setdefault(make_entity([locals_[i] for i in members]).entity_id, []).extend(members)
+            by_id.setdefault(make_entity([e for i in members for e in copies[i]]).entity_id, []).extend(members)
         if len(by_id) == len(clusters):
             return clusters
         clusters = list(by_id.values())
@@ -116,12 +144,13 @@ def name_keys(e: LocalEntity) -> set[str]:
     return keys
 
 
-def correct_types(locals_: list[LocalEntity]) -> None:
-    """The small model's confusions, fixed with evidence from the whole corpus."""
+def correct_types(locals_: list[LocalEntity], copies: list[int] | None = None) -> None:
+    """The small model's confusions, fixed with evidence from the whole corpus. `copies`: how many
+    local entities each one stands for (one each by default)."""
     place_names = {clean_name(form) for e in locals_ for form in e.forms if e.labels.keys() & PLACE_TYPES}
     votes: dict[str, Counter] = defaultdict(Counter)
-    for e in locals_:
-        votes[e.key].update(e.name_labels)
+    for e, count in zip(locals_, copies or [1] * len(locals_)):
+        votes[e.key].update({label: n * count for label, n in e.name_labels.items()})
     surnames = {romanised(e.tokens[-1]) for e in locals_ if e.entity_type == "PERSON" and len(e.tokens) >= 2}
     given = {romanised(t) for e in locals_ if e.entity_type == "PERSON" and len(e.tokens) >= 2 for t in e.tokens[:-1]}
     for e in locals_:
@@ -276,7 +305,7 @@ def similar_place(a: str, b: str) -> bool:
 def make_entity(members: list[LocalEntity]) -> Entity:
     types = Counter()
     forms: Counter = Counter()
-    for e in members:
+    for e in sorted(members, key=lambda e: (e.doc_id, e.key)):  # ties break alike whatever the members' order
         types[e.entity_type] += sum(e.labels.values())
         forms.update(e.forms)
     entity_type = types.most_common(1)[0][0]
@@ -312,3 +341,90 @@ def display_name(form: str, person: bool = False) -> str:
     while len(words) > 1 and words[0].rstrip(".").lower() in (HONORIFICS | TITLES if person else HONORIFICS):
         words = words[1:]
     return " ".join(words).strip()
+
+
+# ---------- blocking keys: how a later run finds the entities a new local entity could join ----------
+# Every rule above that compares two local entities (or counts, over the corpus, the ones that fit)
+# only compares local entities whose keys are `related`. Keys are written for every type a corpus vote
+# could give a local entity, so that a vote taken differently later still finds its partners. Kinds:
+# k: the local key (type votes); n: a full-name key (name_keys); s: g: a full person's surname, given
+# names; o: an organisation's countries and one of its other words; q: a place-tagged spelling;
+# f: a: a body's or place's spelling and initials, which a short form may be. A one-word name
+# (the only kind the corpus-wide counts decide on) has its own kinds: w: its word (surname fits, type
+# votes); p: its key (place variants); F: A: b: its short form, acronym, abbreviation stem.
+VOTED_TYPES = ("PERSON", "ORG", "GPE")
+ONE_WORD_KINDS = ("w:", "p:", "F:", "A:", "b:")
+
+
+def blocking_keys(e: LocalEntity) -> set[str]:
+    keys = {f"k:{e.key}"}
+    for entity_type in {e.entity_type, *VOTED_TYPES}:
+        keys |= {f"n:{name}" for name in name_keys(as_type(e, entity_type))}
+    person, words = person_tokens(e.key), name_tokens(e.key)
+    if len(person) >= 2 and (e.entity_type == "PERSON" or "PERSON" in e.labels):
+        keys.add(f"s:{romanised(person[-1])}")
+        keys |= {f"g:{romanised(t)}" for t in person[:-1]}
+    for single in {tuple(person), tuple(words)}:
+        if len(single) == 1:
+            keys |= {f"w:{romanised(single[0])}", f"p:{e.key}", f"F:{e.key}"}
+    if len(words) >= 2:
+        if e.entity_type == "ORG" or "ORG" in e.labels:
+            countries, rest = split_places(words)
+            keys |= {f"o:{place_set(countries)}:{word}" for word in rest}
+        if (e.labels.keys() | {e.entity_type}) - {"PERSON", "NORP"}:  # a body or place a short form may name
+            keys |= {f"f:{clean_name(form)}" for form in e.forms}
+            letters = initials(display_name(max(e.forms, key=len)).split())
+            if len(letters) >= 2:  # what an acronym can be
+                keys.add(f"a:{letters}")
+    if e.labels.keys() & PLACE_TYPES:
+        keys |= {f"q:{clean_name(form)}" for form in e.forms}
+    form = max(e.forms, key=e.forms.get).strip(QUOTE_CHARS + " ")
+    if is_acronym(form):
+        keys.add(f"A:{form.replace('.', '')}")
+    if form.endswith(".") and form[:-1].isalpha() and len(form) > ABBREVIATION_MIN:
+        keys.add(f"b:{form[:-1].lower()}")
+    return keys
+
+
+def as_type(e: LocalEntity, entity_type: str) -> LocalEntity:
+    if entity_type == e.entity_type:
+        return e
+    tokens = person_tokens(e.key) if entity_type == "PERSON" else name_tokens(e.key)
+    return LocalEntity(e.doc_id, e.key, e.labels, e.name_labels, e.forms, tokens, entity_type)
+
+
+def place_set(countries: frozenset[str]) -> str:
+    return "|".join(sorted(countries))
+
+
+@dataclass(frozen=True)
+class Similar:
+    """A test `related` asks of every key of a kind: fuzz.ratio to value at least cutoff (run in bulk)."""
+    value: str
+    cutoff: int
+
+
+def related(key: str) -> tuple[set[str], list[tuple[str, object]]]:
+    """The stored keys a local entity with `key` may meet in a rule: (keys to match exactly,
+    [(prefix, test)]: keys beginning with prefix whose rest passes test)."""
+    kind, value = key[:2], key[2:]
+    if kind in ("s:", "w:"):  # same person; a surname alone that fits; a one-word name that is a surname
+        exact = {f"g:{value}"} if kind == "w:" else set()
+        return exact, [("s:", Similar(value, SURNAME_MATCH))] + ([("w:", Similar(value, SURNAME_MATCH))]
+                                                                 if kind == "s:" else [])
+    if kind == "g:":  # a one-word name that is someone's given name keeps its type
+        return {f"w:{value}"}, []
+    if kind == "o:":
+        places, word = value.rsplit(":", 1)
+        return set(), [(f"o:{places}:{word[:1]}", lambda other: same_word(word, word[:1] + other))]
+    if kind == "p:":
+        stems = {f"b:{value[:k]}" for k in range(ABBREVIATION_MIN, len(value))}
+        return stems, [(f"{prefix}{value[:1]}", lambda other: similar_place(value, value[:1] + other))
+                       for prefix in ("p:", "q:")]
+    if kind == "q:":
+        return set(), [(f"p:{value[:1]}", lambda other: similar_place(value, value[:1] + other))]
+    if kind == "b:":
+        return set(), [(f"p:{value}", lambda other: other != "")]
+    if kind in ("f:", "F:", "a:", "A:"):  # a short form and the spelling in full it may be
+        return {kind.swapcase() + value}, []
+    return {key}, []

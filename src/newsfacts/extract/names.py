@@ -83,6 +83,7 @@ def fold(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+@functools.lru_cache(maxsize=65536)  # linking asks again for every spelling of every local entity
 def clean_name(text: str) -> str:
     """A mention's name: no surrounding quotes, leading article or trailing possessive."""
     name = fold(text).strip(QUOTE_CHARS + " ")
