@@ -19,7 +19,7 @@ stays as it was until one of its own members is touched.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -185,4 +185,4 @@ def result_tables(entities: list[Entity], links: list[EntityLink],
 
 
 def records_table(records: list, schema: pa.Schema) -> pa.Table:
-    return pa.Table.from_pylist([asdict(record) for record in records], schema=schema)
+    return pa.table({name: [getattr(record, name) for record in records] for name in schema.names}, schema=schema)

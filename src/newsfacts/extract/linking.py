@@ -12,6 +12,7 @@ one-word "organisation" that is a known person's surname is that person.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 from collections import Counter, defaultdict
@@ -113,13 +114,18 @@ def local_entities(mentions: list[EntityMention]) -> list[LocalEntity]:
     for local in by_key.values():
         # The label given to the full name decides: the model tags 'Ana Ruiz' a person and often
         # 'Ruiz' alone an organisation.
-        full = max(len(name_tokens(form)) for form in local.forms)
+        full = max(word_count(form) for form in local.forms)
         for m in mentions_of[(local.doc_id, local.key)]:
-            if len(name_tokens(m.text)) == full:
+            if word_count(m.text) == full:
                 local.name_labels[m.label] += 1
         local.entity_type = local.name_labels.most_common(1)[0][0]
         local.tokens = person_tokens(local.key) if local.entity_type == "PERSON" else name_tokens(local.key)
     return list(by_key.values())
+
+
+@functools.lru_cache(maxsize=65536)  # a spelling recurs in every document that writes it
+def word_count(form: str) -> int:
+    return len(name_tokens(form))
 
 
 def name_keys(e: LocalEntity) -> set[str]:

@@ -1,0 +1,141 @@
+"""Incremental linking (extract/incremental.py) on invented documents' mentions, and its state in the store."""
+from __future__ import annotations
+
+import itertools
+
+import pyarrow as pa
+import pytest
+
+from newsfacts import store
+from newsfacts.extract import incremental
+from newsfacts.extract.names import clean_name
+
+# Invented documents: (mention text, label), each mention's local key its cleaned fullest name
+# unless given as a third item (a surname or short form written after the full name).
+DOCS = {
+    "d1": [("Halvard Ostberg", "PERSON"), ("Ostberg", "PERSON", "halvard ostberg"), ("Tarnland", "GPE"),
+           ("World Hiking Association", "ORG")],
+    "d2": [("Mirela Voskuijlen", "PERSON"), ("Tarnland", "GPE"), ("Brenholt", "GPE")],
+    "d3": [("Halvard Ostberg", "PERSON"), ("Brenholt", "GPE"), ("Quillon Shipping Group", "ORG")],
+    "d4": [("Ostberg", "PERSON"), ("WHA", "ORG")],
+    "d5": [("Corvina Marsh", "LOC"), ("Ilsa Dravik", "PERSON"), ("Dravik", "PERSON", "ilsa dravik")],
+    "d6": [("Mirela Voskuijlen", "PERSON"), ("Quillon Shipping", "ORG"), ("Tarnland", "GPE")],
+}
+
+
+def mentions_table(doc_ids) -> pa.Table:
+    rows = []
+    for doc_id in doc_ids:
+        for n, mention in enumerate(DOCS[doc_id]):
+            text, label = mention[:2]
+            key = mention[2] if len(mention) > 2 else clean_name(text)
+            rows.append({"mention_id": f"{doc_id}-{n}", "doc_id": doc_id, "text": text, "label": label,
+                         "char_start": 10 * n, "char_end": 10 * n + len(text), "local_key": key})
+    return pa.Table.from_pylist(rows, schema=store.schemas.entity_mentions)
+
+
+def live(doc_ids, run_id: str = "r1") -> pa.Table:
+    return pa.table({"doc_id": pa.array(list(doc_ids), pa.string()),
+                     "run_id": pa.array([run_id] * len(doc_ids), pa.string())})
+
+
+def linked(state, doc_ids) -> incremental.LinkState:
+    return incremental.update(state, live(doc_ids), mentions_table(doc_ids))[0]
+
+
+def entity_rows(state) -> dict[str, dict]:
+    return {row["entity_id"]: row for row in state.entities.to_pylist()}
+
+
+def entity_of(state, doc_id: str, key: str) -> dict:
+    ids = [row["entity_id"] for row in state.links.to_pylist() if (row["doc_id"], row["local_key"]) == (doc_id, key)]
+    assert len(ids) == 1, (doc_id, key, ids)
+    return entity_rows(state)[ids[0]]
+
+
+def partition(state) -> set[frozenset]:
+    members: dict[str, set] = {}
+    for row in state.links.to_pylist():
+        members.setdefault(row["entity_id"], set()).add((row["doc_id"], row["local_key"]))
+    return {frozenset(group) for group in members.values()}
+
+
+def test_an_empty_state_links_everything():
+    state, change = incremental.update(incremental.empty_state(), live(["d1", "d2"]), mentions_table(["d1", "d2"]))
+    assert change.full and entity_of(state, "d1", "tarnland") == entity_of(state, "d2", "tarnland")
+    assert entity_of(state, "d1", "tarnland")["document_count"] == 2
+
+
+def test_a_surname_alone_in_a_new_document_joins_the_stored_person():
+    state = linked(incremental.empty_state(), ["d1", "d2", "d3"])
+    state, change = incremental.update(state, live(["d1", "d2", "d3", "d4"]), mentions_table(["d1", "d2", "d3", "d4"]))
+    assert not change.full and change.new_documents == 1
+    ostberg = entity_of(state, "d4", "ostberg")
+    assert ostberg == entity_of(state, "d1", "halvard ostberg")
+    assert ostberg["canonical_name"] == "Halvard Ostberg" and ostberg["document_count"] == 3
+    assert entity_of(state, "d4", "wha") == entity_of(state, "d1", "world hiking association")
+
+
+def test_an_unrelated_document_leaves_every_stored_entity_as_it_was():
+    before = linked(incremental.empty_state(), ["d1", "d2", "d3"])
+    after, change = incremental.update(before, live(["d1", "d2", "d3", "d5"]), mentions_table(["d1", "d2", "d3", "d5"]))
+    assert change.remade_entities == 2 and change.kept_entities == before.entities.num_rows
+    kept = entity_rows(after)
+    assert all(kept[entity_id] == row for entity_id, row in entity_rows(before).items())
+    assert len(kept) == before.entities.num_rows + 2
+
+
+def test_a_withdrawn_document_lowers_its_entities_counts_and_drops_the_entities_it_alone_named():
+    state = linked(incremental.empty_state(), ["d1", "d2", "d3"])
+    state, change = incremental.update(state, live(["d1", "d2"]), mentions_table(["d1", "d2"]))
+    assert change.gone_documents == 1
+    assert entity_of(state, "d1", "halvard ostberg")["document_count"] == 1
+    assert entity_of(state, "d2", "brenholt")["document_count"] == 1
+    names = {row["canonical_name"] for row in state.entities.to_pylist()}
+    assert "Quillon Shipping Group" not in names
+    assert set(state.links.column("doc_id").to_pylist()) == {"d1", "d2"}
+
+
+def test_a_document_stored_again_by_another_run_is_linked_again():
+    state = linked(incremental.empty_state(), ["d1", "d2"])
+    documents = pa.concat_tables([live(["d1"]), live(["d2"], run_id="r2")])
+    state, change = incremental.update(state, documents, mentions_table(["d1", "d2"]))
+    assert (change.new_documents, change.gone_documents) == (1, 1)
+    assert entity_of(state, "d2", "tarnland")["document_count"] == 2
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(["d1", "d2", "d3", "d4", "d5", "d6"]))[::97])
+def test_documents_added_one_by_one_link_as_all_at_once(order):
+    at_once, _ = incremental.link_all(live(order), mentions_table(order))
+    state = incremental.empty_state()
+    for end in range(1, len(order) + 1):
+        state = linked(state, order[:end])
+    assert partition(state) == partition(at_once)
+    assert sorted(state.entities.to_pylist(), key=str) == sorted(at_once.entities.to_pylist(), key=str)
+    # and withdrawing again leaves what linking the rest at once gives
+    rest = order[2:]
+    withdrawn = linked(state, rest)
+    assert partition(withdrawn) == partition(incremental.link_all(live(rest), mentions_table(rest))[0])
+
+
+def test_a_remade_entity_taking_an_untouched_ones_id_is_joined_with_it():
+    # 'Dr. Ostberg' alone and 'Ostberg' alone: no full name joins them, one canonical name does
+    docs = {"e1": [("Ostberg", "PERSON")], "e2": [("Dr. Ostberg", "PERSON", "ostberg")]}
+    DOCS.update(docs)
+    try:
+        state = linked(incremental.empty_state(), ["e1"])
+        state = linked(state, ["e1", "e2"])
+        assert state.entities.num_rows == 1 and entity_of(state, "e2", "ostberg")["document_count"] == 2
+    finally:
+        for doc_id in docs:
+            DOCS.pop(doc_id)
+
+
+def test_the_store_keeps_the_state_and_a_state_left_half_written_means_a_full_link(tmp_path):
+    state = linked(incremental.empty_state(), ["d1", "d2"])
+    store.write_link_state(tmp_path, state)
+    read = store.read_link_state(tmp_path)
+    assert read is not None and partition(read) == partition(state)
+    assert store.read_dataset(tmp_path, "entities").num_rows == state.entities.num_rows
+    store.replace_current(tmp_path, "entities", state.entities)  # as a crash between two tables leaves it
+    assert store.read_link_state(tmp_path) is None
