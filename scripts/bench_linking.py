@@ -1,18 +1,20 @@
 """Incremental linking against a full link, on a folder of pages: equivalence and cost.
 
-    python scripts/bench_linking.py --raw DIR [--gold GOLD] [--batch 20] [--json]
+    python scripts/bench_linking.py --raw DIR [--gold GOLD] [--batch 20] [--copies N] [--json]
 
 Parses are cached as scripts/dev_eval.py caches them. Links every document at once, then the same
 documents added `--batch` at a time to the state the previous batch left (extract/incremental.py),
 and prints: entity_pairwise_f1 of both against the gold file, the mentions whose entity differs, and
 the time of one link step: the last batch added to the state of all the others, the same batch
-added to an empty state, and a full link of every document.
+added to an empty state, and a full link of every document. `--copies N` times the steps on a corpus
+of N copies of every page (under other doc ids, as syndicated copies; the scores stay on the pages).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,11 +25,10 @@ import yaml
 sys.path.insert(0, str(Path(__file__).parent))
 from dev_eval import parse_cached, published_like  # noqa: E402
 
-from newsfacts import clean, evaluate, extract, ingest  # noqa: E402
+from newsfacts import clean, evaluate, extract, ingest, store  # noqa: E402
 from newsfacts.clean.empty import set_aside_empty  # noqa: E402
 from newsfacts.extract import incremental  # noqa: E402
 from newsfacts.records import Entity, EntityLink  # noqa: E402
-from newsfacts.store import mentions_table  # noqa: E402
 
 
 def live(doc_ids: list[str]) -> pa.Table:
@@ -64,35 +65,46 @@ def main() -> None:
     parser.add_argument("--raw", type=Path, required=True)
     parser.add_argument("--gold", type=Path)
     parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     found = ingest.ingest(args.raw)
     raws, cleaned, _ = set_aside_empty(found.documents, clean.clean_documents(found.documents))
     nlp = extract.load_nlp()
     facts = [extract.extract_one(p, doc) for p, doc in zip(parse_cached(nlp, [d.body_text for d in cleaned]), cleaned)]
-    mentions = mentions_table(facts)
+    mentions = store.mentions_table(facts)
     doc_ids = [doc.doc_id for doc in cleaned]
 
-    at_once, full_s = timed(incremental.link_all, live(doc_ids), mentions)
-    at_once = at_once[0]
+    at_once = incremental.link_all(live(doc_ids), mentions)[0]
     batched = link_in_batches(doc_ids, mentions, args.batch)
+    if args.copies > 1:
+        mentions = pa.concat_tables([mentions] + [
+            mentions.set_column(mentions.schema.get_field_index("doc_id"), "doc_id",
+                                pc.binary_join_element_wise(mentions["doc_id"], pa.scalar(f"copy{n}"), "-"))
+            for n in range(1, args.copies)])
+        doc_ids = pc.unique(mentions["doc_id"]).to_pylist()
+    _, full_s = timed(incremental.link_all, live(doc_ids), mentions)
     last, rest = doc_ids[-args.batch:], doc_ids[:-args.batch]
     before, _ = incremental.link_all(live(rest), mentions.filter(pc.is_in(mentions["doc_id"], value_set=pa.array(rest))))
     (_, added), added_s = timed(incremental.update, before, live(doc_ids), mentions)
+    with tempfile.TemporaryDirectory() as home:  # the same step with the state read from and written to Parquet
+        store.write_link_state(Path(home), before)
+        _, stored_s = timed(lambda: store.write_link_state(Path(home), incremental.update(
+            store.read_link_state(Path(home)), live(doc_ids), mentions)[0]))
     last_mentions = mentions.filter(pc.is_in(mentions["doc_id"], value_set=pa.array(last)))
     _, empty_s = timed(incremental.update, incremental.empty_state(), live(last), last_mentions)
 
     once, inc = entity_of_mention(at_once), entity_of_mention(batched)
-    by_local = pc.binary_join_element_wise(mentions["doc_id"], mentions["local_key"], "\x1f").to_pylist()
-    differ = sum(once.get(tuple(k.split("\x1f", 1))) != inc.get(tuple(k.split("\x1f", 1))) for k in by_local)
+    differ = sum(once.get((m.doc_id, m.local_key)) != inc.get((m.doc_id, m.local_key)) for f in facts for m in f.mentions)
     report = {
-        "documents": len(doc_ids), "mentions": mentions.num_rows, "batch": args.batch,
+        "pages": len(facts), "documents": len(doc_ids), "mentions": mentions.num_rows, "batch": args.batch,
         "entities_at_once": at_once.entities.num_rows, "entities_in_batches": batched.entities.num_rows,
         "mentions_with_other_entity": differ,
         "full_link_s": round(full_s, 3),
         f"add_{len(last)}_to_{len(rest)}_s": round(added_s, 3),
         f"add_{len(last)}_to_empty_s": round(empty_s, 3),
         "added_to_stored_over_empty": round(added_s / empty_s, 2) if empty_s else None,
+        "add_with_state_read_and_written_s": round(stored_s, 3),
         "entities_remade": added.remade_entities, "entities_kept": added.kept_entities,
     }
     if args.gold:

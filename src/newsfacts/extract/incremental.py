@@ -19,7 +19,7 @@ stays as it was until one of its own members is touched.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -47,8 +47,7 @@ class LinkChange:
     relinked_locals: int = 0
     remade_entities: int = 0
     kept_entities: int = 0
-    rounds: int = 0
-    notes: list[str] = field(default_factory=list)
+    rounds: int = 0  # links of the touched set: more than one when a re-made entity met an untouched one's id
 
 
 def empty_state() -> LinkState:
@@ -70,40 +69,48 @@ def update(state: LinkState, live_documents: pa.Table, mentions: pa.Table) -> tu
     if state.documents.num_rows == 0:
         return link_all(live_documents, mentions)
     live = documents_of(live_documents)
-    new_docs = live.filter(pc.invert(pc.is_in(document_keys(live), value_set=document_keys(state.documents))))
-    gone_docs = state.documents.filter(
-        pc.invert(pc.is_in(document_keys(state.documents), value_set=document_keys(live))))
-    change = LinkChange(False, new_docs.num_rows, gone_docs.num_rows)
+    new_docs, gone_docs = missing(live, state.documents), missing(state.documents, live)
+    change = LinkChange(False, new_docs.num_rows, gone_docs.num_rows, kept_entities=state.entities.num_rows)
     if not new_docs.num_rows and not gone_docs.num_rows:
-        change.kept_entities = state.entities.num_rows
         return state, change
     gone_link = pc.is_in(state.links["doc_id"], value_set=gone_docs["doc_id"])
     kept_links = state.links.filter(pc.invert(gone_link))
-    shrunk = set(pc.unique(state.links.filter(gone_link)["entity_id"]).to_pylist())
     new_mentions = mentions.filter(pc.is_in(mentions["doc_id"], value_set=new_docs["doc_id"]))
-    seeds = set().union(*(blocking_keys(e) for e in local_entities(mentions_of(new_mentions))))
-    seeds |= set(state.keys.filter(pc.is_in(state.keys["entity_id"], value_set=pa.array(sorted(shrunk),
-                                                                                    pa.string())))["key"].to_pylist())
-    index = KeyIndex(state.keys)
-    touched = index.with_one_word_context(shrunk | index.entities_related(seeds))
+    touched = touched_entities(state.keys, set(pc.unique(state.links.filter(gone_link)["entity_id"]).to_pylist()),
+                               new_mentions)
     while True:  # until no re-made entity takes the id of an untouched one
         change.rounds += 1
-        touched_ids = pa.array(sorted(touched), pa.string())
-        members = kept_links.filter(pc.is_in(kept_links["entity_id"], value_set=touched_ids))
+        members = kept_links.filter(pc.is_in(kept_links["entity_id"], value_set=id_array(touched)))
         locals_ = local_entities(mentions_of(new_mentions) + mentions_of(mentions_of_locals(mentions, members)))
         entities, links, keys = link_locals(locals_)
-        remade = pa.array([e.entity_id for e in entities], pa.string())
+        remade = id_array(e.entity_id for e in entities)
         clashes = set(remade.filter(pc.is_in(remade, value_set=state.entities["entity_id"])).to_pylist()) - touched
         if not clashes:
             break
         touched |= clashes
-    entity_rows, link_rows, key_rows = result_tables(entities, links, keys)
-    untouched = pa.array(sorted(touched), pa.string())
-    kept = LinkState(*(table.filter(pc.invert(pc.is_in(table["entity_id"], value_set=untouched)))
-                       for table in (state.entities, kept_links, state.keys)), live)
-    change.relinked_locals, change.remade_entities, change.kept_entities = len(locals_), len(entities), kept.entities.num_rows
-    return LinkState(pa.concat_tables([kept.entities, entity_rows]), pa.concat_tables([kept.links, link_rows]),
-                     pa.concat_tables([kept.keys, key_rows]), live), change
+    kept = [table.filter(pc.invert(pc.is_in(table["entity_id"], value_set=id_array(touched))))
+            for table in (state.entities, kept_links, state.keys)]
+    change.relinked_locals, change.remade_entities, change.kept_entities = len(locals_), len(entities), kept[0].num_rows
+    return LinkState(*(pa.concat_tables([old, new]) for old, new in zip(kept, result_tables(entities, links, keys))),
+                     live), change
+
+
+def missing(documents: pa.Table, other: pa.Table) -> pa.Table:
+    """The documents (doc_id, run_id) that `other` does not hold."""
+    return documents.filter(pc.invert(pc.is_in(document_keys(documents), value_set=document_keys(other))))
+
+
+def touched_entities(keys: pa.Table, shrunk: set[str], new_mentions: pa.Table) -> set[str]:
+    """The entities that lost members, those a new local entity (or what a shrunk entity held) could
+    join, and their one-word members' context (KeyIndex.with_one_word_context)."""
+    seeds = set().union(*(blocking_keys(e) for e in local_entities(mentions_of(new_mentions))))
+    seeds |= set(keys.filter(pc.is_in(keys["entity_id"], value_set=id_array(shrunk)))["key"].to_pylist())
+    index = KeyIndex(keys)
+    return index.with_one_word_context(shrunk | index.entities_related(seeds))
+
+
+def id_array(ids) -> pa.Array:
+    return pa.array(sorted(ids), pa.string())
 
 
 class KeyIndex:
@@ -126,7 +133,7 @@ class KeyIndex:
         end of the chain: a one-word name's type, its surname fit or short form is voted with all of them."""
         looked: set[str] = set()
         while True:
-            rows = self.keys.filter(pc.is_in(self.keys["entity_id"], value_set=pa.array(sorted(entities), pa.string())))
+            rows = self.keys.filter(pc.is_in(self.keys["entity_id"], value_set=id_array(entities)))
             keys = {key for key in rows["key"].to_pylist() if key.startswith(ONE_WORD_KINDS)} - looked
             more = self.entities_related(keys) - entities
             if not more:
@@ -152,7 +159,7 @@ class KeyIndex:
                     matched |= {prefix + value for value, _, _ in found}
                 else:
                     matched |= {prefix + value for value in values if test(value)}
-        rows = self.keys.filter(pc.is_in(self.keys["key"], value_set=pa.array(sorted(matched), pa.string())))
+        rows = self.keys.filter(pc.is_in(self.keys["key"], value_set=id_array(matched)))
         return set(pc.unique(rows["entity_id"]).to_pylist())
 
 

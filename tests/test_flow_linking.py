@@ -1,0 +1,74 @@
+"""End to end: runs that add and withdraw documents link only what changed, and publish what a full link does."""
+from __future__ import annotations
+
+import shutil
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from newsfacts import store, warehouse
+from newsfacts.cli import app
+
+pytestmark = pytest.mark.e2e
+runner = CliRunner()
+ENTITIES = "SELECT entity_id, canonical_name, entity_type, document_count, mention_count FROM entities ORDER BY 1"
+MENTION_ENTITIES = "SELECT mention_id, entity_id FROM entity_mentions ORDER BY 1"
+
+
+def run(raw, home, *options: str):
+    result = runner.invoke(app, ["run", "--raw", str(raw), "--warehouse", str(home), *options], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def published(home, sql: str) -> list[tuple]:
+    return [tuple(row) for row in warehouse.query(home, sql)[1]]
+
+
+def mark_stored_entities(home) -> None:
+    """Write every stored entity's spellings in reverse order, in place: a row a run keeps as it is still has them so."""
+    path = store.parquet_dir(home, "entities") / "current.parquet"
+    table = pq.read_table(path)
+    reversed_forms = pa.array([forms[::-1] for forms in table.column("surface_forms").to_pylist()], pa.list_(pa.string()))
+    store.write_parquet(table.set_column(table.schema.get_field_index("surface_forms"), "surface_forms",
+                                         reversed_forms), path)
+
+
+def kept_as_marked(home) -> set[str]:
+    rows = store.read_dataset(home, "entities").to_pylist()
+    return {row["entity_id"] for row in rows if row["surface_forms"] != sorted(row["surface_forms"])}
+
+
+def test_runs_that_add_and_withdraw_documents_publish_the_entities_of_a_full_link(prefect_server, raw_copy, tmp_path):
+    home, aside = tmp_path / "warehouse", tmp_path / "aside"
+    aside.mkdir()
+    later = sorted(raw_copy.iterdir())[:2]
+    for path in later:
+        shutil.move(path, aside / path.name)
+    run(raw_copy, home)
+    first = store.read_link_state(home)
+    assert first is not None and first.documents.num_rows == 3
+    mark_stored_entities(home)
+    assert store.read_link_state(home) is not None, "the mark of the state is kept"
+
+    for path in later:
+        shutil.move(aside / path.name, raw_copy / path.name)
+    run(raw_copy, home)
+    kept = kept_as_marked(home)
+    assert kept, "entities the new documents do not name keep their rows, not re-made"
+    new_docs = set(store.live_documents(home).column("doc_id").to_pylist()) - set(first.documents.column("doc_id").to_pylist())
+    links = store.read_dataset(home, "entity_links").to_pylist()
+    assert not kept & {link["entity_id"] for link in links if link["doc_id"] in new_docs}
+
+    sorted(raw_copy.iterdir())[-1].unlink()  # withdrawn: its file is gone
+    run(raw_copy, home)
+    assert store.read_link_state(home).documents.num_rows == 4
+
+    full = tmp_path / "full"
+    shutil.copytree(home, full)
+    run(raw_copy, full, "--full-refresh")
+    assert published(home, ENTITIES) == published(full, ENTITIES)
+    assert published(home, MENTION_ENTITIES) == published(full, MENTION_ENTITIES)
+    assert published(home, "SELECT count(*) FROM entity_mentions WHERE entity_id IS NULL") == [(0,)]
