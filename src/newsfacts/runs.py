@@ -128,9 +128,12 @@ def enter_stage(warehouse: Path, run_id: str, stage: str) -> None:
 
 
 def finish(warehouse: Path, run_id: str, status: str, why: str | None, counts: dict | None = None,
-           finished: datetime | None = None) -> dict:
+           finished: datetime | None = None, definitions: str | None = None) -> dict:
+    """Close a run's record; `definitions`: the fingerprint of what a publish built its tables with."""
     record = read_json(record_path(warehouse, run_id)) or {"run_id": run_id}
     record |= {"status": status, "why": why, "finished": (finished or datetime.now(timezone.utc)).isoformat()}
+    if definitions is not None:
+        record["definitions"] = definitions
     record |= {name: value for name, value in (counts or {}).items() if name in COUNTS}
     write_json(record, record_path(warehouse, run_id))
     return record
@@ -155,6 +158,11 @@ def recognise_crashed(warehouse: Path, found_by: str, published_run_id: str | No
             write_json(record, record_path(warehouse, record["run_id"]))
         ended.append(record["run_id"])
     return ended
+
+
+def last_published(warehouse: Path) -> dict | None:
+    published = [r for r in records(warehouse) if r["status"] == "published"]
+    return published[-1] if published else None
 
 
 def unpublished_run_ids(warehouse: Path, run_id: str) -> list[str]:
