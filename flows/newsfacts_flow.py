@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,39 +30,49 @@ from prefect.futures import as_completed  # noqa: E402
 from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 
-from newsfacts import clean, extract, ingest, language, outlets, runs, store, stories, validate, warehouse  # noqa: E402
+from newsfacts import clean, extract, ingest, language, outlets, runs, schemas, store, stories, validate, warehouse  # noqa: E402
 from newsfacts import report as html_report  # noqa: E402
 from newsfacts.clean.empty import set_aside_empty  # noqa: E402
 from newsfacts.extract import parallel  # noqa: E402
 from newsfacts.progress import StageProgress  # noqa: E402
-from newsfacts.records import CleanedDocument, DocumentFacts, RawDocument  # noqa: E402
+from newsfacts.records import CleanedDocument, DocumentFacts, IngestError, RawDocument  # noqa: E402
 
 
 # How long a run waits for the first Dask worker before it fails.
 WORKER_WAIT_S = 120
+# Batches sent to the cluster and not yet stored, per worker: one parsing, one waiting.
+IN_FLIGHT_PER_WORKER = 2
 
 
 @task(cache_policy=NO_CACHE)
 def ingest_raw(raw_dir: Path, warehouse_dir: Path, full_refresh: bool,
-               keep_removed: bool) -> tuple[ingest.IngestResult, list[dict]]:
-    """New files, and the stored documents the raw folder no longer holds (withdrawn this run)."""
+               keep_removed: bool) -> tuple[ingest.IngestResult, list[dict], clean.LineStatistics]:
+    """New files (to read again in batches), the stored documents the raw folder no longer holds
+    (withdrawn this run), and what the new plain texts repeat (site furniture)."""
     if full_refresh:
         store.reset_datasets(warehouse_dir)
     live = store.live_documents(warehouse_dir)
     known = set(live.column("doc_id").to_pylist())
-    found = ingest.ingest(raw_dir, known)
-    contents = store.raw_contents(found.documents, found.known_by_path, found.errors)
+    lines = clean.LineStatistics()
+    found = ingest.survey(raw_dir, known, see_text=lines.add)
+    contents = store.raw_contents(found.pending, found.known_by_path, found.errors)
     withdrawn = store.withdrawals(live, contents, keep_removed)
     gone = {row["doc_id"] for row in withdrawn}
     if gone & set(found.known_by_path.values()):  # a withdrawn document's bytes live on at another path:
-        found = ingest.ingest(raw_dir, known - gone)  # that file is new again
-    return found, withdrawn
+        lines = clean.LineStatistics()
+        found = ingest.survey(raw_dir, known - gone, see_text=lines.add)  # that file is new again
+    return found, withdrawn, lines
 
 
 @task(cache_policy=NO_CACHE)
-def clean_documents(documents: list[RawDocument]) -> tuple[list[RawDocument], list[CleanedDocument], list]:
-    raws, cleaned, empty = set_aside_empty(documents, language.tag_languages(clean.clean_documents(documents)))
-    return raws, outlets.apply_all(raws, cleaned), empty
+def prepare_batch(raw_dir: Path, pending: list[ingest.PendingDocument], lines: clean.LineStatistics
+                  ) -> tuple[list[RawDocument], list[CleanedDocument], list[IngestError]]:
+    """A batch of new documents read again and cleaned; those left without article text set aside."""
+    outcomes = ingest.read_pending(raw_dir, pending)
+    unread = [outcome for outcome in outcomes if isinstance(outcome, IngestError)]
+    raws = [outcome for outcome in outcomes if isinstance(outcome, RawDocument)]
+    raws, cleaned, empty = set_aside_empty(raws, language.tag_languages(clean.clean_documents(raws, lines)))
+    return raws, outlets.apply_all(raws, cleaned), unread + empty
 
 
 @task(cache_policy=NO_CACHE)
@@ -68,37 +80,78 @@ def extract_batch(batch: list[CleanedDocument]) -> list[DocumentFacts]:
     return parallel.extract_batch(batch)
 
 
-def extract_facts(cleaned: list[CleanedDocument], workers: int, dask_address: str | None,
-                  batch_docs: int) -> list[DocumentFacts]:
-    """Extract batches here (one worker), on `workers` local processes, or on the Dask cluster at `dask_address`;
-    facts come back in the documents' order whatever order the batches finish in. Documents in another
-    language than the pipeline's are kept without facts."""
-    if not cleaned:
-        return []
-    readable, others = language.split_by_language(cleaned, extract.pipeline_language())
-    return extract_readable(readable, workers, dask_address, batch_docs) + [
-        language.facts_without_extraction(doc) for doc in others]
+@task(cache_policy=NO_CACHE)
+def store_batch(warehouse_dir: Path, run_id: str, number: int, raws: list[RawDocument],
+                cleaned: list[CleanedDocument], facts: list[DocumentFacts]) -> dict[str, int]:
+    return store.store_batch(warehouse_dir, run_id, number, datetime.now(timezone.utc), raws, cleaned, facts)
 
 
-def extract_readable(cleaned: list[CleanedDocument], workers: int, dask_address: str | None,
-                     batch_docs: int) -> list[DocumentFacts]:
-    batches = parallel.document_batches(cleaned, batch_docs)
-    results: list[list[DocumentFacts]] = [[] for _ in batches]
-    with StageProgress("extract", len(cleaned), log=get_run_logger().info) as progress:
-        if dask_address is None and (workers <= 1 or len(batches) <= 1):
+@dataclass
+class BatchesDone:
+    """What the run's batches added up to."""
+
+    documents: int = 0
+    stored: Counter = field(default_factory=Counter)
+    errors: list[IngestError] = field(default_factory=list)
+    languages: Counter = field(default_factory=Counter)
+
+
+def process_batches(raw: Path, home: Path, run_id: str, pending: list[ingest.PendingDocument],
+                    lines: clean.LineStatistics, options: dict) -> BatchesDone:
+    """Read, clean, extract and store the new documents a batch at a time, each batch committed on its
+    own: a run holds a few batches at once, whatever the size of its raw folder. Extraction runs here
+    (one worker), on `workers` local processes, or on the Dask cluster at `dask_address`; reading and
+    cleaning stay here, where the raw folder is."""
+    batches = parallel.pending_batches(pending, options["batch_docs"])
+    done = BatchesDone(stored=Counter(dict.fromkeys(schemas.PER_DOCUMENT_TABLES, 0)))
+    workers = options["workers"] or parallel.default_workers()
+    with StageProgress("extract", len(pending), log=get_run_logger().info) as progress:
+        def finish(number: int, raws, cleaned, errors, facts) -> None:
+            done.stored.update(store_batch(home, run_id, number, raws, cleaned, facts))
+            done.documents += len(raws)
+            done.errors.extend(errors)
+            done.languages.update(doc.language for doc in cleaned)
+            progress.advance(len(pending_of[number]), sum(f.word_count for f in facts))
+
+        pending_of = dict(enumerate(batches))
+        if options["dask_address"] is None and (workers <= 1 or len(batches) <= 1):
             for number, batch in enumerate(batches):
-                results[number] = extract_batch(batch)
-                progress.advance(len(batch), sum(facts.word_count for facts in results[number]))
+                raws, cleaned, errors = prepare_batch(raw, batch, lines)
+                readable, others = language.split_by_language(cleaned, extract.pipeline_language())
+                finish(number, raws, cleaned, errors, with_others(extract_batch(readable) if readable else [], others))
         else:
-            with dask_task_runner(dask_address, min(workers, len(batches))) as runner, api_known_to_workers():
-                check_workers(runner.client, dask_address)
-                futures = [runner.submit(extract_batch, parameters={"batch": batch}) for batch in batches]
-                numbers = {future: number for number, future in enumerate(futures)}
-                for future in as_completed(futures):
-                    results[numbers[future]] = future.result()
-                    progress.advance(len(batches[numbers[future]]),
-                                     sum(facts.word_count for facts in results[numbers[future]]))
-    return [facts for batch_facts in results for facts in batch_facts]
+            extract_on_cluster(raw, batches, lines, options["dask_address"], workers, finish)
+    return done
+
+
+def with_others(facts: list[DocumentFacts], others: list[CleanedDocument]) -> list[DocumentFacts]:
+    """Documents in another language than the pipeline's are kept without facts."""
+    return facts + [language.facts_without_extraction(doc) for doc in others]
+
+
+def extract_on_cluster(raw: Path, batches: list, lines: clean.LineStatistics, address: str | None, workers: int,
+                       finish) -> None:
+    """Batches prepared here and extracted by Dask workers, a few ahead of the one being stored:
+    the workers never wait for the reading, and memory holds IN_FLIGHT_PER_WORKER batches per worker."""
+    with dask_task_runner(address, min(workers, len(batches))) as runner, api_known_to_workers():
+        check_workers(runner.client, address)
+        limit = IN_FLIGHT_PER_WORKER * max(len(runner.client.scheduler_info().get("workers", {})), 1)
+        in_flight: dict = {}
+        for number, batch in enumerate(batches):
+            while len(in_flight) >= limit:
+                store_first_done(in_flight, finish)
+            raws, cleaned, errors = prepare_batch(raw, batch, lines)
+            readable, others = language.split_by_language(cleaned, extract.pipeline_language())
+            future = runner.submit(extract_batch, parameters={"batch": readable})
+            in_flight[future] = (number, raws, cleaned, errors, others)
+        while in_flight:
+            store_first_done(in_flight, finish)
+
+
+def store_first_done(in_flight: dict, finish) -> None:
+    future = next(as_completed(list(in_flight)))
+    number, raws, cleaned, errors, others = in_flight.pop(future)
+    finish(number, raws, cleaned, errors, with_others(future.result(), others))
 
 
 def check_workers(client, address: str | None, seconds: float = WORKER_WAIT_S) -> None:
@@ -135,10 +188,8 @@ def dask_task_runner(address: str | None, workers: int):
 
 
 @task(cache_policy=NO_CACHE)
-def store_run(warehouse_dir: Path, run_id: str, raws: list[RawDocument], cleaned: list[CleanedDocument],
-              facts: list[DocumentFacts], errors: list, withdrawn: list[dict]) -> dict[str, int]:
-    return store.store_run(warehouse_dir, run_id, datetime.now(timezone.utc), raws, cleaned, facts, errors,
-                           withdrawn)
+def store_run_end(warehouse_dir: Path, run_id: str, errors: list[IngestError], withdrawn: list[dict]) -> dict[str, int]:
+    return store.store_run_end(warehouse_dir, run_id, datetime.now(timezone.utc), errors, withdrawn)
 
 
 @task(cache_policy=NO_CACHE)
@@ -175,16 +226,46 @@ def validate_staging(warehouse_dir: Path, run_id: str) -> validate.ValidationRep
 
 
 @task(cache_policy=NO_CACHE)
-def publish(warehouse_dir: Path, report: validate.ValidationReport, run_id: str, counts: dict) -> dict[str, int]:
+def publish(warehouse_dir: Path, report: validate.ValidationReport, run_id: str, counts: dict,
+            definitions: str) -> dict[str, int]:
     finished = {"run_id": run_id, "status": "published", "finished": datetime.now(timezone.utc).isoformat(),
                 "why": f"validation passed ({len(report.rows)} expectations)"} | counts
     with warehouse.connect(warehouse_dir) as con:
         published = warehouse.publish(con, report.table(), runs.runs_table(warehouse_dir, current=finished),
                                       report.quarantine_table())
     runs.finish(warehouse_dir, run_id, "published", finished["why"], counts,
-                datetime.fromisoformat(finished["finished"]))
+                datetime.fromisoformat(finished["finished"]), definitions)
     warehouse.discard_work(warehouse_dir)
     return published
+
+
+def nothing_changed(home: Path, done: BatchesDone, withdrawn: list[dict], errors: list[IngestError],
+                    definitions: str) -> bool:
+    """Whether the published tables already say all there is: no document stored or withdrawn, no
+    batch committed since the last publish (by a run that crashed), the same ingest errors, and the
+    same SQL and expectations."""
+    last = runs.last_published(home)
+    return (last is not None and done.documents == 0 and not withdrawn
+            and last.get("definitions") == definitions
+            and warehouse.database_path(home).exists()
+            and not any(committed > last["run_id"] for committed in store.committed_run_ids(home))
+            and store.same_ingest_errors(home, errors))
+
+
+def leave_published(raw: Path, home: Path, run_id: str, found: ingest.IngestResult, crashed: list[str]) -> dict:
+    """A run with nothing new: its record (status `unchanged`) is the only thing it publishes."""
+    last = runs.last_published(home)["run_id"]
+    counts = {"documents_new": 0, "documents_skipped": len(found.skipped_known), "documents_quarantined": 0,
+              "documents_superseded": 0, "documents_removed": 0}
+    runs.finish(home, run_id, "unchanged", f"nothing new since run {last}: published tables left as they are", counts)
+    warehouse.publish_runs(home, runs.runs_table(home))
+    report = html_report.report_path(home)
+    summary = {"run_id": run_id, "unchanged_since": last, "raw_dir": str(raw),
+               "warehouse": str(warehouse.database_path(home)), "new_documents": 0,
+               "skipped_documents": len(found.skipped_known), "crashed_runs_found": crashed,
+               "report": str(report) if report.exists() else None}
+    publish_artifacts(summary)
+    return summary
 
 
 def reject(home: Path, run_id: str, why: str, counts: dict) -> list[str]:
@@ -253,14 +334,14 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
                options: dict):
     """`options`: how to extract (workers, dask_address, batch_docs)."""
     runs.enter_stage(home, run_id, "ingest")
-    found, withdrawn = ingest_raw(raw, home, full_refresh, keep_removed)
-    runs.enter_stage(home, run_id, "clean")
-    raws, cleaned, empty = clean_documents(found.documents)
+    found, withdrawn, lines = ingest_raw(raw, home, full_refresh, keep_removed)
     runs.enter_stage(home, run_id, "extract")
-    facts = extract_facts(cleaned, options["workers"] or parallel.default_workers(), options["dask_address"],
-                          options["batch_docs"])
+    done = process_batches(raw, home, run_id, found.pending, lines, options)
+    definitions = project.definitions_fingerprint()
+    if nothing_changed(home, done, withdrawn, found.errors + done.errors, definitions):
+        return leave_published(raw, home, run_id, found, crashed)
     runs.enter_stage(home, run_id, "store")
-    stored = store_run(home, run_id, raws, cleaned, facts, found.errors + empty, withdrawn)
+    stored = dict(done.stored) | store_run_end(home, run_id, found.errors + done.errors, withdrawn)
     runs.enter_stage(home, run_id, "link")
     entity_count = link_entities(home)
     runs.enter_stage(home, run_id, "stories")
@@ -269,20 +350,20 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
     staged = load_staging(home)
     runs.enter_stage(home, run_id, "validate")
     report = validate_staging(home, run_id)
-    counts = {"documents_new": len(raws), "documents_skipped": len(found.skipped_known), "documents_quarantined": len(report.quarantined_doc_ids),
+    counts = {"documents_new": done.documents, "documents_skipped": len(found.skipped_known), "documents_quarantined": len(report.quarantined_doc_ids),
               "documents_superseded": sum(row["reason"] == "superseded" for row in withdrawn),
               "documents_removed": sum(row["reason"] == "removed" for row in withdrawn)}
     summary = {
         "run_id": run_id,
         "raw_dir": str(raw),
         "warehouse": str(warehouse.database_path(home)),
-        "new_documents": len(raws),
-        "languages": language.count_by_language(cleaned),
+        "new_documents": done.documents,
+        "languages": dict(sorted(done.languages.items(), key=lambda item: (-item[1], item[0]))),
         "skipped_documents": len(found.skipped_known),
         "superseded_documents": counts["documents_superseded"],
         "removed_documents": counts["documents_removed"],
         "crashed_runs_found": crashed,
-        "ingest_errors": len(found.errors) + len(empty),
+        "ingest_errors": len(found.errors) + len(done.errors),
         "stored": stored,
         "entities": entity_count,
         "stories": story_count,
@@ -300,7 +381,7 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
         publish_artifacts(summary)
         return Failed(message=why, data=summary)
     runs.enter_stage(home, run_id, "publish")
-    summary["published"] = publish(home, report, run_id, counts)
+    summary["published"] = publish(home, report, run_id, counts, definitions)
     summary["quarantined"] = quarantine(home, run_id, report)
     summary["report"] = write_report(home, summary)
     publish_artifacts(summary)

@@ -63,3 +63,5 @@ def test_scale_bench_reports_every_figure_of_one_run(tmp_path):
     assert figures["peak_rss_mb_tenth"] > 100 and figures["peak_rss_mb"] > 100
     assert figures["rss_ratio"] == pytest.approx(figures["peak_rss_mb"] / figures["peak_rss_mb_tenth"], rel=0.01)
     assert figures["noop_rerun_s"] > 0 and figures["empty_run_s"] > 0
+    assert figures["added_docs"] == 20 and figures["added_to_full_s"] > 0 and figures["added_to_empty_s"] > 0
+    assert figures["added_ratio"] == pytest.approx(figures["added_to_full_s"] / figures["added_to_empty_s"], rel=0.01)

@@ -26,11 +26,14 @@ from newsfacts.cli import app, load_flow
 pytestmark = pytest.mark.e2e
 NEWSFACTS = str(Path(sys.executable).with_name("newsfacts"))
 EDIT = "\nPolice said on Friday that 6 people were detained after the protest outside the ministry.\n"
-# Every part file write and every stage boundary of a run that adds, supersedes and removes documents.
-# Before store nothing is written: the lock test kills a run there (in extract) and checks the same.
+# Every part file write and every stage boundary of a run that adds, supersedes and removes documents,
+# in the order a run reaches them: its batch of new documents (written, then committed), then its
+# ingest errors and withdrawals (written, then committed). A run killed after a commit leaves it
+# committed: the next run goes on from there. Before the first write nothing is written: the lock
+# test kills a run there (in extract) and checks the same.
 KILL_POINTS = (
-    "store:ingest_errors", "store:documents", "store:removed_lines", "store:entity_mentions",
-    "store:figures", "store:quotes", "store:withdrawn_documents", "store:committed", "link:entities",
+    "store:documents", "store:removed_lines", "store:entity_mentions", "store:figures", "store:quotes",
+    "store:committed", "store:ingest_errors", "store:withdrawn_documents", "store:committed", "link:entities",
     "stage:load", "stage:validate", "stage:publish", "publish:built", "publish:swapped",
 )
 
@@ -120,8 +123,8 @@ def wait_for(process: subprocess.Popen, marker: Path, point: str, timeout: float
     marker.unlink()
 
 
-def kill_at(env: dict, raw: Path, home: Path, point: str, marker: Path) -> None:
-    process = start_run(env, raw, home, pause_at=point, marker=marker)
+def kill_at(env: dict, raw: Path, home: Path, point: str, marker: Path, *args: str) -> None:
+    process = start_run(env, raw, home, *args, pause_at=point, marker=marker)
     wait_for(process, marker, point)
     process.send_signal(signal.SIGKILL)
     process.communicate()
@@ -153,7 +156,7 @@ def test_kills_at_every_write_and_stage_boundary_lose_nothing_and_duplicate_noth
     # the run killed just after swapping in its publish did publish: it is recorded so, then superseded
     assert statuses == [("crashed", len(KILL_POINTS) - 1), ("published", 1), ("superseded", 2)]
     stages = [r[0] for r in rows(home, "SELECT why FROM runs WHERE status = 'crashed' ORDER BY run_id")]
-    assert "during stage 'store'" in stages[0] and "during stage 'publish'" in stages[-1]
+    assert "during stage 'extract'" in stages[0] and "during stage 'publish'" in stages[-1]
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -285,3 +288,14 @@ def test_keep_removed_keeps_the_documents_of_archived_files(first_publish, raw_v
     assert removed.exit_code == 0, removed.output
     assert rows(home, f"SELECT count(*) FROM documents WHERE source_path = '{archived.name}'") == [(0,)]
     assert rows(home, "SELECT source_path, reason FROM withdrawn_documents") == [(archived.name, "removed")]
+
+
+def test_a_run_killed_after_a_batch_keeps_that_batch_and_the_next_run_goes_on(api_env, samples_dir, tmp_path):
+    raw, home = make_raw(tmp_path / "raw", sorted(samples_dir.glob("*.txt"))), tmp_path / "warehouse"
+    kill_at(api_env, raw, home, "store:committed", tmp_path / "reached", "--batch-docs", "2", "--workers", "1")
+    assert len(list((home / "commits").glob("*-b00000.json"))) == 1 and not (home / "newsfacts.duckdb").exists()
+    result = run_cli("run", "--raw", str(raw), "--warehouse", str(home), "--batch-docs", "2", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "3 new, 2 already processed" in result.output, "the killed run's committed batch is not extracted again"
+    assert rows(home, "SELECT count(*), count(DISTINCT doc_id) FROM documents") == [(5, 5)]
+    assert rows(home, "SELECT count(DISTINCT run_id) FROM documents") == [(2,)]

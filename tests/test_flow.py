@@ -97,8 +97,32 @@ def test_second_run_skips_processed_documents(published, tmp_path):
                      "--warehouse", str(copy))
     assert result.exit_code == 0, result.output
     assert "0 new, 5 already processed" in result.output
+    assert "unchanged     nothing new since run" in result.output
     assert count(copy, "SELECT count(*) FROM figures") == before
     assert count(copy, "SELECT count(*) FROM documents") == 5
+    statuses = warehouse.query(copy, "SELECT status FROM runs ORDER BY run_id")[1]
+    assert [row[0] for row in statuses] == ["published", "unchanged"]
+
+
+def test_nothing_new_but_a_new_bad_file_or_a_new_expectation_publishes_again(published, tmp_path, monkeypatch):
+    home, _ = published
+    copy = tmp_path / "warehouse"
+    shutil.copytree(home, copy)
+    raw = tmp_path / "raw"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "raw", raw)
+    (raw / "empty.txt").write_bytes(b"")
+    result = run_cli("run", "--raw", str(raw), "--warehouse", str(copy))
+    assert result.exit_code == 0 and "unchanged" not in result.output, result.output
+    assert warehouse.query(copy, "SELECT source_path, reason FROM ingest_errors")[1] == [("empty.txt", "empty")]
+    checked = count(copy, "SELECT count(*) FROM validation_results")
+    project_with_expectation(tmp_path, monkeypatch, "documents", {
+        "type": "expect_column_values_to_be_between",
+        "kwargs": {"column": "word_count", "min_value": 0, "max_value": 10_000_000}, "meta": {"scope": "row"}})
+    result = run_cli("run", "--raw", str(raw), "--warehouse", str(copy))
+    assert result.exit_code == 0 and "unchanged" not in result.output, result.output
+    assert count(copy, "SELECT count(*) FROM validation_results") == checked + 1
+    result = run_cli("run", "--raw", str(raw), "--warehouse", str(copy))
+    assert "unchanged     nothing new since run" in result.output
 
 
 def test_bad_files_land_in_ingest_errors_while_good_ones_are_published(prefect_server, raw_copy, tmp_path):
@@ -158,7 +182,7 @@ def test_a_failing_expectation_blocks_publishing_and_keeps_the_old_tables(publis
     assert "documents: expect_column_values_to_be_between(word_count) failed" in result.output
     assert "6 of 6 documents failed row-level expectations (more than 5%)" in result.output
     assert warehouse.query(home, "SELECT doc_id, figure_count FROM source_profile ORDER BY doc_id") == before
-    rejected = list((home / "rejected").glob("*/documents.parquet"))
+    rejected = list((home / "rejected").rglob("documents.parquet"))
     assert len(rejected) == 1, "the rejected run's facts are kept aside, not lost"
     failed = warehouse.query(home, "SELECT why FROM runs WHERE status = 'validation_failed'")[1]
     assert len(failed) == 1 and "expect_column_values_to_be_between(word_count)" in failed[0][0]

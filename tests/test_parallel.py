@@ -3,27 +3,29 @@ one spaCy pipeline per process, and stage progress on and off a terminal."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from rich.console import Console
 
 from newsfacts.extract import parallel
+from newsfacts.ingest import Candidate, PendingDocument
 from newsfacts.progress import StageProgress
 from newsfacts.records import CleanedDocument
 
 
-def doc(number: int, chars: int = 100) -> CleanedDocument:
-    return CleanedDocument(f"doc-{number}", "x" * chars)
+def pending(number: int, size_bytes: int = 100) -> PendingDocument:
+    return PendingDocument(f"{number}.txt", f"doc-{number}", "text", size_bytes, Candidate(f"{number}.txt", Path(".")))
 
 
 def test_batches_keep_every_document_in_order_and_respect_both_bounds():
-    docs = [doc(n, 100) for n in range(7)] + [doc(7, 1_000)] + [doc(n, 100) for n in range(8, 10)]
-    batches = parallel.document_batches(docs, size=3, max_chars=500)
+    docs = [pending(n, 100) for n in range(7)] + [pending(7, 1_000)] + [pending(n, 100) for n in range(8, 10)]
+    batches = parallel.pending_batches(docs, size=3, max_bytes=500)
     assert [d.doc_id for batch in batches for d in batch] == [d.doc_id for d in docs]
     assert all(len(batch) <= 3 for batch in batches)
-    # a document longer than the bound travels alone; others never exceed it
+    # a document bigger than the bound travels alone; others never exceed it
     assert [d.doc_id for d in batches[3]] == ["doc-7"]
-    assert all(sum(len(d.body_text) for d in batch) <= 500 for batch in batches if len(batch) > 1)
-    assert parallel.document_batches([]) == []
+    assert all(sum(d.size_bytes for d in batch) <= 500 for batch in batches if len(batch) > 1)
+    assert parallel.pending_batches([]) == []
 
 
 def test_a_process_loads_the_pipeline_once_for_all_its_batches():

@@ -2,6 +2,8 @@
 Real Parquet, DuckDB and GX on small hand-made records."""
 from __future__ import annotations
 
+import json
+
 from datetime import date, datetime, timezone
 
 from newsfacts import store, stories, validate, warehouse
@@ -113,6 +115,12 @@ def test_too_many_quarantined_documents_block_publishing(tmp_path):
 def test_every_expectation_says_whether_it_judges_rows_or_the_table():
     for path in sorted(validate.project.expectations_dir().glob("*.json")):
         validate.load_suite(path)  # raises on an expectation without meta.scope
+
+
+def test_two_bounds_on_one_column_are_both_checked():
+    for path in sorted(validate.project.expectations_dir().glob("*.json")):
+        spec = json.loads(path.read_text())
+        assert len(validate.load_suite(path).expectations) == len(spec["expectations"]), path.name
 
 
 def test_a_row_level_failure_that_names_no_document_blocks(tmp_path):

@@ -107,6 +107,9 @@ def unreachable(address: str, seconds: float = 10) -> str | None:
 
 
 def print_summary(summary: dict) -> None:
+    if summary.get("unchanged_since"):
+        print_unchanged(summary)
+        return
     stored = summary["stored"]
     console.print(f"documents     {summary['new_documents']} new, {summary['skipped_documents']} already processed, "
                   f"{summary['ingest_errors']} not ingested (see ingest_errors)")
@@ -133,6 +136,18 @@ def print_summary(summary: dict) -> None:
     if summary.get("report"):
         console.print(f"report        {summary['report']}")
     console.print(f"checks page   {summary['data_docs']}")
+
+
+def print_unchanged(summary: dict) -> None:
+    console.print(f"documents     0 new, {summary['skipped_documents']} already processed")
+    if summary["crashed_runs_found"]:
+        console.print(f"earlier runs  {', '.join(summary['crashed_runs_found'])} ended without finishing "
+                      f"(recorded as crashed in runs); they had committed nothing")
+    console.print(f"unchanged     nothing new since run {summary['unchanged_since']}: the published tables "
+                  "are left as they are (this run is recorded in runs)")
+    console.print(f"warehouse     {summary['warehouse']}")
+    if summary.get("report"):
+        console.print(f"report        {summary['report']}")
 
 
 @app.command()

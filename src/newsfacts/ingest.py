@@ -14,6 +14,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from charset_normalizer import from_bytes
 
@@ -44,25 +45,50 @@ MARKUP_TOKEN = re.compile(r"<(/?)(script|style)\b[^<>]*>|<[^<>]*>", re.I)
 
 
 @dataclass
-class IngestResult:
-    documents: list[RawDocument] = field(default_factory=list)
-    errors: list[IngestError] = field(default_factory=list)
-    skipped_known: list[str] = field(default_factory=list)  # paths whose content was processed before
-    known_by_path: dict[str, str] = field(default_factory=dict)  # those paths -> the doc_id of their bytes
-
-
-@dataclass
 class Candidate:
     source_path: str  # relative to the raw folder, as found (a link keeps its own name)
     path: Path  # the regular file to read (a link's target)
     via_link: bool = False
 
 
+@dataclass
+class PendingDocument:
+    """A new document the survey found: where to read it again, and the doc_id its bytes had."""
+
+    source_path: str
+    doc_id: str
+    format: str
+    size_bytes: int
+    candidate: Candidate  # the file (a feed's file, for one of its lines)
+    feed_line: int | None = None
+
+
+@dataclass
+class IngestResult:
+    documents: list[RawDocument] = field(default_factory=list)  # read whole (ingest), not by survey
+    errors: list[IngestError] = field(default_factory=list)
+    skipped_known: list[str] = field(default_factory=list)  # paths whose content was processed before
+    known_by_path: dict[str, str] = field(default_factory=dict)  # those paths -> the doc_id of their bytes
+    pending: list[PendingDocument] = field(default_factory=list)  # new documents, to read in batches
+
+
 def ingest(raw_dir: Path, known_doc_ids: set[str] | frozenset[str] = frozenset()) -> IngestResult:
+    """Every new document read whole, for callers that want them all at once (evaluation, benchmarks)."""
+    return survey(raw_dir, known_doc_ids, keep_documents=True)
+
+
+def survey(raw_dir: Path, known_doc_ids: set[str] | frozenset[str] = frozenset(),
+           keep_documents: bool = False, see_text: Callable[[str], None] | None = None) -> IngestResult:
+    """Read every raw file once: which documents are new, and which files are errors.
+
+    Without keep_documents only a PendingDocument per new document is kept (read_pending reads it
+    again, a batch at a time), so a run's memory does not grow with its raw folder. `see_text` is
+    shown each new plain text as it passes (the clean stage counts the lines texts repeat).
+    """
     result = IngestResult()
     candidates, result.errors = discover(raw_dir)
     seen: dict[str, str] = {}
-    for outcome in sidecars.read_all(candidates, Path(raw_dir), read_document):
+    for candidate, outcome in sidecars.read_all(candidates, Path(raw_dir), read_document):
         if isinstance(outcome, IngestError):
             result.errors.append(outcome)
         elif outcome.doc_id in known_doc_ids:
@@ -75,9 +101,43 @@ def ingest(raw_dir: Path, known_doc_ids: set[str] | frozenset[str] = frozenset()
             )
         else:
             seen[outcome.doc_id] = outcome.source_path
-            result.documents.append(outcome)
+            if see_text is not None and outcome.format == "text":
+                see_text(outcome.text)
+            result.pending.append(pending_document(candidate, outcome))
+            if keep_documents:
+                result.documents.append(outcome)
     result.errors.sort(key=lambda error: error.source_path)
     return result
+
+
+def pending_document(candidate: Candidate, doc: RawDocument) -> PendingDocument:
+    feed_line = int(doc.source_path.rpartition("#")[2]) if doc.source_path != candidate.source_path else None
+    return PendingDocument(doc.source_path, doc.doc_id, doc.format, doc.size_bytes, candidate, feed_line)
+
+
+def read_pending(raw_dir: Path, pending: list[PendingDocument]) -> list[RawDocument | IngestError]:
+    """The pending documents read again, in their order. A file whose bytes changed since the survey
+    is an error ("changed") this run, and a new document the next."""
+    wanted: dict[str, PendingDocument] = {doc.source_path: doc for doc in pending}
+    lines: dict[str, set[int]] = {}
+    for doc in pending:
+        lines.setdefault(doc.candidate.source_path, set()).add(doc.feed_line)
+    read: dict[str, RawDocument | IngestError] = {}
+    for doc in pending:
+        if doc.candidate.source_path in lines:
+            only = lines.pop(doc.candidate.source_path) - {None}
+            for outcome in sidecars.read_candidate(doc.candidate, Path(raw_dir), read_document, only or None):
+                if outcome.source_path in wanted:  # a sidecar's error was recorded by the survey
+                    read[outcome.source_path] = outcome
+    return [checked(doc, read.get(doc.source_path)) for doc in pending]
+
+
+def checked(doc: PendingDocument, outcome: RawDocument | IngestError | None) -> RawDocument | IngestError:
+    if isinstance(outcome, RawDocument) and outcome.doc_id == doc.doc_id:
+        return outcome
+    detail = outcome.detail if isinstance(outcome, IngestError) else "its bytes changed"
+    return IngestError(doc.source_path, "changed", f"the file changed while the run read it ({detail}); "
+                                                   "the next run reads it again", doc.size_bytes, doc.doc_id)
 
 
 def discover(raw_dir: Path) -> tuple[list[Candidate], list[IngestError]]:

@@ -1,6 +1,7 @@
 """Where the project's version-controlled SQL and expectation files live, and run-wide defaults."""
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -45,3 +46,14 @@ def expectations_dir() -> Path:
 
 def flow_entrypoint() -> str:
     return f"{project_root() / 'flows' / 'newsfacts_flow.py'}:newsfacts_flow"
+
+
+def definitions_fingerprint() -> str:
+    """What the published tables are built and checked by (the SQL, the expectations, the package's
+    version): a run with nothing new republishes anyway when this changed since the last publish."""
+    from newsfacts import __version__
+
+    digest = hashlib.sha1(__version__.encode())
+    for path in sorted([*sql_dir().rglob("*.sql"), *expectations_dir().glob("*.json")]):
+        digest.update(path.relative_to(project_root()).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -114,7 +115,7 @@ def records(warehouse: Path) -> list[dict]:
 
 def start(warehouse: Path, run_id: str, started: datetime) -> dict:
     record = {"run_id": run_id, "pid": os.getpid(), "started": started.isoformat(), "finished": None,
-              "status": "running", "stage": "start", "why": None} | dict.fromkeys(COUNTS)
+              "status": "running", "stage": "start", "stage_at": time.time(), "why": None} | dict.fromkeys(COUNTS)
     write_json(record, record_path(warehouse, run_id))
     return record
 
@@ -123,14 +124,26 @@ def enter_stage(warehouse: Path, run_id: str, stage: str) -> None:
     """Note the stage a run is in (so a crash is reported with where it happened)."""
     record = read_json(record_path(warehouse, run_id))
     if record is not None:
-        write_json(record | {"stage": stage}, record_path(warehouse, run_id))
+        write_json(timed(record, stage) | {"stage": stage}, record_path(warehouse, run_id))
     pause.point(f"stage:{stage}")
 
 
+def timed(record: dict, next_stage: str | None = None) -> dict:
+    """The record with the seconds its current stage took added to `stage_seconds` (where a run's time went)."""
+    now = time.time()
+    seconds = dict(record.get("stage_seconds") or {})
+    if record.get("stage_at") is not None:
+        seconds[record["stage"]] = round(seconds.get(record["stage"], 0) + now - record["stage_at"], 3)
+    return record | {"stage_seconds": seconds, "stage_at": now if next_stage else None}
+
+
 def finish(warehouse: Path, run_id: str, status: str, why: str | None, counts: dict | None = None,
-           finished: datetime | None = None) -> dict:
-    record = read_json(record_path(warehouse, run_id)) or {"run_id": run_id}
+           finished: datetime | None = None, definitions: str | None = None) -> dict:
+    """Close a run's record; `definitions`: the fingerprint of what a publish built its tables with."""
+    record = timed(read_json(record_path(warehouse, run_id)) or {"run_id": run_id})
     record |= {"status": status, "why": why, "finished": (finished or datetime.now(timezone.utc)).isoformat()}
+    if definitions is not None:
+        record["definitions"] = definitions
     record |= {name: value for name, value in (counts or {}).items() if name in COUNTS}
     write_json(record, record_path(warehouse, run_id))
     return record
@@ -155,6 +168,11 @@ def recognise_crashed(warehouse: Path, found_by: str, published_run_id: str | No
             write_json(record, record_path(warehouse, record["run_id"]))
         ended.append(record["run_id"])
     return ended
+
+
+def last_published(warehouse: Path) -> dict | None:
+    published = [r for r in records(warehouse) if r["status"] == "published"]
+    return published[-1] if published else None
 
 
 def unpublished_run_ids(warehouse: Path, run_id: str) -> list[str]:

@@ -9,7 +9,7 @@ import pyarrow as pa
 
 INGEST_ERROR_REASONS = ("empty", "binary", "too_large", "too_long", "undecodable", "unreadable", "duplicate",
                         "unsupported", "not_a_file", "broken_link", "link_loop", "outside_raw_folder",
-                        "linked_folder", "no_article_text", "bad_metadata")
+                        "linked_folder", "no_article_text", "bad_metadata", "changed")
 FORMATS = ("text", "html")
 QUALIFIERS = ("exact", "at_least", "more_than", "about", "up_to", "vague")
 CASUALTY_KINDS = ("killed", "died", "wounded", "displaced", "evacuated", "destroyed", "detained", "missing")

@@ -66,15 +66,16 @@ def read_sidecar(article: Path, raw_dir: Path) -> dict[str, str] | IngestError |
     return metadata_fields(record)
 
 
-def read_feed(path: Path, feed: str) -> Iterator[RawDocument | IngestError]:
-    """One document (or error) per non-blank line of a JSON Lines feed (`feed`: its source path)."""
+def read_feed(path: Path, feed: str, wanted: set[int] | None = None) -> Iterator[RawDocument | IngestError]:
+    """One document (or error) per non-blank line of a JSON Lines feed (`feed`: its source path);
+    only the `wanted` line numbers when given."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         yield IngestError(feed, "unreadable", f"{type(exc).__name__}: {exc}")
         return
     for number, line in enumerate(data.splitlines(), 1):
-        if line.strip():
+        if line.strip() and (wanted is None or number in wanted):
             yield read_feed_line(line.strip(), f"{feed}#{number}")
 
 
@@ -95,22 +96,31 @@ def read_feed_line(line: bytes, source_path: str) -> RawDocument | IngestError:
     return RawDocument(doc_id, source_path, doc_format, "utf-8", len(line), text, metadata_fields(record))
 
 
-def read_all(candidates: Iterable, raw_dir: Path, read_document: Reader) -> Iterator[RawDocument | IngestError]:
-    """Every document (or error) of the raw files: feeds expanded, sidecars attached to their article.
+def read_all(candidates: Iterable, raw_dir: Path, read_document: Reader) -> Iterator[tuple[object, RawDocument | IngestError]]:
+    """Every document (or error) of the raw files, with the candidate it came from: feeds expanded,
+    sidecars attached to their article.
 
     `candidates` are ingest.Candidate: the path as found in the raw folder and the file to read.
     """
     for candidate in candidates:
-        found = Path(raw_dir) / candidate.source_path
-        if found.suffix.lower() == FEED_SUFFIX:
-            yield from read_feed(candidate.path, candidate.source_path)
-            continue
-        if is_sidecar(found):
-            continue
-        outcome = read_document(candidate)
-        metadata = read_sidecar(found, raw_dir)
-        if isinstance(metadata, IngestError):
-            yield metadata  # the article itself is still read, without metadata
-        elif metadata and isinstance(outcome, RawDocument):
-            outcome.metadata = metadata
-        yield outcome
+        for outcome in read_candidate(candidate, raw_dir, read_document):
+            yield candidate, outcome
+
+
+def read_candidate(candidate, raw_dir: Path, read_document: Reader,
+                   lines: set[int] | None = None) -> Iterator[RawDocument | IngestError]:
+    """The documents (or errors) of one raw file: a feed's lines (only `lines`, when given), else the
+    article with its sidecar's metadata; nothing for a sidecar itself."""
+    found = Path(raw_dir) / candidate.source_path
+    if found.suffix.lower() == FEED_SUFFIX:
+        yield from read_feed(candidate.path, candidate.source_path, lines)
+        return
+    if is_sidecar(found):
+        return
+    outcome = read_document(candidate)
+    metadata = read_sidecar(found, raw_dir)
+    if isinstance(metadata, IngestError):
+        yield metadata  # the article itself is still read, without metadata
+    elif metadata and isinstance(outcome, RawDocument):
+        outcome.metadata = metadata
+    yield outcome

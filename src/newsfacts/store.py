@@ -1,11 +1,13 @@
 """Store: turn stage records into Arrow tables (schemas.py) and keep them as Parquet datasets.
 
 Layout under the warehouse directory:
-    parquet/<table>/part-<run_id>.parquet   per-document tables and withdrawn_documents, one part per run
-    commits/<run_id>.json                   a run's commit: the part files that belong to it
-    parquet/<table>/current.parquet         corpus tables, rebuilt whole each run from committed data
-A run writes all its part files first and commits them last by renaming its manifest into
-commits/: its facts become visible together or not at all. Readers (the already-processed check,
+    parquet/<table>/part-<commit_id>.parquet   per-document tables and withdrawn_documents, one part per commit
+    commits/<commit_id>.json                   a commit: the part files that belong to it, and its run
+    parquet/<table>/current.parquet            corpus tables, rebuilt whole each run from committed data
+A run commits each batch of documents on its own (commit id `<run_id>-b<number>`), then its
+withdrawals (commit id `<run_id>`). A commit writes its part files first and renames its manifest
+into commits/ last: its facts become visible together or not at all, and a run cut short keeps the
+batches it committed (the next run goes on from there; a failed validation takes them all back). Readers (the already-processed check,
 linking, staging) read only committed parts, less the documents withdrawn since; part files no
 manifest lists are what a crash left behind, and the next run deletes them.
 Every file is written under a temporary name and renamed, so a crash never leaves half a file.
@@ -37,6 +39,9 @@ from newsfacts.records import (
 
 if TYPE_CHECKING:
     from newsfacts.extract import incremental
+
+
+QUARANTINE_SUFFIX = "-quarantine"
 
 
 def parquet_dir(warehouse: Path, table: str) -> Path:
@@ -132,12 +137,12 @@ def write_json(data: dict, path: Path) -> Path:
     return write_durably(path, lambda out: out.write(json.dumps(data, indent=1, default=str).encode()))
 
 
-def part_path(warehouse: Path, table_name: str, run_id: str) -> Path:
-    return parquet_dir(warehouse, table_name) / f"part-{run_id}.parquet"
+def part_path(warehouse: Path, table_name: str, commit_id: str) -> Path:
+    return parquet_dir(warehouse, table_name) / f"part-{commit_id}.parquet"
 
 
-def append_part(warehouse: Path, table_name: str, table: pa.Table, run_id: str) -> Path:
-    return write_parquet(table, part_path(warehouse, table_name, run_id))
+def append_part(warehouse: Path, table_name: str, table: pa.Table, commit_id: str) -> Path:
+    return write_parquet(table, part_path(warehouse, table_name, commit_id))
 
 
 def replace_current(warehouse: Path, table_name: str, table: pa.Table) -> Path:
@@ -146,16 +151,26 @@ def replace_current(warehouse: Path, table_name: str, table: pa.Table) -> Path:
 
 # ---------- commits ----------
 
-def commit(warehouse: Path, run_id: str, now: datetime, parts: dict[str, Path]) -> Path:
-    """The one atomic step that makes a run's part files visible: its manifest renamed into commits/."""
-    manifest = {"run_id": run_id, "committed_at": now.isoformat(),
+def commit(warehouse: Path, run_id: str, now: datetime, parts: dict[str, Path], commit_id: str | None = None) -> Path:
+    """The one atomic step that makes part files visible: their manifest renamed into commits/."""
+    commit_id = commit_id or run_id
+    manifest = {"run_id": run_id, "commit_id": commit_id, "committed_at": now.isoformat(),
                 "parts": {name: path.relative_to(warehouse).as_posix() for name, path in parts.items()}}
-    return write_json(manifest, commits_dir(warehouse) / f"{run_id}.json")
+    return write_json(manifest, commits_dir(warehouse) / f"{commit_id}.json")
+
+
+def batch_commit_id(run_id: str, number: int) -> str:
+    return f"{run_id}-b{number:05d}"
 
 
 def committed(warehouse: Path) -> list[dict]:
     """Every commit's manifest, oldest first."""
     return [json.loads(path.read_text()) for path in sorted(commits_dir(warehouse).glob("*.json"))]
+
+
+def committed_run_ids(warehouse: Path) -> set[str]:
+    """The runs whose commits are in the store (a quarantine commit counts as its publishing run's)."""
+    return {m["run_id"].removesuffix(QUARANTINE_SUFFIX) for m in committed(warehouse)}
 
 
 def committed_parts(warehouse: Path, table_name: str) -> list[tuple[str, Path]]:
@@ -242,22 +257,28 @@ def new_run_id(now: datetime | None = None) -> str:
 
 
 def reject_run(warehouse: Path, run_id: str) -> Path:
-    """Take a run's commit back after its validation failed; its files are kept for inspection.
+    """Take a run's commits back after its validation failed; their files are kept for inspection.
 
-    Moving the manifest out is the atomic step; its documents then count as unprocessed again, so
-    the next run extracts them again (and withdraws again what it withdrew).
+    Moving a manifest out is the atomic step; the run's documents then count as unprocessed again,
+    so the next run extracts them again (and withdraws again what it withdrew). The run's own
+    commit goes last: until then, its batches' documents are still withdrawn from nothing.
     """
     target = warehouse / "rejected" / run_id
-    manifest = commits_dir(warehouse) / f"{run_id}.json"
-    if not manifest.exists():
-        return target
+    manifests = sorted(commits_dir(warehouse).glob(f"{run_id}-b*.json")) + [commits_dir(warehouse) / f"{run_id}.json"]
+    for manifest in manifests:
+        if manifest.exists():
+            commit_id = manifest.stem
+            take_back(warehouse, manifest, target if commit_id == run_id else target / commit_id.removeprefix(f"{run_id}-"))
+    return target
+
+
+def take_back(warehouse: Path, manifest: Path, target: Path) -> None:
     parts = json.loads(manifest.read_text())["parts"]
     target.mkdir(parents=True, exist_ok=True)
     os.replace(manifest, target / "commit.json")
     for name, part in parts.items():
         if (warehouse / part).exists():
             os.replace(warehouse / part, target / f"{name}.parquet")
-    return target
 
 
 def reset_datasets(warehouse: Path) -> None:
@@ -305,30 +326,66 @@ def withdrawals(live: pa.Table, contents: dict[str, str | None], keep_removed: b
 
 # ---------- one run ----------
 
-def store_run(warehouse: Path, run_id: str, now: datetime, raws: list[RawDocument],
-              cleaned: list[CleanedDocument], facts: list[DocumentFacts],
-              errors: list[IngestError], withdrawn: list[dict] = ()) -> dict[str, int]:
-    """Write this run's new documents, facts and withdrawals, commit them in one step; returns row counts.
-
-    Also rewrites this run's ingest errors (a corpus table: recomputed from the raw folder every run).
-    """
-    tables = {
+def document_tables(raws: list[RawDocument], cleaned: list[CleanedDocument], facts: list[DocumentFacts],
+                    run_id: str, now: datetime) -> dict[str, pa.Table]:
+    return {
         "documents": documents_table(raws, cleaned, facts, run_id, now),
         "removed_lines": removed_lines_table(cleaned),
         "entity_mentions": mentions_table(facts),
         "figures": figures_table(facts),
         "quotes": quotes_table(facts),
-        "withdrawn_documents": withdrawn_table(list(withdrawn), run_id, now),
     }
+
+
+def commit_tables(warehouse: Path, run_id: str, commit_id: str, now: datetime, tables: dict[str, pa.Table]) -> Path:
+    parts = {}
+    for name, table in tables.items():
+        parts[name] = append_part(warehouse, name, table, commit_id)
+        pause.point(f"store:{name}")
+    manifest = commit(warehouse, run_id, now, parts, commit_id)
+    pause.point("store:committed")
+    return manifest
+
+
+def store_batch(warehouse: Path, run_id: str, number: int, now: datetime, raws: list[RawDocument],
+                cleaned: list[CleanedDocument], facts: list[DocumentFacts]) -> dict[str, int]:
+    """Write one batch of a run's new documents and their facts, and commit them; returns row counts."""
+    tables = document_tables(raws, cleaned, facts, run_id, now)
+    if raws:
+        commit_tables(warehouse, run_id, batch_commit_id(run_id, number), now, tables)
+    return {name: table.num_rows for name, table in tables.items()}
+
+
+def store_run_end(warehouse: Path, run_id: str, now: datetime, errors: list[IngestError],
+                  withdrawn: list[dict] = ()) -> dict[str, int]:
+    """After a run's batches: its withdrawals (committed) and the raw folder's ingest errors (a corpus
+    table, recomputed every run)."""
+    table = withdrawn_table(list(withdrawn), run_id, now)
+    replace_current(warehouse, "ingest_errors", ingest_errors_table(errors, run_id, now))
+    pause.point("store:ingest_errors")
+    if withdrawn:
+        commit_tables(warehouse, run_id, run_id, now, {"withdrawn_documents": table})
+    return {"withdrawn_documents": table.num_rows, "ingest_errors": len(errors)}
+
+
+def same_ingest_errors(warehouse: Path, errors: list[IngestError]) -> bool:
+    """Whether the stored ingest errors are these (the raw folder's errors have not changed)."""
+    columns = ["source_path", "doc_id", "reason", "detail", "size_bytes"]
+    stored = read_dataset(warehouse, "ingest_errors").select(columns).to_pylist()
+    return sorted(map(tuple, (row.values() for row in stored)), key=repr) == sorted(
+        ((e.source_path, e.doc_id, e.reason, e.detail, e.size_bytes) for e in errors), key=repr)
+
+
+def store_run(warehouse: Path, run_id: str, now: datetime, raws: list[RawDocument],
+              cleaned: list[CleanedDocument], facts: list[DocumentFacts],
+              errors: list[IngestError], withdrawn: list[dict] = ()) -> dict[str, int]:
+    """A whole run in one commit (documents, facts and withdrawals) and its ingest errors; returns row counts."""
+    tables = document_tables(raws, cleaned, facts, run_id, now) | {
+        "withdrawn_documents": withdrawn_table(list(withdrawn), run_id, now)}
     replace_current(warehouse, "ingest_errors", ingest_errors_table(errors, run_id, now))
     pause.point("store:ingest_errors")
     if raws or withdrawn:
-        parts = {}
-        for name, table in tables.items():
-            parts[name] = append_part(warehouse, name, table, run_id)
-            pause.point(f"store:{name}")
-        commit(warehouse, run_id, now, parts)
-        pause.point("store:committed")
+        commit_tables(warehouse, run_id, run_id, now, tables)
     return {name: table.num_rows for name, table in tables.items()} | {"ingest_errors": len(errors)}
 
 
@@ -397,7 +454,7 @@ def quarantine_documents(warehouse: Path, run_id: str, now: datetime, doc_ids: s
         return 0
     rows = [{"source_path": doc["source_path"], "doc_id": doc["doc_id"], "document_run_id": doc["run_id"],
              "reason": "quarantined", "replaced_by": None} for doc in live]
-    key = f"{run_id}-quarantine"  # not a run of its own: a later failed run never takes it back
+    key = f"{run_id}{QUARANTINE_SUFFIX}"  # not a run of its own: a later failed run never takes it back
     part = append_part(warehouse, "withdrawn_documents", withdrawn_table(rows, run_id, now), key)
     commit(warehouse, key, now, {"withdrawn_documents": part})
     return len(rows)

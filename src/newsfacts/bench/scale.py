@@ -125,6 +125,11 @@ def bare_pipe(texts: list[str], workers: int) -> dict:
     return {"seconds": time.perf_counter() - started, "words": words}
 
 
+# A day's new documents, added to the full warehouse and to an empty one: the cost of a run must follow
+# what is new, not what is stored.
+ADDED_DOCS = 20
+
+
 def run_scale_bench(data: Path, docs: int, workers: int | None = None, work_dir: Path | None = None) -> dict:
     workers = workers or default_workers()
     tenth = max(1, docs // 10)
@@ -132,15 +137,19 @@ def run_scale_bench(data: Path, docs: int, workers: int | None = None, work_dir:
     pages = benchmark_pages(data)
     with tempfile.TemporaryDirectory(prefix="newsfacts-scale-", dir=work_dir) as tmp:
         root = Path(tmp)
-        raw, raw_tenth, empty = root / "raw", root / "raw-tenth", root / "raw-empty"
+        raw, raw_tenth, empty, raw_added = root / "raw", root / "raw-tenth", root / "raw-empty", root / "raw-added"
         write_corpus(pages, range(docs), raw)
         write_corpus(pages, range(0, docs, docs // tenth)[:tenth], raw_tenth)  # every tenth: the same mix of pages
+        write_corpus(pages, range(docs, docs + ADDED_DOCS), raw_added)
         empty.mkdir()
         texts = [doc.body_text for doc in clean_documents(ingest(raw).documents) if doc.body_text]
         small = run_child(raw_tenth, root / "warehouse-tenth", workers)  # first: it also warms caches
         empty_run = run_child(empty, root / "warehouse-empty", workers)
         full = run_child(raw, root / "warehouse", workers)
         noop = run_child(raw, root / "warehouse", workers)
+        write_corpus(pages, range(docs, docs + ADDED_DOCS), raw)
+        added = run_child(raw, root / "warehouse", workers)
+        added_to_empty = run_child(raw_added, root / "warehouse-added", workers)
         bare = bare_pipe(texts, workers)
     words = bare["words"]
     return {
@@ -159,6 +168,10 @@ def run_scale_bench(data: Path, docs: int, workers: int | None = None, work_dir:
         "noop_rerun_s": round(noop["seconds"], 2),
         "empty_run_s": round(empty_run["seconds"], 2),
         "noop_to_empty_ratio": round(noop["seconds"] / empty_run["seconds"], 3),
+        "added_docs": ADDED_DOCS,
+        "added_to_full_s": round(added["seconds"], 2),
+        "added_to_empty_s": round(added_to_empty["seconds"], 2),
+        "added_ratio": round(added["seconds"] / added_to_empty["seconds"], 3),
         "load_average": [round(x, 2) for x in (*load_before, *os.getloadavg())],
     }
 
@@ -175,6 +188,8 @@ def format_table(results: dict) -> str:
         f"{results['peak_rss_mb_tenth']:.1f} MB at {results['docs_tenth']}: ratio {results['rss_ratio']:.3f}",
         f"no-op rerun   {results['noop_rerun_s']:>10.2f} s; empty folder {results['empty_run_s']:.2f} s: "
         f"ratio {results['noop_to_empty_ratio']:.3f}",
+        f"{results['added_docs']} new docs  {results['added_to_full_s']:>10.2f} s into the {results['docs']}; "
+        f"{results['added_to_empty_s']:.2f} s into an empty warehouse: ratio {results['added_ratio']:.3f}",
         f"load average  {' '.join(map(str, results['load_average'][:3]))} before, "
         f"{' '.join(map(str, results['load_average'][3:]))} after (1, 5, 15 min)",
     ])

@@ -1,6 +1,6 @@
 """Extraction in batches that any process can take: on this machine's cores or on a Dask cluster.
 
-Batches are cut from the cleaned documents alone (never from the number of workers), and every
+Batches are cut from the run's new documents alone (never from the number of workers), and every
 batch is parsed the same way wherever it runs, so any number of workers gives the same facts as one.
 A process loads the spaCy pipeline once, the first time it is handed a batch, and keeps it.
 """
@@ -17,8 +17,9 @@ from newsfacts.records import CleanedDocument, DocumentFacts
 # Big enough that a task's fixed cost (scheduling, a task run recorded by Prefect, shipping the
 # texts) is small next to parsing it; small enough that two workers share a few hundred documents evenly.
 DOCS_PER_BATCH = 32
-# Bounded by characters too, so a batch's texts (and the parser's working memory) stay bounded.
-CHARS_PER_BATCH = 400_000
+# Bounded by raw bytes too, so a batch's texts (and the parser's working memory) stay bounded; HTML
+# weighs several times its text.
+RAW_BYTES_PER_BATCH = 8_000_000
 
 _nlp_lock = threading.Lock()
 _nlp_by_models: dict[tuple[str, ...], Language] = {}
@@ -34,18 +35,18 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def document_batches(cleaned: list[CleanedDocument], size: int = DOCS_PER_BATCH,
-                     max_chars: int = CHARS_PER_BATCH) -> list[list[CleanedDocument]]:
-    """Consecutive runs of at most `size` documents and (unless one alone is longer) `max_chars` characters."""
-    batches: list[list[CleanedDocument]] = []
-    batch: list[CleanedDocument] = []
-    chars = 0
-    for doc in cleaned:
-        if batch and (len(batch) == size or chars + len(doc.body_text) > max_chars):
+def pending_batches(pending: list, size: int = DOCS_PER_BATCH, max_bytes: int = RAW_BYTES_PER_BATCH) -> list[list]:
+    """Consecutive runs of at most `size` new documents and (unless one alone is more) `max_bytes` of raw
+    bytes (ingest.PendingDocument): what a run reads, cleans, extracts and commits at once."""
+    batches: list[list] = []
+    batch: list = []
+    size_bytes = 0
+    for doc in pending:
+        if batch and (len(batch) == size or size_bytes + doc.size_bytes > max_bytes):
             batches.append(batch)
-            batch, chars = [], 0
+            batch, size_bytes = [], 0
         batch.append(doc)
-        chars += len(doc.body_text)
+        size_bytes += doc.size_bytes
     if batch:
         batches.append(batch)
     return batches

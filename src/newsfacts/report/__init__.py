@@ -181,7 +181,8 @@ def summary_rows(summary: dict) -> list[dict]:
         ("canonical entities", summary.get("entities")),
         ("figures", stored.get("figures")),
         ("quotes", stored.get("quotes")),
-        ("validation", "passed" if summary.get("validation_success") else "failed"),
+        ("validation", "unchanged: nothing new since run " + summary["unchanged_since"]
+         if summary.get("unchanged_since") else "passed" if summary.get("validation_success") else "failed"),
         ("expectations checked", summary.get("expectations_checked")),
         ("expectations failed", len(failures)),
         ("report", summary.get("report")),
