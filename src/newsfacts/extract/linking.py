@@ -9,6 +9,9 @@ when place names are romanisation variants (Tarnow/Tarnov), and when an acronym 
 written alone fits exactly one body or place written out elsewhere. Types are voted over the
 corpus, with evidence: a one-word "person" that is tagged as a place elsewhere is a place; a
 one-word "organisation" that is a known person's surname is that person.
+
+Each entity keeps the blocking keys of its members (`blocking_keys`), so that a later run links
+only the entities its new documents could touch (extract/incremental.py).
 """
 from __future__ import annotations
 
