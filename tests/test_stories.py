@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from newsfacts import extract, stories
-from newsfacts.records import CleanedDocument
+from newsfacts.records import CleanedDocument, EntityMention
 
 PERU_QUAKE = """A magnitude 7.0 earthquake struck the Arequipa region of southern Peru on Monday, killing at least
 12 people and destroying hundreds of homes, Peru's civil defence institute said.
@@ -29,6 +29,58 @@ CITY_BUDGET = """The city council of Port Elmsworth approved a budget of 40 mill
 the money going to new bus lines and the repair of the harbour wall, council leader Tom Hale said.
 Opposition councillors said the plan ignored schools."""
 
+# A singer's tour, reported by three outlets (the third mostly quotes a consumer advocate), and five days
+# later her wedding: the wedding report repeats the tour report's background paragraph about her.
+TOUR = ("Marisol Tavenner announces world tour with Brightwater Arena opener", """Pop singer Marisol Tavenner \
+announced a 40-date world tour on Tuesday that will open at the Brightwater Arena in Castelmora in March, her \
+label Silverpine Records said.
+The tour, named Lanterns, follows the release of her fourth album and will visit cities across three \
+continents, ending in Port Ellery in September.
+"I have missed the stage more than anything," Tavenner wrote in a post to her fans. Tickets go on sale on Friday.
+Tavenner, 31, rose to fame with the single Paper Moons and has won two Halvard Prizes. Her last tour was cut \
+short when she injured her ankle in Castelmora.""")
+TOUR_OTHER_OUTLET = ("Tavenner to open Lanterns tour in Castelmora", """Marisol Tavenner will take her Lanterns \
+tour to 40 cities next year, starting with a show at the Brightwater Arena in Castelmora in March, Silverpine \
+Records announced on Tuesday.
+The singer said she had "missed the stage more than anything". The tour ends in Port Ellery in September, and \
+tickets go on sale on Friday.
+The tour is her first since an ankle injury ended her last one early. Tavenner's fourth album came out last \
+month and topped the charts.""")
+TOUR_TICKETS = ("Fans rush for Tavenner tickets as Lanterns tour dates revealed", """Fans of Marisol Tavenner \
+queued online on Tuesday after the singer revealed the 40 dates of her Lanterns world tour, which opens at the \
+Brightwater Arena in Castelmora in March.
+Resale sites listed seats within hours, said Odile Marchetti, who runs a consumer group for concert-goers. \
+"Every big tour now brings the same scramble," Marchetti said. "Fans should wait for the official sale."
+Marchetti said her group had received hundreds of complaints about resale prices this year. "We see fans \
+paying five times the face value," Marchetti said, adding that the group had asked lawmakers to cap resale \
+prices. Marchetti said the problem was not new.
+Silverpine Records said tickets would go on sale on Friday.""")
+WEDDING = ("Marisol Tavenner marries actor Julian Okafor in private ceremony", """Singer Marisol Tavenner \
+married the actor Julian Okafor in a private ceremony on the island of Serravel on Saturday, her spokesperson said.
+About 60 guests attended the wedding at a vineyard owned by Okafor's family. The couple met on the set of the \
+film Glass Harbour in 2022.
+"We are so happy," Tavenner wrote on social media, sharing a photo of the couple.
+Tavenner, 31, rose to fame with the single Paper Moons and has won two Halvard Prizes. She is about to begin \
+her Lanterns world tour, and her label Silverpine Records said the tour dates were unchanged.""")
+VALDORIA_QUAKE = ("Earthquake kills 12 in Valdoria's Kesh province", """A magnitude 6.9 earthquake struck Kesh \
+province in northern Valdoria on Wednesday, killing at least 12 people and flattening homes in the town of \
+Amrath, Valdoria's emergency agency said.
+Rescuers were digging through rubble in Amrath, where the mayor, Petra Lind, said the hospital had been \
+damaged. "We need tents and doctors," Lind said.
+The agency said aftershocks were likely and asked residents of Kesh to sleep outside.""")
+VALDORIA_QUAKE_TOLL = ("Valdoria quake death toll rises as rescuers search Amrath rubble", """The death toll from \
+Wednesday's earthquake in Valdoria rose to 15, the country's emergency agency said, as rescuers searched \
+collapsed homes in the town of Amrath in Kesh province.
+Amrath's mayor, Petra Lind, said the hospital was damaged and that families were sleeping outside for fear of \
+aftershocks.
+The magnitude 6.9 quake was the strongest to hit Kesh in decades.""")
+ORSINIA_QUAKE = ("Earthquake kills 9 in Orsinia's Belgar region", """A magnitude 6.7 earthquake struck the Belgar \
+region of western Orsinia on Thursday, killing at least 9 people and flattening homes in the town of Drevno, \
+Orsinia's civil protection service said.
+Rescuers were digging through rubble in Drevno, where the mayor, Anton Vesel, said the school had been \
+damaged. "We need tents and blankets," Vesel said.
+The service said aftershocks were likely and asked residents of Belgar to sleep outside.""")
+
 
 @pytest.fixture(scope="module")
 def nlp():
@@ -37,6 +89,13 @@ def nlp():
 
 def story_docs(nlp, articles: list[tuple[str, str, date]]) -> list[stories.StoryDocument]:
     cleaned = [CleanedDocument(doc_id, text, published_date=published) for doc_id, text, published in articles]
+    facts = extract.extract_documents(cleaned, nlp)
+    return [stories.story_document(doc, f.mentions) for doc, f in zip(cleaned, facts)]
+
+
+def titled_docs(nlp, articles: list[tuple[str, tuple[str, str], date]]) -> list[stories.StoryDocument]:
+    cleaned = [CleanedDocument(doc_id, body, title=title, published_date=published)
+               for doc_id, (title, body), published in articles]
     facts = extract.extract_documents(cleaned, nlp)
     return [stories.story_document(doc, f.mentions) for doc, f in zip(cleaned, facts)]
 
@@ -185,3 +244,56 @@ def test_a_story_of_this_run_linked_to_a_published_one_takes_the_published_id():
     story = story_of(stories.assign_stories([a], [synthetic("c", REPAIR_WORDS),
                                                    synthetic("d", ATTACK_WORDS | REPAIR_WORDS)]))
     assert set(story.values()) == {stories.story_id_for("a")}
+
+
+def test_three_outlets_report_one_tour_and_her_wedding_days_later_is_another_story(nlp):
+    docs = titled_docs(nlp, [("tour", TOUR, date(2025, 3, 4)), ("tour-other", TOUR_OTHER_OUTLET, date(2025, 3, 4)),
+                             ("tickets", TOUR_TICKETS, date(2025, 3, 5)), ("wedding", WEDDING, date(2025, 3, 9))])
+    story = story_of(stories.assign_stories([], docs))
+    assert story["tour"] == story["tour-other"] == story["tickets"]
+    assert story["wedding"] != story["tour"]
+
+
+def test_two_earthquakes_of_one_week_in_two_countries_are_two_stories(nlp):
+    docs = titled_docs(nlp, [("valdoria", VALDORIA_QUAKE, date(2025, 5, 7)),
+                             ("orsinia", ORSINIA_QUAKE, date(2025, 5, 8)),
+                             ("valdoria-toll", VALDORIA_QUAKE_TOLL, date(2025, 5, 8))])
+    story = story_of(stories.assign_stories([], docs))
+    assert story["valdoria"] == story["valdoria-toll"] != story["orsinia"]
+
+
+def test_the_lead_counts_again_with_the_names_it_says(nlp):
+    lead = ("Rivers rose across Marenzo province on Sunday after three days of heavy rain flooded farms, "
+            "roads and bridges. ")
+    body = lead * 5 + "Farther down the report, the harbour of Tolvik stayed open. " * 30
+    cleaned = CleanedDocument("flood", body, title="Floods cut off villages", published_date=date(2025, 3, 2))
+    doc = stories.story_document(cleaned, extract.extract_documents([cleaned], nlp)[0].mentions)
+    assert {"l:rivers", "l:marenzo", "l:n:marenzo"} <= doc.words
+    assert "tolvik" in doc.words and "l:tolvik" not in doc.words  # said in the tail only
+
+
+def mention(text: str, label: str, start: int) -> EntityMention:
+    return EntityMention("d", text, label, start, start + len(text), text)
+
+
+def test_an_expert_quoted_below_the_lead_is_not_what_a_report_is_about():
+    lead_end = stories.lead_end("Word " * 200)
+    reaction = [mention("Valdoria", "GPE", 10), mention("Valdoria", "GPE", lead_end + 40),
+                *(mention("Ilka Brenner", "PERSON", lead_end + 100 * i) for i in range(1, 5))]
+    names, place, actor = stories.name_features(reaction, frozenset(), lead_end)
+    assert "n:brenner" in names and actor is None and place == "valdoria"
+    quoted_first = [mention("Ilka Brenner", "PERSON", 5), *(mention("Brenner", "PERSON", lead_end + 50 * i)
+                                                             for i in range(1, 4))]
+    assert stories.name_features(quoted_first, frozenset(), lead_end)[2] == "brenner"
+
+
+def test_one_close_match_is_not_enough_to_join_a_story_of_several_reports():
+    core = {f"flood{i}" for i in range(12)}
+    reports = [synthetic(f"r{i}", core | {f"r{i}-{j}" for j in range(8)}) for i in range(4)]
+    # a day later, repeats the first report's own background only: close to it, far from the other reports
+    echo = synthetic("echo", {f"r0-{j}" for j in range(8)} | {f"echo{i}" for i in range(8)})
+    echo.published_date = date(2025, 4, 2)
+    rarity = stories.Rarity([*reports, echo])
+    assert stories.same_event_score(echo, reports[0], rarity) is not None
+    story = story_of(stories.assign_stories([], [*reports, echo]))
+    assert story["r0"] == story["r1"] == story["r2"] == story["r3"] != story["echo"]
