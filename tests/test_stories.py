@@ -29,8 +29,8 @@ CITY_BUDGET = """The city council of Port Elmsworth approved a budget of 40 mill
 the money going to new bus lines and the repair of the harbour wall, council leader Tom Hale said.
 Opposition councillors said the plan ignored schools."""
 
-# A singer's tour, reported by three outlets (the third mostly quotes a consumer advocate), and five days
-# later her wedding: the wedding report repeats the tour report's background paragraph about her.
+# A singer's tour, reported by three outlets (the third mostly quotes a consumer advocate), and days later
+# her wedding: the wedding report repeats the tour report's background paragraph about her.
 TOUR = ("Marisol Tavenner announces world tour with Brightwater Arena opener", """Pop singer Marisol Tavenner \
 announced a 40-date world tour on Tuesday that will open at the Brightwater Arena in Castelmora in March, her \
 label Silverpine Records said.
@@ -246,9 +246,10 @@ def test_a_story_of_this_run_linked_to_a_published_one_takes_the_published_id():
     assert set(story.values()) == {stories.story_id_for("a")}
 
 
-def test_three_outlets_report_one_tour_and_her_wedding_days_later_is_another_story(nlp):
+@pytest.mark.parametrize("wedding_day", [date(2025, 3, 6), date(2025, 3, 11)])  # the next day, a week later
+def test_three_outlets_report_one_tour_and_her_wedding_is_another_story(nlp, wedding_day):
     docs = titled_docs(nlp, [("tour", TOUR, date(2025, 3, 4)), ("tour-other", TOUR_OTHER_OUTLET, date(2025, 3, 4)),
-                             ("tickets", TOUR_TICKETS, date(2025, 3, 5)), ("wedding", WEDDING, date(2025, 3, 9))])
+                             ("tickets", TOUR_TICKETS, date(2025, 3, 5)), ("wedding", WEDDING, wedding_day)])
     story = story_of(stories.assign_stories([], docs))
     assert story["tour"] == story["tour-other"] == story["tickets"]
     assert story["wedding"] != story["tour"]

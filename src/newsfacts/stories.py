@@ -322,8 +322,7 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument]) -> lis
             joined = started.pop(story_id)  # the new document links it to doc's story: one event
             for member in joined:
                 member.story_id = doc.story_id
-            if doc.story_id in started:
-                started[doc.story_id].extend(joined)
+            (started.get(doc.story_id) or stored_members[doc.story_id]).extend(joined)
         index.insert(doc.doc_id, minhash)
         blocks.add(doc)
         by_id[doc.doc_id] = doc
