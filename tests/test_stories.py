@@ -81,6 +81,18 @@ Rescuers were digging through rubble in Drevno, where the mayor, Anton Vesel, sa
 damaged. "We need tents and blankets," Vesel said.
 The service said aftershocks were likely and asked residents of Belgar to sleep outside.""")
 
+# Two verdicts in one town in one week, told by one court reporter's phrases, with one prosecutor quoted.
+MAYOR_VERDICT = ("Former Harlow mayor convicted of bribery", """A jury in Harlow convicted former mayor Victor \
+Spence of bribery on Wednesday, finding that he took 200,000 dollars from a developer in exchange for city contracts.
+Spence, 58, faces up to 20 years in prison. Prosecutors said he hid the money in a relative's bank account. \
+"Public office is a public trust," prosecutor Alma Reyes told reporters outside the Harlow courthouse.
+Sentencing was set for March.""")
+NURSE_VERDICT = ("Harlow nurse found guilty in patient deaths", """A jury in Harlow found nurse Grace Pollard \
+guilty on Thursday of killing three patients at Harlow General Hospital by giving them overdoses of insulin.
+Pollard, 41, faces life in prison. Prosecutors said she targeted elderly patients on night shifts. "Justice has \
+been done for these families," prosecutor Alma Reyes told reporters outside the Harlow courthouse.
+Sentencing was set for March.""")
+
 
 @pytest.fixture(scope="module")
 def nlp():
@@ -298,3 +310,18 @@ def test_one_close_match_is_not_enough_to_join_a_story_of_several_reports():
     assert stories.same_event_score(echo, reports[0], rarity) is not None
     story = story_of(stories.assign_stories([], [*reports, echo]))
     assert story["r0"] == story["r1"] == story["r2"] == story["r3"] != story["echo"]
+
+
+def test_two_verdicts_in_one_town_in_one_week_are_two_stories(nlp):
+    docs = titled_docs(nlp, [("mayor", MAYOR_VERDICT, date(2025, 5, 7)), ("nurse", NURSE_VERDICT, date(2025, 5, 8))])
+    story = story_of(stories.assign_stories([], docs))
+    assert story["mayor"] != story["nurse"]
+
+
+def test_a_name_counts_as_one_whatever_label_each_mention_has():
+    lead_end = stories.lead_end("Word " * 200)
+    mentions = [mention("Grace Pollard", "ORG", 5), mention("Pollard", "GPE", 60), mention("Pollard", "PERSON", 90),
+                mention("Harlow", "GPE", 30), mention("Harlow", "GPE", lead_end + 10)]
+    _, place, actor = stories.name_features(mentions, frozenset(), lead_end)
+    assert actor == "pollard"  # three mentions of one person, not one of an organisation and one of a place
+    assert place == "pollard"  # tagged a place once: counted as one too, with all its mentions

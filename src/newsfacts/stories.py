@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -135,22 +135,32 @@ def name_features(mentions: list[EntityMention], title_words: frozenset[str] = f
                   lead_end_at: int | None = None) -> tuple[frozenset[str], str | None, str | None]:
     """(folded names the document mentions, the place and the actor it names most often among those its
     headline or lead says: a report is about what it says first, not about an expert quoted further down)."""
-    names, places, actors, said_first = set(), Counter(), Counter(), set()
-    for mention in mentions:
-        key = name_key(mention) if mention.label in NAME_LABELS else None
-        if key is None:
-            continue
-        names.add(f"n:{key}")
-        if mention.label == "PERSON" and " " in key:
-            names.add(f"n:{key.rsplit(' ', 1)[-1]}")
-        main = key.rsplit(" ", 1)[-1] if mention.label == "PERSON" else key
+    named = [(mention, key) for mention in mentions
+             if mention.label in NAME_LABELS and (key := name_key(mention)) is not None]
+    names = {f"n:{key}" for _, key in named}
+    names |= {f"n:{key.rsplit(' ', 1)[-1]}" for mention, key in named if mention.label == "PERSON" and " " in key}
+    # "Pollard" after "Grace Pollard" is the same one, whatever label the tagger gave each mention
+    fuller = {key.rsplit(" ", 1)[-1]: key for _, key in sorted(named, key=lambda item: item[1]) if " " in key}
+    groups = [(fuller.get(key, key), mention) for mention, key in named]
+    persons = {group for group, mention in groups if mention.label == "PERSON"}
+    counts, kinds, said_first = Counter(), defaultdict(set), set()
+    for group, mention in groups:
+        if (kind := name_kind(mention.label, group)) is None:
+            continue  # a nationality, a building, an event: never what a report is mainly about
+        main = group.rsplit(" ", 1)[-1] if group in persons else group  # a person is named by surname
+        counts[main] += 1
+        kinds[main].add(kind)  # tagged a place here and an organisation there: the tagger cannot tell, both
         if lead_end_at is None or mention.char_start < lead_end_at or set(main.split()) <= title_words:
             said_first.add(main)
-        if mention.label in PLACE_LABELS or key in COUNTRY_OF.values():
-            places[key] += 1
-        elif mention.label in ACTOR_LABELS:
-            actors[main] += 1
+    places = Counter({main: n for main, n in counts.items() if "place" in kinds[main]})
+    actors = Counter({main: n for main, n in counts.items() if "actor" in kinds[main]})
     return frozenset(names), most_named(places, said_first), most_named(actors, said_first)
+
+
+def name_kind(label: str, key: str) -> str | None:
+    if label in PLACE_LABELS or key in COUNTRY_OF.values():
+        return "place"
+    return "actor" if label in ACTOR_LABELS else None
 
 
 def most_named(counts: Counter, said_first: set[str]) -> str | None:
