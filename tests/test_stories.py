@@ -74,6 +74,32 @@ collapsed homes in the town of Amrath in Kesh province.
 Amrath's mayor, Petra Lind, said the hospital was damaged and that families were sleeping outside for fear of \
 aftershocks.
 The magnitude 6.9 quake was the strongest to hit Kesh in decades.""")
+# A long report of the Valdoria quake: its lead tells the event, its tail the country's politics and history.
+VALDORIA_QUAKE_ANALYSIS = ("Valdoria counts the cost as deadly quake exposes weak building codes", """\
+Rescuers in northern Valdoria pulled survivors from flattened homes in the town of Amrath on Thursday, a day \
+after a magnitude 6.9 earthquake in Kesh province killed at least 15 people, the emergency agency said.
+The mayor of Amrath, Petra Lind, said the town hospital was damaged and that hundreds of families had spent \
+the night outside.
+For engineers, the disaster was predictable. Most houses in the province were built of unreinforced brick \
+before the country adopted its first building code in 1994, said Tomas Varga, a structural engineer at the \
+University of Selmar. "Brick walls without steel simply fold," Varga said. "We have known this for thirty \
+years."
+Varga said inspections had been cut back after the 2019 budget crisis, when the government of Prime Minister \
+Ivo Kessler reduced spending on public works by a fifth. Opposition lawmakers have since accused the \
+government of neglecting rural provinces, where incomes are half the national average and young people leave \
+for the capital, Dorn.
+The economy of Kesh depends on farming and a copper mine near the border, which employs about 2,000 people. \
+The mine's owner, Selmar Mining, said its workers were safe and that production would resume next week.
+Valdoria sits on a fault line that has produced several strong earthquakes in the past century. In 1961 a \
+quake near Dorn killed more than 300 people and led to the creation of the emergency agency. Seismologists \
+say a large earthquake in the capital is overdue.
+Aid groups said they were sending tents, blankets and water purification kits. The European neighbours of \
+Valdoria offered search teams with dogs, and the Red Cross opened a field hospital in a school gym.
+Kessler, who faces an election in the spring, visited Amrath on Thursday afternoon and promised to rebuild \
+every home by winter. Critics said similar promises after floods in 2021 were never kept. "People here \
+remember," said Ana Brest, a teacher whose house collapsed. "They promised us new roads too."
+The agency warned that aftershocks could continue for weeks and asked residents of Kesh not to return to \
+damaged buildings.""")
 ORSINIA_QUAKE = ("Earthquake kills 9 in Orsinia's Belgar region", """A magnitude 6.7 earthquake struck the Belgar \
 region of western Orsinia on Thursday, killing at least 9 people and flattening homes in the town of Drevno, \
 Orsinia's civil protection service said.
@@ -270,9 +296,11 @@ def test_three_outlets_report_one_tour_and_her_wedding_is_another_story(nlp, wed
 def test_two_earthquakes_of_one_week_in_two_countries_are_two_stories(nlp):
     docs = titled_docs(nlp, [("valdoria", VALDORIA_QUAKE, date(2025, 5, 7)),
                              ("orsinia", ORSINIA_QUAKE, date(2025, 5, 8)),
-                             ("valdoria-toll", VALDORIA_QUAKE_TOLL, date(2025, 5, 8))])
+                             ("valdoria-toll", VALDORIA_QUAKE_TOLL, date(2025, 5, 8)),
+                             ("valdoria-analysis", VALDORIA_QUAKE_ANALYSIS, date(2025, 5, 8))])
     story = story_of(stories.assign_stories([], docs))
-    assert story["valdoria"] == story["valdoria-toll"] != story["orsinia"]
+    # the long report joins the short ones by what its lead says, though its tail is mostly its own
+    assert story["valdoria"] == story["valdoria-toll"] == story["valdoria-analysis"] != story["orsinia"]
 
 
 def test_the_lead_counts_again_with_the_names_it_says(nlp):
