@@ -353,3 +353,14 @@ def test_a_name_counts_as_one_whatever_label_each_mention_has():
     _, place, actor = stories.name_features(mentions, frozenset(), lead_end)
     assert actor == "pollard"  # three mentions of one person, not one of an organisation and one of a place
     assert place == "pollard"  # tagged a place once: counted as one too, with all its mentions
+
+
+def test_a_report_alike_to_a_few_reports_of_a_large_story_agrees_with_it():
+    angle = {f"rescue{i}" for i in range(10)}
+    close = [synthetic(f"close{i}", angle | {f"close{i}-{j}" for j in range(3)}) for i in range(3)]
+    other_angles = [synthetic(f"far{i}", {f"far{i}-{j}" for j in range(12)}) for i in range(6)]
+    new = synthetic("new", set(sorted(angle)[:5]) | {f"new{i}" for i in range(5)})
+    rarity = stories.Rarity([*close, *other_angles, new])
+    assert stories.same_event_score(new, close[0], rarity) is not None
+    assert stories.agrees_with_story(new, [*close, *other_angles], rarity)  # alike to three of its nine reports
+    assert not stories.agrees_with_story(new, [close[0], *other_angles], rarity)  # alike to one only

@@ -43,8 +43,10 @@ LSH_BANDS = (128, 2)
 # in common reaches this, and they share a few names.
 MIN_SIMILARITY = 0.125
 MIN_SHARED_NAMES = 1
-# A document joins a story when its average similarity to the story's documents of its days (the nearest
-# in time, at most this many: a long-running story is compared by its recent reports) reaches MIN_SIMILARITY.
+# A document joins a story when its average similarity to the story's LINKAGE_SUPPORT reports most alike
+# to it reaches MIN_SIMILARITY (among the story's reports of its days, the MAX_LINKED_MEMBERS nearest in time:
+# a long-running story is compared by its recent reports).
+LINKAGE_SUPPORT = 3
 MAX_LINKED_MEMBERS = 20
 # Inverse document frequencies are smoothed as if this many documents that share none of the words
 # had been seen: in a small corpus all about one event, that event's words are still informative.
@@ -252,12 +254,14 @@ def same_event_score(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> floa
 
 
 def agrees_with_story(doc: StoryDocument, members: list[StoryDocument], rarity: Rarity) -> bool:
-    """Whether the document says, on average, enough of what the story's documents of its days say
-    (average linkage): one close match is not enough, or a report that repeats another's background
-    (a profile, a list of the day's news) would chain a new event onto an old one."""
+    """Whether the document is, on average, alike enough to its LINKAGE_SUPPORT closest reports among the
+    story's reports of its days: one close match is not enough, or a report that repeats another's
+    background (a profile of the people in it, a list of the day's news) would chain a new event onto an
+    old one; nor need it be alike to every report of a large story, whose reports tell it from many angles."""
     near = sorted((m for m in members if within_window(doc.published_date, m.published_date)),
                   key=lambda m: days_apart(doc.published_date, m.published_date))[:MAX_LINKED_MEMBERS]
-    return bool(near) and sum(pair_similarity(doc, m, rarity) for m in near) / len(near) >= MIN_SIMILARITY
+    closest = sorted((pair_similarity(doc, m, rarity) for m in near), reverse=True)[:LINKAGE_SUPPORT]
+    return bool(closest) and sum(closest) / len(closest) >= MIN_SIMILARITY
 
 
 def days_apart(a: date | None, b: date | None) -> int:
