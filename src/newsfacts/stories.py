@@ -12,9 +12,9 @@ names most often: not an expert quoted at length further down.
 Candidates come from MinHash locality-sensitive hashing (datasketch), plus the documents whose headlines
 say one of the same names (blocking): a new document is compared with a few stored documents, never
 with the whole corpus. Assignment is incremental: a document keeps its story for good; a new one joins
-the story of its most similar matching document when it also agrees with that story's reports of its
-days on average (average linkage: one report's background is no bridge to another event), or starts a
-story whose id derives from it.
+the story of its most similar matching document when it is also alike, on average, to the few reports of
+that story most alike to it (average linkage: one report's background is no bridge to another event), or
+starts a story whose id derives from it.
 """
 from __future__ import annotations
 
