@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from datasketch import MinHash, MinHashLSH
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -367,16 +368,16 @@ def update_stories(documents: pa.Table, mentions: pa.Table, members: pa.Table) -
     `documents` and `mentions` are the stored datasets, `members` the assignments of earlier runs
     (rows of documents no longer stored, e.g. a rejected run's, are dropped).
     """
-    present = set(documents.column("doc_id").to_pylist())
-    stored = [d for d in members_from_table(members) if d.doc_id in present]
-    known = {d.doc_id for d in stored}
-    new_rows = [row for row in documents.select(["doc_id", "title", "body_text", "published_date"]).to_pylist()
-                if row["doc_id"] not in known]
+    members = members.filter(pc.is_in(members["doc_id"], documents["doc_id"]))
+    stored = members_from_table(members)
+    # Only the new documents' rows become Python objects: a run's cost follows what is new.
+    new_documents = documents.filter(pc.invert(pc.is_in(documents["doc_id"], members["doc_id"])))
+    new_rows = new_documents.select(["doc_id", "title", "body_text", "published_date"]).to_pylist()
     wanted = {row["doc_id"] for row in new_rows}
     by_doc: dict[str, list[EntityMention]] = {doc_id: [] for doc_id in wanted}
-    for row in mentions.select(["doc_id", "text", "label", "char_start", "char_end", "local_key"]).to_pylist():
-        if row["doc_id"] in wanted:
-            by_doc[row["doc_id"]].append(EntityMention(**row))
+    new_mentions = mentions.filter(pc.is_in(mentions["doc_id"], new_documents["doc_id"]))
+    for row in new_mentions.select(["doc_id", "text", "label", "char_start", "char_end", "local_key"]).to_pylist():
+        by_doc[row["doc_id"]].append(EntityMention(**row))
     new = [story_document(CleanedDocument(row["doc_id"], row["body_text"], title=row["title"],
                                           published_date=row["published_date"]), by_doc[row["doc_id"]])
            for row in new_rows]
