@@ -6,7 +6,8 @@ Runs ingest -> clean -> spaCy parse -> rules -> linking in one process, like the
 the result with `newsfacts.evaluate`. Parses are cached by body text under
 $NEWSFACTS_PARSE_CACHE (default /tmp/newsfacts-parse-cache), so rule changes re-score in seconds.
 `newsfacts eval` (the real flow) stays the number of record; this is only for iterating.
-`--details` prints the gold quotes and figures missed or credited wrongly.
+`--details` prints the gold quotes and figures missed or credited wrongly, and the story pairs the
+gold splits or joins otherwise (pages under `ambiguous` too, marked so, to see what a rule changes there).
 """
 from __future__ import annotations
 
@@ -97,6 +98,8 @@ def main() -> None:
     print(json.dumps(evaluate.score_tables(tables, gold), indent=1))
     if args.details:
         print_details(tables, gold)
+        if gold.get("stories") is not None:
+            print_story_details(tables, gold)
     if args.entities:
         print_entity_details(tables, gold)
 
@@ -130,6 +133,23 @@ def print_details(tables: dict[str, pa.Table], gold: dict) -> None:
             if p["value"] is not None and p["kind"] in evaluate.SCORED_FIGURE_KINDS and not any(
                     evaluate.figure_matches(g, p) for g in spec.get("figures") or []):
                 print(f"FIGURE EXTRA  {name[:12]} {p['value']} {p['qualifier']} {p['kind']}: {p['sentence'][:120]!r}")
+
+
+def print_story_details(tables: dict[str, pa.Table], gold: dict) -> None:
+    """Pairs of documents the predicted stories join but the gold does not (JOINED) and the reverse
+    (SPLIT); a pair with a page under `ambiguous` is not scored and is marked (ambiguous)."""
+    import itertools
+
+    docs = {row["file_name"]: row for row in tables["documents"].to_pylist()}
+    gold_story = {name: key for key, names in gold["stories"].items() for name in names}
+    ambiguous = set(gold.get("ambiguous") or []) - set(gold_story)
+    for a, b in itertools.combinations(sorted(docs), 2):
+        gold_same = a in gold_story and gold_story.get(a) == gold_story.get(b)
+        predicted = docs[a]["story_id"] is not None and docs[a]["story_id"] == docs[b]["story_id"]
+        if gold_same != predicted:
+            mark = " (ambiguous)" if {a, b} & ambiguous else ""
+            print(f"STORY {'JOINED' if predicted else 'SPLIT '}{mark} {a[:12]} {(docs[a]['title'] or '')[:50]!r} "
+                  f"/ {b[:12]} {(docs[b]['title'] or '')[:50]!r}")
 
 
 def print_entity_details(tables: dict[str, pa.Table], gold: dict) -> None:

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from newsfacts import extract, stories
-from newsfacts.records import CleanedDocument
+from newsfacts.records import CleanedDocument, EntityMention
 
 PERU_QUAKE = """A magnitude 7.0 earthquake struck the Arequipa region of southern Peru on Monday, killing at least
 12 people and destroying hundreds of homes, Peru's civil defence institute said.
@@ -29,6 +29,96 @@ CITY_BUDGET = """The city council of Port Elmsworth approved a budget of 40 mill
 the money going to new bus lines and the repair of the harbour wall, council leader Tom Hale said.
 Opposition councillors said the plan ignored schools."""
 
+# A singer's tour, reported by three outlets (the third mostly quotes a consumer advocate), and days later
+# her wedding: the wedding report repeats the tour report's background paragraph about her.
+TOUR = ("Marisol Tavenner announces world tour with Brightwater Arena opener", """Pop singer Marisol Tavenner \
+announced a 40-date world tour on Tuesday that will open at the Brightwater Arena in Castelmora in March, her \
+label Silverpine Records said.
+The tour, named Lanterns, follows the release of her fourth album and will visit cities across three \
+continents, ending in Port Ellery in September.
+"I have missed the stage more than anything," Tavenner wrote in a post to her fans. Tickets go on sale on Friday.
+Tavenner, 31, rose to fame with the single Paper Moons and has won two Halvard Prizes. Her last tour was cut \
+short when she injured her ankle in Castelmora.""")
+TOUR_OTHER_OUTLET = ("Tavenner to open Lanterns tour in Castelmora", """Marisol Tavenner will take her Lanterns \
+tour to 40 cities next year, starting with a show at the Brightwater Arena in Castelmora in March, Silverpine \
+Records announced on Tuesday.
+The singer said she had "missed the stage more than anything". The tour ends in Port Ellery in September, and \
+tickets go on sale on Friday.
+The tour is her first since an ankle injury ended her last one early. Tavenner's fourth album came out last \
+month and topped the charts.""")
+TOUR_TICKETS = ("Fans rush for Tavenner tickets as Lanterns tour dates revealed", """Fans of Marisol Tavenner \
+queued online on Tuesday after the singer revealed the 40 dates of her Lanterns world tour, which opens at the \
+Brightwater Arena in Castelmora in March.
+Resale sites listed seats within hours, said Odile Marchetti, who runs a consumer group for concert-goers. \
+"Every big tour now brings the same scramble," Marchetti said. "Fans should wait for the official sale."
+Marchetti said her group had received hundreds of complaints about resale prices this year. "We see fans \
+paying five times the face value," Marchetti said, adding that the group had asked lawmakers to cap resale \
+prices. Marchetti said the problem was not new.
+Silverpine Records said tickets would go on sale on Friday.""")
+WEDDING = ("Marisol Tavenner marries actor Julian Okafor in private ceremony", """Singer Marisol Tavenner \
+married the actor Julian Okafor in a private ceremony on the island of Serravel on Saturday, her spokesperson said.
+About 60 guests attended the wedding at a vineyard owned by Okafor's family. The couple met on the set of the \
+film Glass Harbour in 2022.
+"We are so happy," Tavenner wrote on social media, sharing a photo of the couple.
+Tavenner, 31, rose to fame with the single Paper Moons and has won two Halvard Prizes. She is about to begin \
+her Lanterns world tour, and her label Silverpine Records said the tour dates were unchanged.""")
+VALDORIA_QUAKE = ("Earthquake kills 12 in Valdoria's Kesh province", """A magnitude 6.9 earthquake struck Kesh \
+province in northern Valdoria on Wednesday, killing at least 12 people and flattening homes in the town of \
+Amrath, Valdoria's emergency agency said.
+Rescuers were digging through rubble in Amrath, where the mayor, Petra Lind, said the hospital had been \
+damaged. "We need tents and doctors," Lind said.
+The agency said aftershocks were likely and asked residents of Kesh to sleep outside.""")
+VALDORIA_QUAKE_TOLL = ("Valdoria quake death toll rises as rescuers search Amrath rubble", """The death toll from \
+Wednesday's earthquake in Valdoria rose to 15, the country's emergency agency said, as rescuers searched \
+collapsed homes in the town of Amrath in Kesh province.
+Amrath's mayor, Petra Lind, said the hospital was damaged and that families were sleeping outside for fear of \
+aftershocks.
+The magnitude 6.9 quake was the strongest to hit Kesh in decades.""")
+# A long report of the Valdoria quake: its lead tells the event, its tail the country's politics and history.
+VALDORIA_QUAKE_ANALYSIS = ("Valdoria counts the cost as deadly quake exposes weak building codes", """\
+Rescuers in northern Valdoria pulled survivors from flattened homes in the town of Amrath on Thursday, a day \
+after a magnitude 6.9 earthquake in Kesh province killed at least 15 people, the emergency agency said.
+The mayor of Amrath, Petra Lind, said the town hospital was damaged and that hundreds of families had spent \
+the night outside.
+For engineers, the disaster was predictable. Most houses in the province were built of unreinforced brick \
+before the country adopted its first building code in 1994, said Tomas Varga, a structural engineer at the \
+University of Selmar. "Brick walls without steel simply fold," Varga said. "We have known this for thirty \
+years."
+Varga said inspections had been cut back after the 2019 budget crisis, when the government of Prime Minister \
+Ivo Kessler reduced spending on public works by a fifth. Opposition lawmakers have since accused the \
+government of neglecting rural provinces, where incomes are half the national average and young people leave \
+for the capital, Dorn.
+The economy of Kesh depends on farming and a copper mine near the border, which employs about 2,000 people. \
+The mine's owner, Selmar Mining, said its workers were safe and that production would resume next week.
+Valdoria sits on a fault line that has produced several strong earthquakes in the past century. In 1961 a \
+quake near Dorn killed more than 300 people and led to the creation of the emergency agency. Seismologists \
+say a large earthquake in the capital is overdue.
+Aid groups said they were sending tents, blankets and water purification kits. The European neighbours of \
+Valdoria offered search teams with dogs, and the Red Cross opened a field hospital in a school gym.
+Kessler, who faces an election in the spring, visited Amrath on Thursday afternoon and promised to rebuild \
+every home by winter. Critics said similar promises after floods in 2021 were never kept. "People here \
+remember," said Ana Brest, a teacher whose house collapsed. "They promised us new roads too."
+The agency warned that aftershocks could continue for weeks and asked residents of Kesh not to return to \
+damaged buildings.""")
+ORSINIA_QUAKE = ("Earthquake kills 9 in Orsinia's Belgar region", """A magnitude 6.7 earthquake struck the Belgar \
+region of western Orsinia on Thursday, killing at least 9 people and flattening homes in the town of Drevno, \
+Orsinia's civil protection service said.
+Rescuers were digging through rubble in Drevno, where the mayor, Anton Vesel, said the school had been \
+damaged. "We need tents and blankets," Vesel said.
+The service said aftershocks were likely and asked residents of Belgar to sleep outside.""")
+
+# Two verdicts in one town in one week, told by one court reporter's phrases, with one prosecutor quoted.
+MAYOR_VERDICT = ("Former Harlow mayor convicted of bribery", """A jury in Harlow convicted former mayor Victor \
+Spence of bribery on Wednesday, finding that he took 200,000 dollars from a developer in exchange for city contracts.
+Spence, 58, faces up to 20 years in prison. Prosecutors said he hid the money in a relative's bank account. \
+"Public office is a public trust," prosecutor Alma Reyes told reporters outside the Harlow courthouse.
+Sentencing was set for March.""")
+NURSE_VERDICT = ("Harlow nurse found guilty in patient deaths", """A jury in Harlow found nurse Grace Pollard \
+guilty on Thursday of killing three patients at Harlow General Hospital by giving them overdoses of insulin.
+Pollard, 41, faces life in prison. Prosecutors said she targeted elderly patients on night shifts. "Justice has \
+been done for these families," prosecutor Alma Reyes told reporters outside the Harlow courthouse.
+Sentencing was set for March.""")
+
 
 @pytest.fixture(scope="module")
 def nlp():
@@ -37,6 +127,13 @@ def nlp():
 
 def story_docs(nlp, articles: list[tuple[str, str, date]]) -> list[stories.StoryDocument]:
     cleaned = [CleanedDocument(doc_id, text, published_date=published) for doc_id, text, published in articles]
+    facts = extract.extract_documents(cleaned, nlp)
+    return [stories.story_document(doc, f.mentions) for doc, f in zip(cleaned, facts)]
+
+
+def titled_docs(nlp, articles: list[tuple[str, tuple[str, str], date]]) -> list[stories.StoryDocument]:
+    cleaned = [CleanedDocument(doc_id, body, title=title, published_date=published)
+               for doc_id, (title, body), published in articles]
     facts = extract.extract_documents(cleaned, nlp)
     return [stories.story_document(doc, f.mentions) for doc, f in zip(cleaned, facts)]
 
@@ -185,3 +282,85 @@ def test_a_story_of_this_run_linked_to_a_published_one_takes_the_published_id():
     story = story_of(stories.assign_stories([a], [synthetic("c", REPAIR_WORDS),
                                                    synthetic("d", ATTACK_WORDS | REPAIR_WORDS)]))
     assert set(story.values()) == {stories.story_id_for("a")}
+
+
+@pytest.mark.parametrize("wedding_day", [date(2025, 3, 6), date(2025, 3, 11)])  # the next day, a week later
+def test_three_outlets_report_one_tour_and_her_wedding_is_another_story(nlp, wedding_day):
+    docs = titled_docs(nlp, [("tour", TOUR, date(2025, 3, 4)), ("tour-other", TOUR_OTHER_OUTLET, date(2025, 3, 4)),
+                             ("tickets", TOUR_TICKETS, date(2025, 3, 5)), ("wedding", WEDDING, wedding_day)])
+    story = story_of(stories.assign_stories([], docs))
+    assert story["tour"] == story["tour-other"] == story["tickets"]
+    assert story["wedding"] != story["tour"]
+
+
+def test_two_earthquakes_of_one_week_in_two_countries_are_two_stories(nlp):
+    docs = titled_docs(nlp, [("valdoria", VALDORIA_QUAKE, date(2025, 5, 7)),
+                             ("orsinia", ORSINIA_QUAKE, date(2025, 5, 8)),
+                             ("valdoria-toll", VALDORIA_QUAKE_TOLL, date(2025, 5, 8)),
+                             ("valdoria-analysis", VALDORIA_QUAKE_ANALYSIS, date(2025, 5, 8))])
+    story = story_of(stories.assign_stories([], docs))
+    # the long report joins the short ones by what its lead says, though its tail is mostly its own
+    assert story["valdoria"] == story["valdoria-toll"] == story["valdoria-analysis"] != story["orsinia"]
+
+
+def test_the_lead_counts_again_with_the_names_it_says(nlp):
+    lead = ("Rivers rose across Marenzo province on Sunday after three days of heavy rain flooded farms, "
+            "roads and bridges. ")
+    body = lead * 5 + "Farther down the report, the harbour of Tolvik stayed open. " * 30
+    cleaned = CleanedDocument("flood", body, title="Floods cut off villages", published_date=date(2025, 3, 2))
+    doc = stories.story_document(cleaned, extract.extract_documents([cleaned], nlp)[0].mentions)
+    assert {"l:rivers", "l:marenzo", "l:n:marenzo"} <= doc.words
+    assert "tolvik" in doc.words and "l:tolvik" not in doc.words  # said in the tail only
+
+
+def mention(text: str, label: str, start: int) -> EntityMention:
+    return EntityMention("d", text, label, start, start + len(text), text)
+
+
+def test_an_expert_quoted_below_the_lead_is_not_what_a_report_is_about():
+    lead_end = stories.lead_end("Word " * 200)
+    reaction = [mention("Valdoria", "GPE", 10), mention("Valdoria", "GPE", lead_end + 40),
+                *(mention("Ilka Brenner", "PERSON", lead_end + 100 * i) for i in range(1, 5))]
+    names, place, actor = stories.name_features(reaction, frozenset(), lead_end)
+    assert "n:brenner" in names and actor is None and place == "valdoria"
+    quoted_first = [mention("Ilka Brenner", "PERSON", 5), *(mention("Brenner", "PERSON", lead_end + 50 * i)
+                                                             for i in range(1, 4))]
+    assert stories.name_features(quoted_first, frozenset(), lead_end)[2] == "brenner"
+
+
+def test_one_close_match_is_not_enough_to_join_a_story_of_several_reports():
+    core = {f"flood{i}" for i in range(12)}
+    reports = [synthetic(f"r{i}", core | {f"r{i}-{j}" for j in range(8)}) for i in range(4)]
+    # a day later, repeats the first report's own background only: close to it, far from the other reports
+    echo = synthetic("echo", {f"r0-{j}" for j in range(8)} | {f"echo{i}" for i in range(8)})
+    echo.published_date = date(2025, 4, 2)
+    rarity = stories.Rarity([*reports, echo])
+    assert stories.same_event_score(echo, reports[0], rarity) is not None
+    story = story_of(stories.assign_stories([], [*reports, echo]))
+    assert story["r0"] == story["r1"] == story["r2"] == story["r3"] != story["echo"]
+
+
+def test_two_verdicts_in_one_town_in_one_week_are_two_stories(nlp):
+    docs = titled_docs(nlp, [("mayor", MAYOR_VERDICT, date(2025, 5, 7)), ("nurse", NURSE_VERDICT, date(2025, 5, 8))])
+    story = story_of(stories.assign_stories([], docs))
+    assert story["mayor"] != story["nurse"]
+
+
+def test_a_name_counts_as_one_whatever_label_each_mention_has():
+    lead_end = stories.lead_end("Word " * 200)
+    mentions = [mention("Grace Pollard", "ORG", 5), mention("Pollard", "GPE", 60), mention("Pollard", "PERSON", 90),
+                mention("Harlow", "GPE", 30), mention("Harlow", "GPE", lead_end + 10)]
+    _, place, actor = stories.name_features(mentions, frozenset(), lead_end)
+    assert actor == "pollard"  # three mentions of one person, not one of an organisation and one of a place
+    assert place == "pollard"  # tagged a place once: counted as one too, with all its mentions
+
+
+def test_a_report_alike_to_a_few_reports_of_a_large_story_agrees_with_it():
+    angle = {f"rescue{i}" for i in range(10)}
+    close = [synthetic(f"close{i}", angle | {f"close{i}-{j}" for j in range(3)}) for i in range(3)]
+    other_angles = [synthetic(f"far{i}", {f"far{i}-{j}" for j in range(12)}) for i in range(6)]
+    new = synthetic("new", set(sorted(angle)[:5]) | {f"new{i}" for i in range(5)})
+    rarity = stories.Rarity([*close, *other_angles, new])
+    assert stories.same_event_score(new, close[0], rarity) is not None
+    assert stories.agrees_with_story(new, [*close, *other_angles], rarity)  # alike to three of its nine reports
+    assert not stories.agrees_with_story(new, [close[0], *other_angles], rarity)  # alike to one only

@@ -1,26 +1,31 @@
 """Stories: documents that report the same news event, from any outlet.
 
 A document's story features are the content words of its title and body, the names it mentions
-(people, organisations, places, events), and its headline's words and names once more (a headline says
-which event a report is about), with its publication date. Two documents report one event when they
-were published within a few days of each other, share a name, say enough of the same rare things, and
-are not each mainly about a place (or a person, an organisation) the other never names: the words alone
-would put two earthquakes in one story, the names tell Peru from Turkey.
+(people, organisations, places, events), and its headline's and its lead's words and names once more (a
+headline and a lead say which event a report is about; the tail repeats background), with its publication
+date. Two documents report one event when they were published within a few days of each other, share a
+name, say enough of the same rare things, and are not each mainly about a place (or a person, an
+organisation) the other never names: the words alone would put two earthquakes in one story, the names
+tell Peru from Turkey. What a document is mainly about is a name its headline or lead says and that it
+names most often: not an expert quoted at length further down.
 
 Candidates come from MinHash locality-sensitive hashing (datasketch), plus the documents whose headlines
 say one of the same names (blocking): a new document is compared with a few stored documents, never
 with the whole corpus. Assignment is incremental: a document keeps its story for good; a new one joins
-the story of its most similar matching document, or starts a story whose id derives from it.
+the story of its most similar matching document when it is also alike, on average, to the few reports of
+that story most alike to it (average linkage: one report's background is no bridge to another event), or
+starts a story whose id derives from it.
 """
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from datasketch import MinHash, MinHashLSH
 from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -39,10 +44,20 @@ LSH_BANDS = (128, 2)
 # in common reaches this, and they share a few names.
 MIN_SIMILARITY = 0.125
 MIN_SHARED_NAMES = 1
+# A document joins a story when its average similarity to the story's LINKAGE_SUPPORT reports most alike
+# to it reaches MIN_SIMILARITY (among the story's reports of its days, the MAX_LINKED_MEMBERS nearest in time:
+# a long-running story is compared by its recent reports).
+LINKAGE_SUPPORT = 3
+MAX_LINKED_MEMBERS = 20
 # Inverse document frequencies are smoothed as if this many documents that share none of the words
 # had been seen: in a small corpus all about one event, that event's words are still informative.
 PSEUDO_DOCUMENTS = 50
 WINDOW_DAYS = 7
+# A report's lead (its first LEAD_WORDS content words) says what happened; its tail repeats background (a
+# profile of the people in it, earlier events) that reports of other events repeat too. The lead's words and
+# names count again as lead features ("l:quake", "l:n:peru"), so what two leads say in common weighs double.
+LEAD_WORDS = 50
+LEAD = "l:"
 MIN_WORD_LENGTH = 3
 MAX_WORDS = 400  # the lead of a long article says what it is about; its tail adds noise
 # A report's headline says which event it is about: its words and the names it says count again as
@@ -87,16 +102,28 @@ class StoryDocument:
         return frozenset(w for w in self.words if w.startswith(HEADLINE + "n:"))
 
 
-def content_words(text: str, limit: int = MAX_WORDS) -> frozenset[str]:
-    """Lower-cased words of the text that carry content (no stop words, no short words)."""
+def content_word_spans(text: str, limit: int = MAX_WORDS) -> list[tuple[str, int]]:
+    """(lower-cased word, where it ends) of the text's first `limit` words that carry content (no stop
+    words, no short words)."""
     words = []
     for match in WORD.finditer(text):
         word = POSSESSIVE.sub("", match.group().lower().replace("’", "'"))  # "Dakota's" says "dakota"
         if len(word) >= MIN_WORD_LENGTH and word not in STOP_WORDS and "'" not in word:
-            words.append(word)
+            words.append((word, match.end()))
             if len(words) >= limit:
                 break
-    return frozenset(words)
+    return words
+
+
+def content_words(text: str, limit: int = MAX_WORDS) -> frozenset[str]:
+    """Lower-cased words of the text that carry content (no stop words, no short words)."""
+    return frozenset(word for word, _ in content_word_spans(text, limit))
+
+
+def lead_end(body: str) -> int:
+    """Where the lead ends: the first LEAD_WORDS content words of the body, which say what it reports."""
+    spans = content_word_spans(body, LEAD_WORDS)
+    return spans[-1][1] if spans else 0
 
 
 def name_key(mention: EntityMention) -> str | None:
@@ -107,28 +134,43 @@ def name_key(mention: EntityMention) -> str | None:
     return COUNTRY_OF.get(full, full)
 
 
-def name_features(mentions: list[EntityMention]) -> tuple[frozenset[str], str | None, str | None]:
-    """(folded names the document mentions, the place and the actor it names most often)."""
-    names, places, actors = set(), Counter(), Counter()
-    for mention in mentions:
-        key = name_key(mention) if mention.label in NAME_LABELS else None
-        if key is None:
-            continue
-        names.add(f"n:{key}")
-        if mention.label == "PERSON" and " " in key:
-            names.add(f"n:{key.rsplit(' ', 1)[-1]}")
-        if mention.label in PLACE_LABELS or key in COUNTRY_OF.values():
-            places[key] += 1
-        elif mention.label in ACTOR_LABELS:
-            actors[key.rsplit(" ", 1)[-1] if mention.label == "PERSON" else key] += 1
-    return frozenset(names), most_named(places), most_named(actors)
+def name_features(mentions: list[EntityMention], title_words: frozenset[str] = frozenset(),
+                  lead_end_at: int | None = None) -> tuple[frozenset[str], str | None, str | None]:
+    """(folded names the document mentions, the place and the actor it names most often among those its
+    headline or lead says: a report is about what it says first, not about an expert quoted further down)."""
+    named = [(mention, key) for mention in mentions
+             if mention.label in NAME_LABELS and (key := name_key(mention)) is not None]
+    names = {f"n:{key}" for _, key in named}
+    names |= {f"n:{key.rsplit(' ', 1)[-1]}" for mention, key in named if mention.label == "PERSON" and " " in key}
+    # "Pollard" after "Grace Pollard" is the same one, whatever label the tagger gave each mention
+    fuller = {key.rsplit(" ", 1)[-1]: key for _, key in sorted(named, key=lambda item: item[1]) if " " in key}
+    groups = [(fuller.get(key, key), mention) for mention, key in named]
+    persons = {group for group, mention in groups if mention.label == "PERSON"}
+    counts, kinds, said_first = Counter(), defaultdict(set), set()
+    for group, mention in groups:
+        if (kind := name_kind(mention.label, group)) is None:
+            continue  # a nationality, a building, an event: never what a report is mainly about
+        main = group.rsplit(" ", 1)[-1] if group in persons else group  # a person is named by surname
+        counts[main] += 1
+        kinds[main].add(kind)  # tagged a place here and an organisation there: the tagger cannot tell, both
+        if lead_end_at is None or mention.char_start < lead_end_at or set(main.split()) <= title_words:
+            said_first.add(main)
+    places = Counter({main: n for main, n in counts.items() if "place" in kinds[main]})
+    actors = Counter({main: n for main, n in counts.items() if "actor" in kinds[main]})
+    return frozenset(names), most_named(places, said_first), most_named(actors, said_first)
 
 
-def most_named(counts: Counter) -> str | None:
+def name_kind(label: str, key: str) -> str | None:
+    if label in PLACE_LABELS or key in COUNTRY_OF.values():
+        return "place"
+    return "actor" if label in ACTOR_LABELS else None
+
+
+def most_named(counts: Counter, said_first: set[str]) -> str | None:
     top = counts.most_common(2)
     if not top or top[0][1] < MIN_MAIN_MENTIONS or (len(top) > 1 and top[1][1] == top[0][1]):
         return None  # no name stands out
-    return top[0][0]
+    return top[0][0] if top[0][0] in said_first else None
 
 
 def headline_features(title: str | None, names: frozenset[str]) -> frozenset[str]:
@@ -138,10 +180,18 @@ def headline_features(title: str | None, names: frozenset[str]) -> frozenset[str
     return frozenset(HEADLINE + feature for feature in words | said)
 
 
+def lead_features(body: str, names: frozenset[str]) -> frozenset[str]:
+    """The lead's content words and the document's names all of whose words it says, tagged LEAD."""
+    words = content_words(body, LEAD_WORDS)
+    said = {name for name in names if set(name[2:].split()) <= words}
+    return frozenset(LEAD + feature for feature in words | said)
+
+
 def story_document(doc: CleanedDocument, mentions: list[EntityMention]) -> StoryDocument:
-    names, main_place, main_actor = name_features(mentions)
+    title_words = content_words(doc.title or "")
+    names, main_place, main_actor = name_features(mentions, title_words, lead_end(doc.body_text))
     text = f"{doc.title or ''}\n{doc.body_text}"
-    words = content_words(text) | headline_features(doc.title, names)
+    words = content_words(text) | headline_features(doc.title, names) | lead_features(doc.body_text, names)
     return StoryDocument(doc.doc_id, doc.published_date, doc.title, words, names, main_place, main_actor)
 
 
@@ -188,14 +238,35 @@ def elsewhere(a: StoryDocument, b: StoryDocument) -> bool:
     return apart(a.main_place, b.main_place, a, b) or apart(a.main_actor, b.main_actor, a, b)
 
 
+def pair_similarity(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float:
+    """How alike two documents are, 0 when they cannot report one event (days apart, elsewhere, no
+    shared name)."""
+    if not within_window(a.published_date, b.published_date) or elsewhere(a, b):
+        return 0.0
+    if len(a.names & b.names) < MIN_SHARED_NAMES:
+        return 0.0
+    return rarity.similarity(a.features, b.features)
+
+
 def same_event_score(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float | None:
     """How alike two documents are when they report one event; None when they do not."""
-    if not within_window(a.published_date, b.published_date) or elsewhere(a, b):
-        return None
-    if len(a.names & b.names) < MIN_SHARED_NAMES:
-        return None
-    score = rarity.similarity(a.features, b.features)
+    score = pair_similarity(a, b, rarity)
     return score if score >= MIN_SIMILARITY else None
+
+
+def agrees_with_story(doc: StoryDocument, members: list[StoryDocument], rarity: Rarity) -> bool:
+    """Whether the document is, on average, alike enough to its LINKAGE_SUPPORT closest reports among the
+    story's reports of its days: one close match is not enough, or a report that repeats another's
+    background (a profile of the people in it, a list of the day's news) would chain a new event onto an
+    old one; nor need it be alike to every report of a large story, whose reports tell it from many angles."""
+    near = sorted((m for m in members if within_window(doc.published_date, m.published_date)),
+                  key=lambda m: days_apart(doc.published_date, m.published_date))[:MAX_LINKED_MEMBERS]
+    closest = sorted((pair_similarity(doc, m, rarity) for m in near), reverse=True)[:LINKAGE_SUPPORT]
+    return bool(closest) and sum(closest) / len(closest) >= MIN_SIMILARITY
+
+
+def days_apart(a: date | None, b: date | None) -> int:
+    return 0 if a is None or b is None else abs((a - b).days)
 
 
 class HeadlineBlocks:
@@ -239,7 +310,9 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument]) -> lis
     index = MinHashLSH(num_perm=NUM_PERM, params=LSH_BANDS)
     by_id: dict[str, StoryDocument] = {}
     blocks = HeadlineBlocks()
+    stored_members: dict[str, list[StoryDocument]] = {}
     for doc in stored:
+        stored_members.setdefault(doc.story_id, []).append(doc)
         index.insert(doc.doc_id, signature(doc))
         blocks.add(doc)
         by_id[doc.doc_id] = doc
@@ -252,15 +325,19 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument]) -> lis
         candidates = set(index.query(minhash)) | blocks.candidates(doc)
         scored = [(score, other.doc_id, other.story_id) for other in map(by_id.get, sorted(candidates))
                   if (score := same_event_score(doc, other, rarity)) is not None]
+        agreeing = {story_id for story_id in {match[2] for match in scored}
+                    if agrees_with_story(doc, started.get(story_id) or stored_members[story_id], rarity)}
+        scored = [match for match in scored if match[2] in agreeing]
         doc.story_id = story_to_join(scored, started, position) if scored else story_id_for(doc.doc_id)
         if not scored or doc.story_id in started:
             started.setdefault(doc.story_id, []).append(doc)
+        else:
+            stored_members[doc.story_id].append(doc)
         for story_id in {story_id for _, _, story_id in scored} & started.keys() - {doc.story_id}:
             joined = started.pop(story_id)  # the new document links it to doc's story: one event
             for member in joined:
                 member.story_id = doc.story_id
-            if doc.story_id in started:
-                started[doc.story_id].extend(joined)
+            (started.get(doc.story_id) or stored_members[doc.story_id]).extend(joined)
         index.insert(doc.doc_id, minhash)
         blocks.add(doc)
         by_id[doc.doc_id] = doc
@@ -291,16 +368,16 @@ def update_stories(documents: pa.Table, mentions: pa.Table, members: pa.Table) -
     `documents` and `mentions` are the stored datasets, `members` the assignments of earlier runs
     (rows of documents no longer stored, e.g. a rejected run's, are dropped).
     """
-    present = set(documents.column("doc_id").to_pylist())
-    stored = [d for d in members_from_table(members) if d.doc_id in present]
-    known = {d.doc_id for d in stored}
-    new_rows = [row for row in documents.select(["doc_id", "title", "body_text", "published_date"]).to_pylist()
-                if row["doc_id"] not in known]
+    members = members.filter(pc.is_in(members["doc_id"], documents["doc_id"]))
+    stored = members_from_table(members)
+    # Only the new documents' rows become Python objects: a run's cost follows what is new.
+    new_documents = documents.filter(pc.invert(pc.is_in(documents["doc_id"], members["doc_id"])))
+    new_rows = new_documents.select(["doc_id", "title", "body_text", "published_date"]).to_pylist()
     wanted = {row["doc_id"] for row in new_rows}
     by_doc: dict[str, list[EntityMention]] = {doc_id: [] for doc_id in wanted}
-    for row in mentions.select(["doc_id", "text", "label", "char_start", "char_end", "local_key"]).to_pylist():
-        if row["doc_id"] in wanted:
-            by_doc[row["doc_id"]].append(EntityMention(**row))
+    new_mentions = mentions.filter(pc.is_in(mentions["doc_id"], new_documents["doc_id"]))
+    for row in new_mentions.select(["doc_id", "text", "label", "char_start", "char_end", "local_key"]).to_pylist():
+        by_doc[row["doc_id"]].append(EntityMention(**row))
     new = [story_document(CleanedDocument(row["doc_id"], row["body_text"], title=row["title"],
                                           published_date=row["published_date"]), by_doc[row["doc_id"]])
            for row in new_rows]
