@@ -54,13 +54,15 @@ def ingest_raw(raw_dir: Path, warehouse_dir: Path, full_refresh: bool,
     live = store.live_documents(warehouse_dir)
     known = set(live.column("doc_id").to_pylist())
     lines = clean.LineStatistics()
-    found = ingest.survey(raw_dir, known, see_text=lines.add)
+    known_files = store.known_raw_files(warehouse_dir)
+    found = ingest.survey(raw_dir, known, see_text=lines.add, known_files=known_files)
     contents = store.raw_contents(found.pending, found.known_by_path, found.errors)
     withdrawn = store.withdrawals(live, contents, keep_removed)
     gone = {row["doc_id"] for row in withdrawn}
     if gone & set(found.known_by_path.values()):  # a withdrawn document's bytes live on at another path:
         lines = clean.LineStatistics()
-        found = ingest.survey(raw_dir, known - gone, see_text=lines.add)  # that file is new again
+        found = ingest.survey(raw_dir, known - gone, see_text=lines.add, known_files=known_files)  # new again
+    store.write_raw_files(warehouse_dir, found.file_stats)
     return found, withdrawn, lines
 
 

@@ -149,3 +149,24 @@ def test_an_html_page_is_too_long_by_the_text_a_reader_sees_not_by_its_scripts(t
     assert [d.source_path for d in result.documents] == ["heavy.html"]
     assert [(e.source_path, e.reason) for e in result.errors] == [("book.html", "too_long")]
     assert ingest.visible_chars("<p>Ab <b>cd</b></p><script>x<y</script>ef<") == 8
+
+
+def test_a_known_file_with_its_size_and_time_unchanged_is_not_read_again(tmp_path, monkeypatch):
+    story = "Ferry service resumes\n\nThe Ostmark ferry carried 210 passengers on Monday after repairs.\n"
+    for name in ("a.txt", "b.txt", "c.txt"):
+        write(tmp_path, name, (story + name).encode())
+    first = ingest.survey(tmp_path)
+    known = {doc.doc_id for doc in first.pending}
+    reads = []
+    original = ingest.read_document
+    monkeypatch.setattr(ingest, "read_document", lambda candidate: reads.append(candidate.source_path) or original(candidate))
+    (tmp_path / "b.txt").write_bytes((story + "b.txt, corrected").encode())  # another size
+    c = tmp_path / "c.txt"
+    os.utime(c, ns=(c.stat().st_atime_ns, c.stat().st_mtime_ns + 1_000_000_000))  # same size, touched
+    again = ingest.survey(tmp_path, known,
+                          known_files=first.file_stats)
+    assert reads == ["b.txt", "c.txt"], "a.txt is known by its size and time"
+    assert sorted(again.skipped_known) == ["a.txt", "c.txt"] and [d.source_path for d in again.pending] == ["b.txt"]
+    assert again.file_stats["c.txt"].mtime_ns == c.stat().st_mtime_ns
+    forgotten = ingest.survey(tmp_path, known - {first.file_stats["a.txt"].doc_id}, known_files=again.file_stats)
+    assert "a.txt" in [d.source_path for d in forgotten.pending], "a document no longer stored is read again"

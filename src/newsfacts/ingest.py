@@ -19,7 +19,7 @@ from typing import Callable
 from charset_normalizer import from_bytes
 
 from newsfacts import sidecars
-from newsfacts.records import IngestError, RawDocument
+from newsfacts.records import FileStat, IngestError, RawDocument
 
 TEXT_SUFFIXES = {".txt": "text", ".html": "html", ".htm": "html"}
 MAX_BYTES = 10 * 1024 * 1024  # far above any article; guards memory against dumps and archives
@@ -70,6 +70,7 @@ class IngestResult:
     skipped_known: list[str] = field(default_factory=list)  # paths whose content was processed before
     known_by_path: dict[str, str] = field(default_factory=dict)  # those paths -> the doc_id of their bytes
     pending: list[PendingDocument] = field(default_factory=list)  # new documents, to read in batches
+    file_stats: dict[str, FileStat] = field(default_factory=dict)  # path -> its file's stat and doc_id
 
 
 def ingest(raw_dir: Path, known_doc_ids: set[str] | frozenset[str] = frozenset()) -> IngestResult:
@@ -78,20 +79,61 @@ def ingest(raw_dir: Path, known_doc_ids: set[str] | frozenset[str] = frozenset()
 
 
 def survey(raw_dir: Path, known_doc_ids: set[str] | frozenset[str] = frozenset(),
-           keep_documents: bool = False, see_text: Callable[[str], None] | None = None) -> IngestResult:
+           keep_documents: bool = False, see_text: Callable[[str], None] | None = None,
+           known_files: dict[str, FileStat] | None = None) -> IngestResult:
     """Read every raw file once: which documents are new, and which files are errors.
 
     Without keep_documents only a PendingDocument per new document is kept (read_pending reads it
     again, a batch at a time), so a run's memory does not grow with its raw folder. `see_text` is
     shown each new plain text as it passes (the clean stage counts the lines texts repeat).
+    `known_files`: what an earlier survey found (file_stats); a file that still has the size and
+    modification time it had then, for a document still stored, is not read again.
     """
+    known_files = known_files or {}
     result = IngestResult()
     candidates, result.errors = discover(raw_dir)
     seen: dict[str, str] = {}
-    for candidate, outcome in sidecars.read_all(candidates, Path(raw_dir), read_document):
+    for candidate in candidates:
+        if (doc_id := unchanged_known(candidate, known_files, known_doc_ids, result)) is not None:
+            result.skipped_known.append(candidate.source_path)
+            result.known_by_path[candidate.source_path] = doc_id
+            continue
+        survey_candidate(candidate, Path(raw_dir), known_doc_ids, keep_documents, see_text, seen, result)
+    result.errors.sort(key=lambda error: error.source_path)
+    return result
+
+
+def unchanged_known(candidate: Candidate, known_files: dict[str, FileStat], known_doc_ids,
+                    result: IngestResult) -> str | None:
+    """The doc_id of a file whose size and modification time are what they were when it was read for a
+    document that is still stored (its bytes need not be read again), else None."""
+    before = known_files.get(candidate.source_path)
+    if before is None or before.doc_id not in known_doc_ids:
+        return None
+    try:
+        status = candidate.path.stat()
+    except OSError:
+        return None
+    if (status.st_size, status.st_mtime_ns) != (before.size_bytes, before.mtime_ns):
+        return None
+    result.file_stats[candidate.source_path] = before
+    return before.doc_id
+
+
+def survey_candidate(candidate: Candidate, raw_dir: Path, known_doc_ids, keep_documents: bool, see_text,
+                     seen: dict[str, str], result: IngestResult) -> None:
+    try:
+        status = candidate.path.stat()
+    except OSError:
+        status = None
+    for outcome in sidecars.read_candidate(candidate, raw_dir, read_document):
         if isinstance(outcome, IngestError):
             result.errors.append(outcome)
-        elif outcome.doc_id in known_doc_ids:
+            continue
+        # stat taken before the read: a file written since reads as changed next time, never the reverse
+        if status is not None and outcome.source_path == candidate.source_path:  # a file, not a feed's line
+            result.file_stats[outcome.source_path] = FileStat(status.st_size, status.st_mtime_ns, outcome.doc_id)
+        if outcome.doc_id in known_doc_ids:
             result.skipped_known.append(outcome.source_path)
             result.known_by_path[outcome.source_path] = outcome.doc_id
         elif outcome.doc_id in seen:
@@ -106,8 +148,6 @@ def survey(raw_dir: Path, known_doc_ids: set[str] | frozenset[str] = frozenset()
             result.pending.append(pending_document(candidate, outcome))
             if keep_documents:
                 result.documents.append(outcome)
-    result.errors.sort(key=lambda error: error.source_path)
-    return result
 
 
 def pending_document(candidate: Candidate, doc: RawDocument) -> PendingDocument:

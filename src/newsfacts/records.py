@@ -22,6 +22,15 @@ class RawDocument:
     metadata: dict[str, str] = field(default_factory=dict)  # url, outlet, title, published given beside it
 
 
+@dataclass(frozen=True)
+class FileStat:
+    """What the file system says of a raw file, and the document its bytes were."""
+
+    size_bytes: int
+    mtime_ns: int
+    doc_id: str
+
+
 @dataclass
 class IngestError:
     source_path: str

@@ -211,10 +211,21 @@ LINK_STATE_TABLES = {
     "linked_documents": linked_documents,
 }
 
+# The raw files a run saw, as the file system describes them: a later run takes a file whose size and
+# modification time are unchanged for the document it held, without reading it again (never published).
+raw_files = pa.schema(
+    [
+        pa.field("source_path", pa.string(), nullable=False),
+        pa.field("size_bytes", pa.int64(), nullable=False),
+        pa.field("mtime_ns", pa.int64(), nullable=False),
+        pa.field("doc_id", pa.string(), nullable=False),
+    ]
+)
+
 # One row per run of the flow (published as main.runs). Run records say "running" until the run
 # ends; a record still "running" when the next run starts is recorded as "crashed". In the published
 # table only the run that built the tables is "published"; earlier publishing runs are "superseded".
-RUN_STATUSES = ("published", "validation_failed", "crashed", "superseded")
+RUN_STATUSES = ("published", "validation_failed", "crashed", "superseded", "unchanged")
 runs = pa.schema(
     [
         pa.field("run_id", pa.string(), nullable=False),

@@ -33,6 +33,7 @@ from newsfacts.records import (
     Entity,
     EntityLink,
     EntityMention,
+    FileStat,
     IngestError,
     RawDocument,
 )
@@ -366,6 +367,25 @@ def store_run_end(warehouse: Path, run_id: str, now: datetime, errors: list[Inge
     if withdrawn:
         commit_tables(warehouse, run_id, run_id, now, {"withdrawn_documents": table})
     return {"withdrawn_documents": table.num_rows, "ingest_errors": len(errors)}
+
+
+def raw_files_path(warehouse: Path) -> Path:
+    return parquet_dir(warehouse, "raw_files") / "current.parquet"
+
+
+def known_raw_files(warehouse: Path) -> dict[str, FileStat]:
+    """What the last survey found of each raw file (ingest.survey's known_files)."""
+    path = raw_files_path(warehouse)
+    if not path.exists():
+        return {}
+    return {row["source_path"]: FileStat(row["size_bytes"], row["mtime_ns"], row["doc_id"])
+            for row in pq.read_table(path, schema=schemas.raw_files).to_pylist()}
+
+
+def write_raw_files(warehouse: Path, stats: dict[str, FileStat]) -> Path:
+    rows = [{"source_path": path, "size_bytes": s.size_bytes, "mtime_ns": s.mtime_ns, "doc_id": s.doc_id}
+            for path, s in sorted(stats.items())]
+    return write_parquet(pa.Table.from_pylist(rows, schema=schemas.raw_files), raw_files_path(warehouse))
 
 
 def same_ingest_errors(warehouse: Path, errors: list[IngestError]) -> bool:
