@@ -139,3 +139,16 @@ def test_the_store_keeps_the_state_and_a_state_left_half_written_means_a_full_li
     assert store.read_dataset(tmp_path, "entities").num_rows == state.entities.num_rows
     store.replace_current(tmp_path, "entities", state.entities)  # as a crash between two tables leaves it
     assert store.read_link_state(tmp_path) is None
+
+
+def test_a_run_with_many_new_documents_links_them_in_steps_with_the_same_result(tmp_path, monkeypatch):
+    everything = sorted(DOCS)
+    monkeypatch.setattr(store, "live_documents", lambda home: live(everything))
+    monkeypatch.setattr(store, "read_dataset", lambda home, name: mentions_table(everything))
+    monkeypatch.setattr(store, "LINK_CHUNK_DOCS", 2)
+    change = store.link_entities(tmp_path)
+    stepped = store.read_link_state(tmp_path)
+    assert change.full and change.new_documents == len(everything) and change.rounds >= 3
+    at_once = incremental.link_all(live(everything), mentions_table(everything))[0]
+    assert partition(stepped) == partition(at_once)
+    assert entity_rows(stepped) == entity_rows(at_once)

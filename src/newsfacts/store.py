@@ -414,20 +414,29 @@ def store_run(warehouse: Path, run_id: str, now: datetime, raws: list[RawDocumen
 LINK_STATE_KEY = b"newsfacts_link_state"
 
 
+# New documents linked in one step of incremental linking, at most.
+LINK_CHUNK_DOCS = 500
+
+
 def link_entities(warehouse: Path) -> incremental.LinkChange:
     """Link the live documents' entity mentions: only what changed since the stored linking state,
     or all of them when there is none (a new or reset warehouse, or a state a crash left half written)."""
     from newsfacts.extract import incremental  # here, not above: readers of the store need no spaCy
 
     live, mentions = live_documents(warehouse), read_dataset(warehouse, "entity_mentions")
-    state = read_link_state(warehouse)
-    if state is None:
-        updated, change = incremental.link_all(live, mentions)
-    else:
-        updated, change = incremental.update(state, live, mentions)
-    if updated is not state:
-        write_link_state(warehouse, updated)
-    return change
+    state = before = read_link_state(warehouse) or incremental.empty_state()
+    linked = pc.is_in(live["doc_id"], value_set=state.documents["doc_id"])
+    settled, fresh = live.filter(linked), live.filter(pc.invert(linked))
+    steps = []
+    # Many new documents are linked LINK_CHUNK_DOCS at a time, each step an incremental update (which
+    # gives what one link of them all gives): a first run's memory is bounded like its batches'.
+    for start in range(0, max(fresh.num_rows, 1), LINK_CHUNK_DOCS):
+        upto = pa.concat_tables([settled, fresh.slice(0, start + LINK_CHUNK_DOCS)])
+        state, step = incremental.update(state, upto, mentions.filter(pc.is_in(mentions["doc_id"], value_set=upto["doc_id"])))
+        steps.append(step)
+    if state is not before:
+        write_link_state(warehouse, state)
+    return incremental.combined(steps)
 
 
 def read_link_state(warehouse: Path) -> incremental.LinkState | None:

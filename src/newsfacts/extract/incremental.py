@@ -50,6 +50,14 @@ class LinkChange:
     rounds: int = 0  # links of the touched set: more than one when a re-made entity met an untouched one's id
 
 
+def combined(steps: list[LinkChange]) -> LinkChange:
+    """Steps of one run's linking as one change: documents and names summed, entities as the last left them."""
+    last = steps[-1]
+    return LinkChange(steps[0].full, sum(s.new_documents for s in steps), sum(s.gone_documents for s in steps),
+                      sum(s.relinked_locals for s in steps), last.remade_entities, last.kept_entities,
+                      sum(s.rounds for s in steps))
+
+
 def empty_state() -> LinkState:
     return LinkState(schemas.entities.empty_table(), schemas.entity_links.empty_table(),
                      schemas.entity_keys.empty_table(), schemas.linked_documents.empty_table())
