@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from newsfacts import extract
 from newsfacts.extract import parallel
 from newsfacts.ingest import Candidate, PendingDocument
 from newsfacts.progress import StageProgress
@@ -63,3 +64,29 @@ def test_on_a_terminal_progress_is_a_bar_with_documents_and_words_per_second():
     shown = screen.getvalue()
     assert "extract" in shown and "20/20" in shown and "words/s" in shown
     assert lines == []
+
+
+def test_wire_copy_paragraphs_are_parsed_once_and_give_each_copy_the_same_facts():
+    wire = ("Flood defences gave way in Marlow Vale on Sunday, and 1,200 residents were evacuated, "
+            "regional officials said.\n\n\"The river rose faster than any forecast,\" said Petra Lindqvist, "
+            "the county's emergency coordinator.")
+    leads = ["Harbour Post — Rain kept falling on Monday.\n\n", "Valley Courier — Sandbags ran short.\n\n"]
+    docs = [CleanedDocument(f"copy-{n}", lead + wire) for n, lead in enumerate(leads)]
+    cache = extract.ParagraphCache()
+    nlp = parallel.shared_nlp()
+    first, second = extract.extract_documents(docs, nlp, paragraphs=cache)
+    assert cache.parsed == 4 and cache.reused == 2, "the two wire paragraphs are parsed once for both copies"
+    alone = extract.extract_documents([docs[1]], nlp, paragraphs=extract.ParagraphCache())[0]
+    facts = lambda f: ([(m.text, m.char_start) for m in f.mentions], [(g.value, g.kind, g.claimant_text) for g in f.figures],
+                       [(q.text, q.speaker_text) for q in f.quotes])
+    assert facts(second) == facts(alone)
+    shift = len(leads[1]) - len(leads[0])
+    assert [m.char_start + shift for m in first.mentions if m.char_start >= len(leads[0])] == \
+           [m.char_start for m in second.mentions if m.char_start >= len(leads[1])]
+    assert any(q.speaker_text == "Petra Lindqvist" for q in second.quotes)
+    assert any(g.value == 1200 and g.kind == "evacuated" for g in second.figures)
+
+
+def test_paragraphs_join_back_into_the_text():
+    for text in ["", "One line", "A.\n\nB.\n\n\nC.", "A.\n  \n  B.\n", "\n\nLead.\n\nBody."]:
+        assert "".join(extract.paragraphs_of(text)) == text

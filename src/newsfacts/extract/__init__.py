@@ -7,10 +7,13 @@ A long body is parsed in pieces cut at paragraph breaks; facts keep offsets into
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterable
 
+import numpy
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from newsfacts.extract import dates
 from newsfacts.extract.attribution import build_referents
@@ -69,15 +72,59 @@ def pipeline_language(models: Iterable[str] = MODELS) -> str:
     return load_nlp(models).lang  # no installed package: loading says why, or finds a model by path
 
 
-def extract_documents(cleaned: list[CleanedDocument], nlp: Language, batch_size: int = BATCH_SIZE) -> list[DocumentFacts]:
+def extract_documents(cleaned: list[CleanedDocument], nlp: Language, batch_size: int = BATCH_SIZE,
+                      paragraphs: ParagraphCache | None = None) -> list[DocumentFacts]:
+    """Every document's facts. Each paragraph is parsed once (`paragraphs` keeps the parses of those
+    seen before, as wire copy carried by many sites repeats them), then a document's paragraphs are
+    joined into one Doc for the rules, which read across paragraphs."""
     limit = min(PIECE_CHARS, nlp.max_length)
+    paragraphs = paragraphs if paragraphs is not None else ParagraphCache()
     pieces = [(index, start, text) for index, doc in enumerate(cleaned)
               for start, text in split_into_pieces(doc.body_text, limit)]
     facts = [DocumentFacts(doc.doc_id) for doc in cleaned]
     for batch in batches(pieces, batch_size, BATCH_CHARS):
-        for (index, start, _), parsed in zip(batch, nlp.pipe([text for _, _, text in batch], batch_size=len(batch))):
+        for (index, start, _), parsed in zip(batch, paragraphs.parse(nlp, [text for _, _, text in batch], batch_size)):
             add_piece_facts(facts[index], extract_one(parsed, cleaned[index]), start)
     return facts
+
+
+PARAGRAPH_END = re.compile(r"\n[^\S\n]*\n\s*")
+# Parsed paragraphs kept by a process: enough for the wire copy of a few days of a busy feed, bounded so
+# that a worker's memory is too (a paragraph's Doc without its tensor is a few kB).
+CACHED_PARAGRAPHS = 20_000
+
+
+def paragraphs_of(text: str) -> list[str]:
+    """The text cut after each paragraph break (the break stays with the paragraph before it): the
+    pieces join back into the text, and a paragraph reads the same in every document that carries it."""
+    cuts = [match.end() for match in PARAGRAPH_END.finditer(text)]
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)]) if b > a]
+
+
+class ParagraphCache:
+    """Parses of paragraphs, most recently used kept (`size` of them)."""
+
+    def __init__(self, size: int = CACHED_PARAGRAPHS):
+        self.size, self.docs = size, OrderedDict()
+        self.parsed = self.reused = 0
+
+    def parse(self, nlp: Language, texts: list[str], batch_size: int = BATCH_SIZE) -> list[Doc]:
+        """One Doc per text, as nlp would give it with each paragraph parsed alone."""
+        split = [paragraphs_of(text) for text in texts]
+        unseen = list(dict.fromkeys(p for parts in split for p in parts if p not in self.docs))
+        for paragraph, doc in zip(unseen, nlp.pipe(unseen, batch_size=batch_size)):
+            doc.tensor = numpy.zeros((0,), dtype="float32")  # the rules never read it; it is most of a Doc's weight
+            self.docs[paragraph] = doc
+        self.parsed += len(unseen)
+        self.reused += sum(len(parts) for parts in split) - len(unseen)
+        joined = [Doc.from_docs([self.docs[p] for p in parts], ensure_whitespace=False) if parts else nlp.make_doc("")
+                  for parts in split]
+        for parts in split:
+            for p in parts:
+                self.docs.move_to_end(p)
+        while len(self.docs) > self.size:
+            self.docs.popitem(last=False)
+        return joined
 
 
 def batches(pieces: list[tuple[int, int, str]], size: int, max_chars: int):

@@ -25,6 +25,7 @@ _nlp_lock = threading.Lock()
 _nlp_by_models: dict[tuple[str, ...], Language] = {}
 _nlp_loads = 0
 _batches_extracted = 0
+_paragraphs = extract.ParagraphCache()  # this process's parsed paragraphs, for the wire copy of later batches
 
 
 def default_workers() -> int:
@@ -64,11 +65,12 @@ def shared_nlp(models: tuple[str, ...] = extract.MODELS) -> Language:
 
 def process_counts() -> dict[str, int]:
     """Pipelines loaded and batches extracted by this process: a worker should load once, whatever its batches."""
-    return {"nlp_loads": _nlp_loads, "batches": _batches_extracted}
+    return {"nlp_loads": _nlp_loads, "batches": _batches_extracted, "paragraphs_parsed": _paragraphs.parsed,
+            "paragraphs_reused": _paragraphs.reused}
 
 
 def extract_batch(batch: list[CleanedDocument]) -> list[DocumentFacts]:
     global _batches_extracted
-    facts = extract.extract_documents(batch, shared_nlp()) if batch else []
+    facts = extract.extract_documents(batch, shared_nlp(), paragraphs=_paragraphs) if batch else []
     _batches_extracted += 1
     return facts
