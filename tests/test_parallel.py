@@ -90,3 +90,11 @@ def test_wire_copy_paragraphs_are_parsed_once_and_give_each_copy_the_same_facts(
 def test_paragraphs_join_back_into_the_text():
     for text in ["", "One line", "A.\n\nB.\n\n\nC.", "A.\n  \n  B.\n", "\n\nLead.\n\nBody."]:
         assert "".join(extract.paragraphs_of(text)) == text
+
+
+def test_without_reuse_every_paragraph_is_parsed_and_the_facts_are_the_same():
+    docs = [CleanedDocument(f"d{n}", "Lead.\n\nOfficials said 40 people were evacuated from Dunmere.") for n in range(3)]
+    fresh = extract.ParagraphCache(reuse=False)
+    kept = extract.extract_documents(docs, parallel.shared_nlp(), paragraphs=extract.ParagraphCache())
+    assert extract.extract_documents(docs, parallel.shared_nlp(), paragraphs=fresh)[2].figures[0].value == 40
+    assert fresh.parsed == 6 and kept[2].figures[0].value == 40

@@ -102,15 +102,22 @@ def paragraphs_of(text: str) -> list[str]:
 
 
 class ParagraphCache:
-    """Parses of paragraphs, most recently used kept (`size` of them)."""
+    """Parses of paragraphs, most recently used kept (`size` of them); with reuse=False every paragraph
+    is parsed wherever it occurs (to measure the cost of new text)."""
 
-    def __init__(self, size: int = CACHED_PARAGRAPHS):
-        self.size, self.docs = size, OrderedDict()
+    def __init__(self, size: int = CACHED_PARAGRAPHS, reuse: bool = True):
+        self.size, self.docs, self.reuse = size, OrderedDict(), reuse
         self.parsed = self.reused = 0
 
     def parse(self, nlp: Language, texts: list[str], batch_size: int = BATCH_SIZE) -> list[Doc]:
         """One Doc per text, as nlp would give it with each paragraph parsed alone."""
         split = [paragraphs_of(text) for text in texts]
+        if not self.reuse:
+            parts = [p for paragraphs in split for p in paragraphs]
+            docs = iter(nlp.pipe(parts, batch_size=batch_size))
+            self.parsed += len(parts)
+            return [Doc.from_docs([next(docs) for _ in paragraphs], ensure_whitespace=False) if paragraphs
+                    else nlp.make_doc("") for paragraphs in split]
         unseen = list(dict.fromkeys(p for parts in split for p in parts if p not in self.docs))
         for paragraph, doc in zip(unseen, nlp.pipe(unseen, batch_size=batch_size)):
             doc.tensor = numpy.zeros((0,), dtype="float32")  # the rules never read it; it is most of a Doc's weight
