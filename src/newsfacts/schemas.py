@@ -224,7 +224,8 @@ raw_files = pa.schema(
 
 # One row per run of the flow (published as main.runs). Run records say "running" until the run
 # ends; a record still "running" when the next run starts is recorded as "crashed". In the published
-# table only the run that built the tables is "published"; earlier publishing runs are "superseded".
+# table only the run that built the tables is "published"; earlier publishing runs are "superseded"; a
+# run that found nothing new is "unchanged" (it republished the runs table only).
 RUN_STATUSES = ("published", "validation_failed", "crashed", "superseded", "unchanged")
 runs = pa.schema(
     [
