@@ -107,6 +107,7 @@ def process_batches(raw: Path, home: Path, run_id: str, pending: list[ingest.Pen
     batches = parallel.pending_batches(pending, options["batch_docs"])
     done = BatchesDone(stored=Counter(dict.fromkeys(schemas.PER_DOCUMENT_TABLES, 0)))
     workers = options["workers"] or parallel.default_workers()
+    extracted = extract.pipeline_language()
     with StageProgress("extract", len(pending), log=get_run_logger().info) as progress:
         def finish(number: int, raws, cleaned, errors, facts) -> None:
             done.stored.update(store_batch(home, run_id, number, raws, cleaned, facts))
@@ -119,10 +120,10 @@ def process_batches(raw: Path, home: Path, run_id: str, pending: list[ingest.Pen
         if options["dask_address"] is None and (workers <= 1 or len(batches) <= 1):
             for number, batch in enumerate(batches):
                 raws, cleaned, errors = prepare_batch(raw, batch, lines)
-                readable, others = language.split_by_language(cleaned, extract.pipeline_language())
+                readable, others = language.split_by_language(cleaned, extracted)
                 finish(number, raws, cleaned, errors, with_others(extract_batch(readable) if readable else [], others))
         else:
-            extract_on_cluster(raw, batches, lines, options["dask_address"], workers, finish)
+            extract_on_cluster(raw, batches, lines, extracted, options["dask_address"], workers, finish)
     return done
 
 
@@ -131,8 +132,8 @@ def with_others(facts: list[DocumentFacts], others: list[CleanedDocument]) -> li
     return facts + [language.facts_without_extraction(doc) for doc in others]
 
 
-def extract_on_cluster(raw: Path, batches: list, lines: clean.LineStatistics, address: str | None, workers: int,
-                       finish) -> None:
+def extract_on_cluster(raw: Path, batches: list, lines: clean.LineStatistics, extracted: str, address: str | None,
+                       workers: int, finish) -> None:
     """Batches prepared here and extracted by Dask workers, a few ahead of the one being stored:
     the workers never wait for the reading, and memory holds IN_FLIGHT_PER_WORKER batches per worker."""
     with dask_task_runner(address, min(workers, len(batches))) as runner, api_known_to_workers():
@@ -143,7 +144,7 @@ def extract_on_cluster(raw: Path, batches: list, lines: clean.LineStatistics, ad
             while len(in_flight) >= limit:
                 store_first_done(in_flight, finish)
             raws, cleaned, errors = prepare_batch(raw, batch, lines)
-            readable, others = language.split_by_language(cleaned, extract.pipeline_language())
+            readable, others = language.split_by_language(cleaned, extracted)
             future = runner.submit(extract_batch, parameters={"batch": readable})
             in_flight[future] = (number, raws, cleaned, errors, others)
         while in_flight:
@@ -360,7 +361,7 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
         "raw_dir": str(raw),
         "warehouse": str(warehouse.database_path(home)),
         "new_documents": done.documents,
-        "languages": dict(sorted(done.languages.items(), key=lambda item: (-item[1], item[0]))),
+        "languages": language.most_first(done.languages),
         "skipped_documents": len(found.skipped_known),
         "superseded_documents": counts["documents_superseded"],
         "removed_documents": counts["documents_removed"],

@@ -94,19 +94,19 @@ def survey(raw_dir: Path, known_doc_ids: set[str] | frozenset[str] = frozenset()
     candidates, result.errors = discover(raw_dir)
     seen: dict[str, str] = {}
     for candidate in candidates:
-        if (doc_id := unchanged_known(candidate, known_files, known_doc_ids, result)) is not None:
+        if (known := unchanged_known(candidate, known_files, known_doc_ids)) is not None:
+            result.file_stats[candidate.source_path] = known
             result.skipped_known.append(candidate.source_path)
-            result.known_by_path[candidate.source_path] = doc_id
+            result.known_by_path[candidate.source_path] = known.doc_id
             continue
         survey_candidate(candidate, Path(raw_dir), known_doc_ids, keep_documents, see_text, seen, result)
     result.errors.sort(key=lambda error: error.source_path)
     return result
 
 
-def unchanged_known(candidate: Candidate, known_files: dict[str, FileStat], known_doc_ids,
-                    result: IngestResult) -> str | None:
-    """The doc_id of a file whose size and modification time are what they were when it was read for a
-    document that is still stored (its bytes need not be read again), else None."""
+def unchanged_known(candidate: Candidate, known_files: dict[str, FileStat], known_doc_ids) -> FileStat | None:
+    """What an earlier survey found of a file whose size and modification time are what they were when
+    it was read for a document that is still stored (its bytes need not be read again), else None."""
     before = known_files.get(candidate.source_path)
     if before is None or before.doc_id not in known_doc_ids:
         return None
@@ -116,8 +116,7 @@ def unchanged_known(candidate: Candidate, known_files: dict[str, FileStat], know
         return None
     if (status.st_size, status.st_mtime_ns) != (before.size_bytes, before.mtime_ns):
         return None
-    result.file_stats[candidate.source_path] = before
-    return before.doc_id
+    return before
 
 
 def survey_candidate(candidate: Candidate, raw_dir: Path, known_doc_ids, keep_documents: bool, see_text,

@@ -8,6 +8,8 @@ language and without facts.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from functools import cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -52,7 +54,9 @@ def facts_without_extraction(doc: CleanedDocument) -> DocumentFacts:
 
 
 def count_by_language(cleaned: list[CleanedDocument]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for doc in cleaned:
-        counts[doc.language] = counts.get(doc.language, 0) + 1
+    return most_first(Counter(doc.language for doc in cleaned))
+
+
+def most_first(counts: Counter) -> dict[str, int]:
+    """Documents per language, the most common language first (ties by code)."""
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

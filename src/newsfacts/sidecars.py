@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from newsfacts.records import IngestError, RawDocument
 
@@ -94,17 +94,6 @@ def read_feed_line(line: bytes, source_path: str) -> RawDocument | IngestError:
                            len(line), doc_id)
     doc_format, text = ("text", record[text_key]) if text_key else ("html", record[html_key])
     return RawDocument(doc_id, source_path, doc_format, "utf-8", len(line), text, metadata_fields(record))
-
-
-def read_all(candidates: Iterable, raw_dir: Path, read_document: Reader) -> Iterator[tuple[object, RawDocument | IngestError]]:
-    """Every document (or error) of the raw files, with the candidate it came from: feeds expanded,
-    sidecars attached to their article.
-
-    `candidates` are ingest.Candidate: the path as found in the raw folder and the file to read.
-    """
-    for candidate in candidates:
-        for outcome in read_candidate(candidate, raw_dir, read_document):
-            yield candidate, outcome
 
 
 def read_candidate(candidate, raw_dir: Path, read_document: Reader,

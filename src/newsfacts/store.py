@@ -32,7 +32,6 @@ from newsfacts.records import (
     DocumentFacts,
     Entity,
     EntityLink,
-    EntityMention,
     FileStat,
     IngestError,
     RawDocument,
@@ -109,11 +108,6 @@ def ingest_errors_table(errors: list[IngestError], run_id: str, now: datetime) -
 
 def withdrawn_table(rows: list[dict], run_id: str, now: datetime) -> pa.Table:
     return records_table(rows, schemas.withdrawn_documents, run_id=run_id, withdrawn_at=now)
-
-
-def mentions_from_table(table: pa.Table) -> list[EntityMention]:
-    names = [f.name for f in fields(EntityMention)]
-    return [EntityMention(**{n: row[n] for n in names}) for row in table.select(names).to_pylist()]
 
 
 # ---------- Parquet ----------
