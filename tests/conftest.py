@@ -1,8 +1,9 @@
-"""Shared fixtures: the sample articles, the gold file, and one Prefect test server per session."""
+"""Shared fixtures: the sample articles, the gold file, one Prefect test server per session, headless Chromium."""
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,22 @@ def raw_copy(tmp_path, samples_dir) -> Path:
     target = tmp_path / "raw"
     shutil.copytree(samples_dir, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory):
+    """Debian's headless Chromium (installed when missing), as a function: chromium(*arguments) runs it
+    headless and offline (no network, no first-run or background fetches) and returns its stdout."""
+    binary = shutil.which("chromium")
+    if binary is None:
+        subprocess.run(["apt-get", "install", "-y", "chromium"], check=True, capture_output=True, timeout=900)
+        binary = shutil.which("chromium")
+    assert binary, "chromium could not be installed"
+    profile = tmp_path_factory.mktemp("chromium-profile")
+
+    def run(*arguments: str) -> str:
+        return subprocess.run(
+            [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", *arguments],
+            capture_output=True, text=True, timeout=120, check=True).stdout
+    return run

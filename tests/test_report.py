@@ -1,6 +1,8 @@
 """The report page: rendered from plain data, article text always escaped, nothing loaded from elsewhere."""
 from __future__ import annotations
 
+import html
+import json
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -74,3 +76,41 @@ def test_disagreeing_outlets_are_flagged_and_charted_by_outlet():
     assert fact["disagreement"] and fact["label"] == "killed people"
     assert "Inland Post" in fact["chart"] and "<script" not in fact["chart"]
     assert view["speakers"][0]["outlets"] == ["Coast " + HOSTILE]
+
+
+# Appended to a copy of the page (the report itself holds no script): what Chromium made of the
+# stylesheet, written into the DOM that --dump-dom prints.
+STYLE_PROBE = """<script>
+const sheet = document.styleSheets[0];
+const body = [...sheet.cssRules].find(rule => rule.selectorText === "body");
+const probe = document.createElement("pre");
+probe.id = "style-probe";
+probe.textContent = JSON.stringify({
+  computed: getComputedStyle(document.body).fontFamily,
+  declared: body ? body.style.fontFamily : null,
+  rules: sheet.cssRules.length,
+  source: document.querySelector("style").textContent,
+});
+document.body.append(probe);
+</script>"""
+
+
+def style_seen_by_chromium(chromium, page: str, tmp_path) -> dict:
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.replace("</body>", STYLE_PROBE + "</body>"), encoding="utf-8")
+    dom = chromium("--dump-dom", probed.as_uri())
+    found = re.search(r'<pre id="style-probe">(.*?)</pre>', dom, re.S)
+    assert found, dom[-2000:]
+    return json.loads(html.unescape(found.group(1)))
+
+
+def test_chromium_applies_the_whole_stylesheet_in_its_sans_serif_font(chromium, tmp_path):
+    page = report.render(sample_data(), {"run_id": "r1"})
+    seen = style_seen_by_chromium(chromium, page, tmp_path)
+    css = report.stylesheet()
+    assert seen["source"].strip() == css.strip(), "the <style> block holds report.css as written"
+    assert not re.search(r"&(#\d+|#x[0-9a-f]+|quot|amp|lt|gt|apos);", seen["source"], re.I), "no entity in the CSS"
+    assert seen["rules"] == css.count("{"), "every rule parsed (the stylesheet has no nested blocks)"
+    assert seen["declared"] and seen["declared"].startswith("system-ui"), seen
+    families = [name.strip().strip('"').lower() for name in seen["computed"].split(",")]
+    assert families[0] == "system-ui" and families[-1] == "sans-serif", seen  # not the browser's serif default

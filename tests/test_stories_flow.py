@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 
 import pytest
 import yaml
@@ -134,26 +133,6 @@ def test_the_cross_source_section_of_the_seeds_holds(run, gold_path):
             assert set(item["documents"]) <= docs, item
 
 
-@pytest.fixture(scope="session")
-def chromium(tmp_path_factory) -> str:
-    """Debian's headless Chromium, installed when missing."""
-    binary = shutil.which("chromium")
-    if binary is None:
-        subprocess.run(["apt-get", "install", "-y", "chromium"], check=True, capture_output=True, timeout=900)
-        binary = shutil.which("chromium")
-    assert binary, "chromium could not be installed"
-    return binary
-
-
-def rendered_dom(chromium: str, page, profile) -> str:
-    """The DOM Chromium built from the page, offline: no network, no first-run or background fetches."""
-    result = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True)
-    return result.stdout
-
-
 def test_each_publish_writes_a_self_contained_report(run):
     home, output, _ = run
     page = home / "report" / "index.html"
@@ -164,9 +143,9 @@ def test_each_publish_writes_a_self_contained_report(run):
     assert "<script>alert" not in html and not re.search(r"<img[^>]*onerror", html)
 
 
-def test_chromium_renders_the_report_with_stories_figures_and_escaped_text(run, chromium, tmp_path):
+def test_chromium_renders_the_report_with_stories_figures_and_escaped_text(run, chromium):
     home, _, _ = run
-    dom = rendered_dom(chromium, home / "report" / "index.html", tmp_path / "profile")
+    dom = chromium("--dump-dom", (home / "report" / "index.html").as_uri())
     assert "Quake kills 12 in southern Peru" in dom and "Andes Daily" in dom and "pacificwire.co.uk" in dom
     assert "outlets disagree" in dom and "<svg" in dom
     assert "Rosa Quispe" in dom or "Quispe" in dom, "who is quoted, by how many outlets"

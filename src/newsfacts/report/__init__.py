@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pygal
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from pygal.style import Style
 
 from newsfacts import warehouse
@@ -42,8 +43,14 @@ def environment() -> Environment:
                        trim_blocks=True, lstrip_blocks=True)
 
 
-def stylesheet() -> str:
-    return resources.files("newsfacts.report").joinpath("templates", "report.css").read_text(encoding="utf-8")
+def stylesheet() -> Markup:
+    """Our own stylesheet, marked safe: autoescaping it would turn its quotes into entities, and a
+    declaration such as `font-family: ..., &#34;Segoe UI&#34;, ...` is invalid CSS (the page falls back
+    to the browser's serif font). A stylesheet cannot end its <style> element early, checked here."""
+    css = resources.files("newsfacts.report").joinpath("templates", "report.css").read_text(encoding="utf-8")
+    if "</style" in css.lower():
+        raise ValueError("report.css must not contain '</style'")
+    return Markup(css)
 
 
 def write_report(warehouse_dir: Path, run: dict) -> Path:
