@@ -1,7 +1,10 @@
 """Store -> load -> validate -> publish on small hand-made records (real Parquet, DuckDB and GX)."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -142,3 +145,46 @@ def test_sql_command_refuses_files_databases_extensions_and_settings(published_h
     assert len(lines) == 1 and lines[0].startswith("refused:"), result.output
     assert not out.exists()
     assert warehouse.query(published_home, "SELECT current_setting('enable_external_access')")[1] == [(False,)]
+
+
+def duckdb_cli() -> Path:
+    """The DuckDB CLI from PyPI (duckdb-cli, in requirements.lock): the newest 1.x a user installs with pip."""
+    cli = Path(sys.executable).parent / "duckdb"
+    assert cli.exists(), "duckdb-cli is in requirements.lock: run `make .venv/.installed`"
+    return cli
+
+
+def test_the_duckdb_cli_1x_opens_the_published_warehouse(published_home):
+    def cli(sql: str) -> str:
+        result = subprocess.run([duckdb_cli(), "-readonly", "-csv", "-noheader", str(warehouse.database_path(published_home)),
+                                 "-c", sql], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0 and not result.stderr, result.stderr
+        return result.stdout.strip()
+
+    assert cli("SELECT library_version FROM pragma_version()").startswith("v1.")
+    assert cli("SELECT count(*) FROM documents") == "1"
+    assert cli("SELECT speaker_name FROM quotes JOIN documents USING (doc_id)") == "Anna Smith"
+    assert int(cli("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'")) >= len(
+        warehouse.PUBLISHED_TABLES)
+
+
+def storage_version(path: Path) -> int:
+    """The version number in a DuckDB file's main header (after the checksum and the magic bytes DUCK)."""
+    header = path.read_bytes()[:20]
+    assert header[8:12] == b"DUCK"
+    return int.from_bytes(header[12:20], "little")
+
+
+def test_the_runs_only_republish_keeps_the_1x_storage_format(published_home, tmp_path):
+    import shutil
+
+    from newsfacts import runs
+
+    home = tmp_path / "home"
+    shutil.copytree(published_home, home)
+    warehouse.publish_runs(home, runs.runs_table(home))
+    assert storage_version(warehouse.database_path(home)) == 64  # DuckDB 1.0's, read by every 1.x
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    warehouse.publish_runs(fresh, runs.runs_table(fresh))  # nothing published before: a new file
+    assert storage_version(warehouse.database_path(fresh)) == 64

@@ -23,6 +23,10 @@ from newsfacts import pause, project, schemas, store
 DATABASE_NAME = "newsfacts.duckdb"
 WORK_NAME = "work.duckdb"
 NEXT_NAME = "newsfacts.next.duckdb"
+# The published file is written in the storage format of DuckDB 1.0 (storage version 64), which every
+# DuckDB from 1.0 on reads: the DuckDB CLI from PyPI and the 1.x versions that DBeaver, notebooks and
+# BI tools bundle. DuckDB 2.0's own format (69) is read by 2.0 only. The work file stays in 2.0's.
+PUBLISHED_STORAGE_VERSION = "v1.0.0"
 # Publish order: later tables may read earlier published ones.
 PUBLISHED_TABLES = (
     "documents",
@@ -139,7 +143,7 @@ def swap_in(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
     target = warehouse / NEXT_NAME
     remove_database(target)
     source = con.execute("SELECT current_database()").fetchall()[0][0]
-    con.execute("ATTACH ? AS next_publish", [str(target)])
+    con.execute(f"ATTACH ? AS next_publish (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')", [str(target)])
     try:
         con.execute(f'COPY FROM DATABASE "{source}" TO next_publish')
         con.execute("CHECKPOINT next_publish")
@@ -163,10 +167,12 @@ def publish_runs(warehouse: Path, run_rows: pa.Table) -> None:
     remove_database(target)
     if database_path(warehouse).exists():
         shutil.copyfile(database_path(warehouse), target)
-    with duckdb.connect(str(target)) as con:
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH ? AS next_publish (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')", [str(target)])
+        con.execute("USE next_publish")
         con.register("run_rows", run_rows)
         con.execute(read_sql("publish", "runs"))
-        con.execute("CHECKPOINT")
+        con.execute("CHECKPOINT next_publish")
     replace_published(target, warehouse)
 
 
