@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -157,3 +159,29 @@ def test_the_writer_lock_names_its_holder_and_is_taken_over_after_a_kill(tmp_pat
     with runs.writer_lock(tmp_path, "third", NOW) as taken_over:
         assert taken_over["run_id"] == "holder-run"
     runs.check_free(tmp_path)
+
+
+TRY_LOCK = textwrap.dedent("""
+    import sys
+    from datetime import datetime, timezone
+    from pathlib import Path
+    from newsfacts import runs
+    try:
+        with runs.writer_lock(Path(sys.argv[1]), "other", datetime.now(timezone.utc)):
+            print("taken")
+    except runs.WarehouseBusy as busy:
+        print(busy)
+""")
+
+
+def test_a_lock_held_by_the_process_carries_its_flow_and_refuses_everyone_else(tmp_path):
+    def other_process() -> str:
+        return subprocess.run([sys.executable, "-c", TRY_LOCK, str(tmp_path)], capture_output=True, text=True,
+                              check=True).stdout
+    with runs.hold(tmp_path):
+        assert re.search(rf"a run still starting \(pid {os.getpid()} on ", other_process())
+        with runs.writer_lock(tmp_path, "the-flows-run", NOW):  # the flow of this process goes on under it
+            assert re.search(rf"run the-flows-run \(pid {os.getpid()} on ", other_process())
+        assert "another run is writing" in other_process(), "still held until the process lets go"
+    assert other_process().strip() == "taken"
+    assert not runs.holder_path(tmp_path).exists()

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from newsfacts import project, warehouse
+from newsfacts import project, results
 
 project.apply_quiet_defaults()
 
@@ -73,14 +73,16 @@ def run(
     if dask is not None and (problem := unreachable(dask)):
         errors.print(f"[red]cannot reach the Dask scheduler at {escape(dask)}[/red]: {escape(problem)}")
         raise typer.Exit(2)
-    try:
-        runs.check_free(warehouse_dir)  # answer at once, before starting Prefect
-    except runs.WarehouseBusy as busy:
-        errors.print(f"[red]{busy}[/red]")
-        raise typer.Exit(BUSY_EXIT_CODE)
     options = {"keep_removed": keep_removed, "workers": workers, "dask_address": dask} | (
         {"batch_docs": batch_docs} if batch_docs else {})
-    ok, outcome = run_flow(raw, warehouse_dir, full_refresh, **options)
+    try:
+        # The writer lock is taken here, before Prefect starts (seconds), and held until the flow has
+        # ended: a second run is refused at once whenever it starts, and starts nothing.
+        with runs.hold(warehouse_dir):
+            ok, outcome = run_flow(raw, warehouse_dir, full_refresh, **options)
+    except runs.WarehouseBusy as busy:
+        errors.print(f"[red]{escape(str(busy))}[/red]")
+        raise typer.Exit(BUSY_EXIT_CODE)
     if not ok and outcome.startswith("another run is writing"):
         errors.print(f"[red]{outcome}[/red]")
         raise typer.Exit(BUSY_EXIT_CODE)
@@ -154,27 +156,60 @@ def print_unchanged(summary: dict) -> None:
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run against the published warehouse (read-only).")],
     warehouse_dir: WarehouseOption = Path("data/warehouse"),
-    as_json: JsonOption = False,
+    output_format: Annotated[str, typer.Option(
+        "--format", help="table (DuckDB's renderer), line (one row per record), csv, json or markdown.")] = "table",
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", help="Write the whole result to this .csv, .parquet or .json file instead.", show_default=False)
+    ] = None,
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Rows the table shows (its first and last).")
+                        ] = results.MAX_ROWS,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
 ):
-    """Run ad hoc SQL on the published tables and print the result."""
+    """Run ad hoc SQL on the published tables and print the result (or write it to --output)."""
     import duckdb
 
+    from newsfacts import warehouse
+
+    output_format = "json" if as_json else output_format
+    if output_format not in results.FORMATS:
+        fail(f"unknown --format {output_format}: choose one of {', '.join(results.FORMATS)}", 2)
+    if output is not None and output.suffix.lower() not in results.FILE_SUFFIXES:
+        fail(f"cannot write {output}: the file name must end in {', '.join(results.FILE_SUFFIXES)}", 2)
     try:
-        columns, rows = warehouse.query(warehouse_dir, query)
+        with warehouse.open_read_only(warehouse_dir) as con:
+            relation = con.sql(query)
+            if relation is None:  # a statement without a result (one the lockdown allows)
+                console.print("done")
+                return
+            if output is not None:
+                table = relation.to_arrow_table()
+                results.write_file(table, output)
+                console.print(f"{table.num_rows} row(s), {table.num_columns} column(s) written to {escape(str(output))}")
+            elif output_format == "table":
+                print_table(relation, max_rows)
+            else:
+                print(results.TEXT_FORMATS[output_format](relation.columns, relation.fetchall()))
     except warehouse.WarehouseMissing as exc:
-        errors.print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(1)
+        fail(str(exc), 1)
     except duckdb.Error as exc:
-        errors.print(f"[red]{escape(warehouse.describe_query_error(exc))}[/red]")
-        raise typer.Exit(1)
-    if as_json:
-        print(json.dumps([dict(zip(columns, row)) for row in rows], default=str, ensure_ascii=False))
-        return
-    table = Table(*map(escape, columns), show_lines=False)
-    for row in rows:  # article text such as "[bold]" is shown as written, not read as console markup
-        table.add_row(*["" if value is None else escape(str(value)) for value in row])
-    console.print(table)
-    console.print(f"{len(rows)} row(s)")
+        fail(warehouse.describe_query_error(exc), 1)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}", 1)
+
+
+def print_table(relation, max_rows: int) -> None:
+    import shutil
+
+    text = results.table_text(relation, shutil.get_terminal_size((120, 24)).columns, max_rows)
+    print(text)
+    if left_out := results.columns_left_out(text):
+        errors.print(f"{left_out} column(s) left out to fit the width: --format line shows one row per record "
+                     "with every column, --format csv or --output FILE the whole result", highlight=False)
+
+
+def fail(message: str, code: int) -> None:
+    errors.print(f"[red]{escape(message)}[/red]")
+    raise typer.Exit(code)
 
 
 @app.command(name="eval")
@@ -185,7 +220,7 @@ def evaluate_command(
     as_json: JsonOption = False,
 ):
     """Run the flow on RAW into a temporary warehouse and score it against a gold file."""
-    from newsfacts import evaluate
+    from newsfacts import evaluate, warehouse
 
     with tempfile.TemporaryDirectory(prefix="newsfacts-eval-") as tmp:
         ok, outcome = run_flow(raw, Path(tmp), full_refresh=True)

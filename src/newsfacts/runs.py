@@ -4,6 +4,9 @@ The writer lock is an OS file lock (filelock, flock on Unix) on <warehouse>/writ
 kernel releases it when its process dies, so a lock left by a killed run is simply taken over.
 Beside it, writer.json names the holder (run id, pid, start time) for the message a second run
 prints; a writer.json found by the run that just took the lock is the trace of a killed run.
+`newsfacts run` takes the lock itself before it starts Prefect (`hold`), so a second run is refused
+at once even while the first one's Prefect server is starting; the flow it then runs in the same
+process carries on under that lock instead of taking it again.
 
 Run records are <warehouse>/runs/<run_id>.json, written when a run starts ("running", with the
 stage it is in) and rewritten when it ends; a record still "running" when the next run takes the
@@ -16,15 +19,17 @@ import os
 import socket
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-import pyarrow as pa
 from filelock import FileLock, Timeout
 
-from newsfacts import pause, schemas
-from newsfacts.store import write_json
+from newsfacts import pause
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 COUNTS = ("documents_new", "documents_skipped", "documents_quarantined", "documents_superseded",
           "documents_removed")
@@ -51,7 +56,8 @@ def describe_holder(warehouse: Path) -> str:
         holder = json.loads(holder_path(warehouse).read_text())
     except (OSError, ValueError):
         return "another run (it has not named itself yet)"
-    return f"run {holder['run_id']} (pid {holder['pid']} on {holder['host']}, started {holder['started']})"
+    who = f"run {holder['run_id']}" if holder.get("run_id") else "a run still starting"
+    return f"{who} (pid {holder['pid']} on {holder['host']}, started {holder['started']})"
 
 
 def busy_message(warehouse: Path) -> str:
@@ -59,14 +65,20 @@ def busy_message(warehouse: Path) -> str:
             "this run changed nothing. Run again when it has finished.")
 
 
-@contextmanager
-def writer_lock(warehouse: Path, run_id: str, started: datetime) -> Iterator[dict | None]:
-    """Hold the warehouse's writer lock; yields the holder record of a killed run it took over, if any.
+@dataclass
+class HeldLock:
+    """A writer lock this process holds: the lock, and the holder record of a killed run it took over."""
+    lock: FileLock
+    stale: dict | None
 
-    Raises WarehouseBusy at once (no waiting, nothing written) when another live run holds it.
-    """
-    if not warehouse.exists():
-        warehouse.mkdir(parents=True)
+
+# Writer locks taken by this process before it started its flow (by resolved warehouse path).
+_held_by_process: dict[Path, HeldLock] = {}
+
+
+def acquire(warehouse: Path, run_id: str | None, started: datetime) -> HeldLock:
+    """Take the writer lock and name the holder; WarehouseBusy at once (nothing written) when it is held."""
+    warehouse.mkdir(parents=True, exist_ok=True)
     lock = FileLock(lock_path(warehouse), timeout=0)
     try:
         lock.acquire()
@@ -74,14 +86,56 @@ def writer_lock(warehouse: Path, run_id: str, started: datetime) -> Iterator[dic
         raise WarehouseBusy(busy_message(warehouse)) from None
     try:
         stale = read_json(holder_path(warehouse))
-        write_json({"run_id": run_id, "pid": os.getpid(), "host": socket.gethostname(),
-                    "started": started.isoformat()}, holder_path(warehouse))
-        try:
-            yield stale
-        finally:
-            holder_path(warehouse).unlink(missing_ok=True)
-    finally:
+        name_holder(warehouse, run_id, started)
+    except BaseException:
         lock.release()
+        raise
+    return HeldLock(lock, stale)
+
+
+def name_holder(warehouse: Path, run_id: str | None, started: datetime) -> None:
+    write_json({"run_id": run_id, "pid": os.getpid(), "host": socket.gethostname(),
+                "started": started.isoformat()}, holder_path(warehouse))
+
+
+def release(warehouse: Path, held: HeldLock) -> None:
+    try:
+        holder_path(warehouse).unlink(missing_ok=True)
+    finally:
+        held.lock.release()
+
+
+@contextmanager
+def hold(warehouse: Path) -> Iterator[None]:
+    """Hold the writer lock for this whole process (the CLI, before it starts Prefect): a flow this
+    process runs on the warehouse meanwhile carries on under it. Raises WarehouseBusy at once."""
+    key = warehouse.resolve()
+    held = acquire(warehouse, None, datetime.now(timezone.utc))
+    _held_by_process[key] = held
+    try:
+        yield
+    finally:
+        del _held_by_process[key]
+        release(warehouse, held)
+
+
+@contextmanager
+def writer_lock(warehouse: Path, run_id: str, started: datetime) -> Iterator[dict | None]:
+    """Hold the warehouse's writer lock; yields the holder record of a killed run it took over, if any.
+
+    Raises WarehouseBusy at once (no waiting, nothing written) when another live run holds it. When
+    this process already holds it (`hold`), the run names itself as the holder and goes on.
+    """
+    held = _held_by_process.get(warehouse.resolve())
+    if held is not None:
+        name_holder(warehouse, run_id, started)
+        yield held.stale
+        return
+    held = acquire(warehouse, run_id, started)
+    try:
+        yield held.stale
+    finally:
+        release(warehouse, held)
 
 
 def check_free(warehouse: Path) -> None:
@@ -182,8 +236,19 @@ def unpublished_run_ids(warehouse: Path, run_id: str) -> list[str]:
     return sorted({r["run_id"] for r in records(warehouse) if r["run_id"] > since} | {run_id})
 
 
+def write_json(data: dict, path: Path) -> Path:
+    # pyarrow (store, schemas) is imported on first use: `newsfacts run` takes the lock before that.
+    from newsfacts.store import write_json as write_durably
+
+    return write_durably(data, path)
+
+
 def runs_table(warehouse: Path, current: dict | None = None) -> pa.Table:
     """Every run record as a table (schemas.runs); `current` overrides the fields of its own run."""
+    import pyarrow as pa
+
+    from newsfacts import schemas
+
     rows = []
     for record in records(warehouse):
         if current and record["run_id"] == current["run_id"]:
