@@ -188,3 +188,70 @@ def test_the_runs_only_republish_keeps_the_1x_storage_format(published_home, tmp
     fresh.mkdir()
     warehouse.publish_runs(fresh, runs.runs_table(fresh))  # nothing published before: a new file
     assert storage_version(warehouse.database_path(fresh)) == 64
+
+
+def sql_cli(home: Path, *args: str, columns: int = 80):
+    from typer.testing import CliRunner
+
+    from newsfacts.cli import app
+
+    return CliRunner().invoke(app, ["sql", *args, "--warehouse", str(home)], env={"COLUMNS": str(columns)})
+
+
+def test_a_wide_result_keeps_its_first_and_last_columns_whole_and_says_what_it_left_out(published_home):
+    result = sql_cli(published_home, "SELECT * FROM documents", columns=80)
+    assert result.exit_code == 0, result.output
+    table = [line for line in result.stdout.splitlines() if line.startswith(("│", "┌", "└"))]
+    assert max(len(line) for line in table) <= 80
+    header = table[1]
+    assert header.split("│")[1].strip() == "doc_id" and "a.txt" in table[3], "the first columns whole"
+    assert " ingested_at " in header, "the last column whole"
+    shown = __import__("re").search(r"(\d+) columns \((\d+) shown\)", result.stdout)
+    total = len(warehouse.query(published_home, "SELECT * FROM documents")[0])
+    assert shown and int(shown.group(1)) == total and int(shown.group(2)) < total
+    assert "--format line" in result.stderr, "says how to see every column"
+    narrow = sql_cli(published_home, "SELECT doc_id, title FROM documents")
+    assert "columns (" not in narrow.stdout and not narrow.stderr, "a result that fits is shown whole"
+
+
+def test_line_csv_json_and_markdown_formats(published_home):
+    import csv
+    import io
+    import json
+
+    query = "SELECT doc_id, title, published_date, NULL AS nothing, 'a|b' AS piped FROM documents"
+    line = sql_cli(published_home, query, "--format", "line").stdout
+    assert "        doc_id = d1" in line and "published_date = 2023-05-23" in line and "nothing = NULL" in line
+    assert list(csv.reader(io.StringIO(sql_cli(published_home, query, "--format", "csv").stdout))) == [
+        ["doc_id", "title", "published_date", "nothing", "piped"], ["d1", "A title", "2023-05-23", "", "a|b"]]
+    assert json.loads(sql_cli(published_home, query, "--format", "json").stdout) == [
+        {"doc_id": "d1", "title": "A title", "published_date": "2023-05-23", "nothing": None, "piped": "a|b"}]
+    assert json.loads(sql_cli(published_home, query, "--json").stdout)[0]["doc_id"] == "d1"
+    assert sql_cli(published_home, query, "--format", "markdown").stdout.splitlines() == [
+        "| doc_id | title | published_date | nothing | piped |", "|---|---|---|---|---|",
+        "| d1 | A title | 2023-05-23 | NULL | a\\|b |"]
+    refused = sql_cli(published_home, query, "--format", "xml")
+    assert refused.exit_code == 2 and "choose one of table, line, csv, json, markdown" in refused.stderr
+
+
+def test_output_writes_the_whole_result_only_where_asked(published_home, tmp_path):
+    import csv
+    import json
+
+    import pyarrow.parquet as pq
+
+    query = "SELECT doc_id, title, published_date FROM documents"
+    for name in ("out.csv", "out.parquet", "out.json"):
+        result = sql_cli(published_home, query, "--output", str(tmp_path / name))
+        assert result.exit_code == 0 and "1 row(s), 3 column(s) written to" in result.stdout, result.output
+    assert list(csv.DictReader((tmp_path / "out.csv").open())) == [
+        {"doc_id": "d1", "title": "A title", "published_date": "2023-05-23"}]
+    assert pq.read_table(tmp_path / "out.parquet").to_pylist() == [
+        {"doc_id": "d1", "title": "A title", "published_date": date(2023, 5, 23)}]
+    assert json.loads((tmp_path / "out.json").read_text())[0]["published_date"] == "2023-05-23"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out.json", "out.parquet"], "nothing else"
+    refused = sql_cli(published_home, query, "--output", str(tmp_path / "out.duckdb"))
+    assert refused.exit_code == 2 and not (tmp_path / "out.duckdb").exists()
+    copied = sql_cli(published_home, f"COPY documents TO '{tmp_path / 'copy.csv'}'", "--output", str(tmp_path / "x.csv"))
+    assert copied.exit_code == 1 and copied.stderr.startswith("refused:") and not (tmp_path / "copy.csv").exists()
+    assert not (tmp_path / "x.csv").exists()
