@@ -329,7 +329,10 @@ def run_locked(raw: Path, home: Path, run_id: str, started: datetime, full_refre
     try:
         return run_stages(raw, home, run_id, full_refresh, keep_removed, crashed, options)
     except BaseException as exc:
-        runs.finish(home, run_id, "crashed", f"{type(exc).__name__}: {exc}")
+        try:
+            runs.finish(home, run_id, "crashed", f"{type(exc).__name__}: {exc}")
+        except OSError:  # the record cannot be closed (a full disk): the next run finds it open, as crashed
+            pass
         raise
 
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -227,6 +228,74 @@ def test_a_run_started_while_the_first_is_still_starting_prefect_is_refused_with
         os.killpg(first.pid, signal.SIGKILL)  # the run and the Prefect server it started
         first.communicate()
     assert not (home / "newsfacts.duckdb").exists()
+
+
+@contextmanager
+def small_filesystem(folder: Path, size: str):
+    """A tmpfs of `size` at `folder` (root only), as a function that grows it; None where it cannot be mounted."""
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                             capture_output=True).returncode == 0
+    try:
+        yield (lambda bigger: subprocess.run(["mount", "-o", f"remount,size={bigger}", str(folder)], check=True)
+               ) if mounted else None
+    finally:
+        if mounted:
+            subprocess.run(["umount", "--lazy", str(folder)], check=True)
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess, *phrases: str) -> str:
+    assert result.stdout == "" and "Traceback" not in result.stderr and "leaked" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for phrase in phrases:
+        assert phrase in lines[0], lines[0]
+    return lines[0]
+
+
+def test_a_full_disk_is_told_in_one_line_and_the_rerun_publishes_what_an_uninterrupted_run_does(
+        api_env, first_publish, raw_versions, tmp_path):
+    def run(env: dict) -> subprocess.CompletedProcess:
+        return subprocess.run([NEWSFACTS, "run", "--raw", str(raw_versions[0]), "--warehouse", str(home)], env=env,
+                              capture_output=True, text=True, timeout=600)
+    with small_filesystem(tmp_path / "disk", "2m") as grow:
+        home = tmp_path / "disk" / "warehouse"
+        env = api_env if grow else {**api_env, "NEWSFACTS_TEST_FULL_DISK_AT": "publish:built"}
+        failed = run(env)
+        assert failed.returncode == 1
+        line = assert_one_clear_line(failed, "no space left on the disk of ", str(home), "nothing was published",
+                                     "Free some space", "run again", "prefect flow-run logs ")
+        assert not (home / "newsfacts.duckdb").exists()
+        grow("64m") if grow else None
+        again = run(api_env)
+        assert again.returncode == 0, again.stderr
+        assert snapshot(home) == snapshot(first_publish), line
+
+
+def test_a_read_only_warehouse_folder_and_a_missing_raw_folder_are_told_in_one_line(
+        api_env, first_publish, raw_versions, tmp_path):
+    home = tmp_path / "warehouse"
+    shutil.copytree(first_publish, home)
+    before = tree_digest(home)
+    read_only = subprocess.run(["mount", "--bind", str(home), str(home)], capture_output=True).returncode == 0
+    try:
+        if read_only:
+            subprocess.run(["mount", "-o", "remount,ro,bind", str(home)], check=True)
+        else:  # not root: the folder's permissions do it
+            home.chmod(0o555)
+        result = subprocess.run([NEWSFACTS, "run", "--raw", str(raw_versions[1]), "--warehouse", str(home)],
+                                env=api_env, capture_output=True, text=True, timeout=300)
+    finally:
+        subprocess.run(["umount", str(home)], check=True) if read_only else home.chmod(0o755)
+    assert result.returncode == 1
+    assert_one_clear_line(result, f"cannot write {home}", "nothing was published", f"Make {home} writable")
+    assert tree_digest(home) == before
+    missing = subprocess.run([NEWSFACTS, "run", "--raw", str(tmp_path / "no-such-folder"), "--warehouse", str(home)],
+                             env=api_env, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2
+    assert_one_clear_line(missing, f"no raw folder at {tmp_path / 'no-such-folder'}", "nothing was published",
+                          "Point --raw at the folder")
+    assert tree_digest(home) == before
 
 
 READER = textwrap.dedent("""

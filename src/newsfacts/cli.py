@@ -5,6 +5,7 @@ import json
 import sys
 import tempfile
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -38,12 +39,53 @@ def load_flow():
 
 
 def run_flow(raw: Path, warehouse_dir: Path, full_refresh: bool = False, **options) -> tuple[bool, dict | str]:
-    """Run the Prefect flow (options: workers, dask_address, batch_docs); (succeeded, summary) or (False, message)."""
-    state = load_flow()(raw_dir=str(raw), warehouse_dir=str(warehouse_dir), full_refresh=full_refresh,
-                        return_state=True, **options)
+    """Run the Prefect flow (options: workers, dask_address, batch_docs); (succeeded, summary) or
+    (False, one line saying what went wrong). A traceback stays in the run's log, off the terminal."""
+    from newsfacts import failures
+
+    flow = load_flow()  # imports Prefect, which sets up its logging
+    with quiet_failures():
+        state = flow(raw_dir=str(raw), warehouse_dir=str(warehouse_dir), full_refresh=full_refresh,
+                     return_state=True, **options)
     if state.is_completed():
         return True, state.result()
-    return False, state.message or state.name
+    outcome = state.result(raise_on_failure=False)
+    if isinstance(outcome, BaseException) and not is_prefect_failure(outcome):
+        failures.forget_frames(outcome)
+        return False, failures.describe(outcome, warehouse_dir) + flow_run_log(state)
+    message = state.message or state.name
+    if message.startswith("another run is writing"):
+        return False, message
+    return False, f"run failed: {message}; {failures.NOTHING_PUBLISHED}."
+
+
+def is_prefect_failure(exc: BaseException) -> bool:
+    """Prefect's stand-in for a Failed state the flow returned (validation failed, busy), not a crash."""
+    return type(exc).__module__.startswith("prefect")
+
+
+def flow_run_log(state) -> str:
+    run_id = getattr(state.state_details, "flow_run_id", None)
+    return f" (the traceback: `prefect flow-run logs {run_id}`)" if run_id else ""
+
+
+@contextmanager
+def quiet_failures():
+    """Keep the flow's and tasks' error logs (tracebacks) off the terminal while the flow runs: they go
+    to the run's log in Prefect, and `newsfacts run` says what happened in one line."""
+    import logging
+
+    def keep(record: logging.LogRecord) -> bool:
+        return not (record.levelno >= logging.ERROR and record.name.startswith(("prefect.flow_runs",
+                                                                                "prefect.task_runs")))
+    handlers = [h for h in logging.getLogger().handlers if type(h).__name__ == "PrefectConsoleHandler"]
+    for handler in handlers:
+        handler.addFilter(keep)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(keep)
 
 
 @app.command()
@@ -65,8 +107,8 @@ def run(
     from newsfacts import runs
 
     if not raw.is_dir():
-        errors.print(f"[red]no such folder: {raw}[/red]")
-        raise typer.Exit(2)
+        fail(f"no raw folder at {raw}: nothing was read and nothing was published. Point --raw at the folder "
+             "that holds the articles (*.txt, *.html, *.jsonl) and run again.", 2)
     if dask is not None and workers is not None:
         errors.print("[red]--workers and --dask exclude each other[/red]: a cluster's size is the cluster's.")
         raise typer.Exit(2)
@@ -81,15 +123,13 @@ def run(
         with runs.hold(warehouse_dir):
             ok, outcome = run_flow(raw, warehouse_dir, full_refresh, **options)
     except runs.WarehouseBusy as busy:
-        errors.print(f"[red]{escape(str(busy))}[/red]")
-        raise typer.Exit(BUSY_EXIT_CODE)
-    if not ok and outcome.startswith("another run is writing"):
-        errors.print(f"[red]{outcome}[/red]")
-        raise typer.Exit(BUSY_EXIT_CODE)
+        fail(str(busy), BUSY_EXIT_CODE)
+    except OSError as exc:  # the warehouse folder cannot be made or locked (read-only, no space)
+        from newsfacts import failures
+
+        fail(failures.describe(exc, warehouse_dir), 1)
     if not ok:
-        errors.print(f"[red]run failed[/red]: {outcome}")
-        errors.print("Published tables were left as they were.")
-        raise typer.Exit(1)
+        fail(outcome, BUSY_EXIT_CODE if outcome.startswith("another run is writing") else 1)
     print_summary(outcome)
 
 

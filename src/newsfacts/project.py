@@ -14,7 +14,7 @@ QUIET_DEFAULTS = {
     "DO_NOT_TRACK": "1",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
-    "PREFECT_LOGGING_TO_API_ENABLED": "false",
+    "PREFECT_LOGGING_TO_API_ENABLED": "true",  # warnings and errors (tracebacks) kept in the run's log
     "GX_ANALYTICS_ENABLED": "false",
     "TQDM_DISABLE": "1",
     "DASK_LOGGING__DISTRIBUTED": "error",  # Dask cluster chatter (workers joining, leaving) is not ours to show
