@@ -1,6 +1,7 @@
 """Store -> load -> validate -> publish on small hand-made records (real Parquet, DuckDB and GX)."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import date, datetime, timezone
@@ -206,7 +207,7 @@ def test_a_wide_result_keeps_its_first_and_last_columns_whole_and_says_what_it_l
     header = table[1]
     assert header.split("│")[1].strip() == "doc_id" and "a.txt" in table[3], "the first columns whole"
     assert " ingested_at " in header, "the last column whole"
-    shown = __import__("re").search(r"(\d+) columns \((\d+) shown\)", result.stdout)
+    shown = re.search(r"(\d+) columns \((\d+) shown\)", result.stdout)
     total = len(warehouse.query(published_home, "SELECT * FROM documents")[0])
     assert shown and int(shown.group(1)) == total and int(shown.group(2)) < total
     assert "--format line" in result.stderr, "says how to see every column"

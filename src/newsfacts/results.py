@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -36,8 +37,6 @@ def table_text(relation: duckdb.DuckDBPyRelation, width: int, max_rows: int = MA
 
 def columns_left_out(text: str) -> int:
     """How many columns the rendered table left out (0 when all are shown), from its footer."""
-    import re
-
     found = re.search(r"(\d+) columns \((\d+) shown\)", text.rsplit("\n", 2)[-1] if text else "")
     return int(found.group(1)) - int(found.group(2)) if found else 0
 
