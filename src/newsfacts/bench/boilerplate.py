@@ -9,10 +9,9 @@ full of the other systems' data). A batch step (the text path's cross-page repea
 timed too. Before timing, each system cleans one page untimed: one-time loading of models and
 word lists is not a per-page cost. Nothing caches results between pages or passes.
 
-The learned line classifiers are scored with cross-validation: each page of the set they were
-trained on is cleaned by the fold model that was trained without it (see
-scripts/train_line_classifier.py and scripts/train_html_classifier.py); any other set's pages
-by the shipped models.
+The learned line classifier is scored with cross-validation: each page of the set it was trained
+on is cleaned by the fold model that was trained without it (see scripts/train_line_classifier.py);
+any other set's pages (dragnet, which it never saw) by the shipped model.
 
 A page the pipeline could not read (its HTML or naive text empty, binary, undecodable, or not
 there) is skipped with the reason ingest gives, for every system alike, and counted in the result.
@@ -117,7 +116,7 @@ def bench_systems(urls: dict[str, str], texts: dict[str, str], html: dict[str, s
         "trafilatura_no_comments": System(
             html, lambda key, page, _: trafilatura.extract(page, url=urls[key], **TRAFILATURA_NO_COMMENTS) or ""
         ),
-        "html": System(html, lambda key, page, _: clean_html_page(key, page, urls[key])),
+        "html": System(html, lambda key, page, _: clean_html(page, key, url=urls[key]).body_text),
     }
 
 
@@ -161,11 +160,6 @@ def run_boilerplate_bench(data_dir: Path, out_dir: Path | None = None, passes: i
 def clean_text_page(key: str, text: str, repeated: frozenset[str]) -> str:
     """Our text path on one benchmark page, scored by the classifier fold that did not train on it."""
     return clean_text(text, key, repeated, model=classifier.model_for_page(key)).body_text
-
-
-def clean_html_page(key: str, html: str, url: str | None) -> str:
-    """Our HTML path on one benchmark page, scored by the HTML model's fold that did not train on it."""
-    return clean_html(html, key, url=url, model=classifier.html_model_for_page(key)).body_text
 
 
 def run_text_cleaner(texts: dict[str, str]) -> dict[str, str]:

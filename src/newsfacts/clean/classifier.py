@@ -21,10 +21,6 @@ from newsfacts.clean.lines import Line
 MODEL_PATH = Path(__file__).with_name("line_model.json")
 FOLDS_PATH = Path(__file__).with_name("line_model_folds.json")
 FORMAT = "newsfacts-line-classifier/1"
-# The HTML path's model: the same two stages over the lines of a page's markup blocks, with what
-# the markup says about each block as extra features (blocks.MARKUP_NAMES).
-HTML_MODEL_PATH = Path(__file__).with_name("html_model.json")
-HTML_FOLDS_PATH = Path(__file__).with_name("html_model_folds.json")
 
 
 @dataclass(frozen=True)
@@ -92,55 +88,31 @@ def model_from_json(data: dict, threshold: float) -> LineModel:
     return LineModel(trees_from_json(data["stage1"]), trees_from_json(data["stage2"]), threshold)
 
 
-def html_feature_names() -> list[str]:
-    from newsfacts.clean.blocks import MARKUP_NAMES
-
-    return features.feature_names() + list(MARKUP_NAMES)
-
-
-@lru_cache(maxsize=2)
-def load_model(path: Path = MODEL_PATH) -> LineModel | None:
-    """The model in `path` (None when the file is absent)."""
-    if not path.exists():
+@lru_cache(maxsize=1)
+def shipped_model() -> LineModel | None:
+    if not MODEL_PATH.exists():
         return None
-    data = json.loads(path.read_text())
-    expected = html_feature_names() if path == HTML_MODEL_PATH else features.feature_names()
-    if data.get("format") != FORMAT or data.get("features") != expected:
-        raise ValueError(f"{path.name} does not match this code's features: retrain it")
+    data = json.loads(MODEL_PATH.read_text())
+    if data.get("format") != FORMAT or data.get("features") != features.feature_names():
+        raise ValueError(f"{MODEL_PATH.name} does not match this code's features: retrain it")
     return model_from_json(data["model"], data["threshold"])
 
 
-def shipped_model() -> LineModel | None:
-    return load_model(MODEL_PATH)
-
-
-def shipped_html_model() -> LineModel | None:
-    return load_model(HTML_MODEL_PATH)
-
-
-@lru_cache(maxsize=2)
-def fold_models(path: Path = FOLDS_PATH) -> tuple[dict[str, int], list[LineModel]]:
+@lru_cache(maxsize=1)
+def fold_models() -> tuple[dict[str, int], list[LineModel]]:
     """(page key -> fold, fold models); empty when the fold file is absent."""
-    if not path.exists():
+    if not FOLDS_PATH.exists():
         return {}, []
-    data = json.loads(path.read_text())
+    data = json.loads(FOLDS_PATH.read_text())
     return data["page_folds"], [model_from_json(fold, data["threshold"]) for fold in data["folds"]]
 
 
 def model_for_page(key: str) -> LineModel | None:
     """The fold model trained without this benchmark page; the shipped model for any other page."""
-    page_folds, models = fold_models(FOLDS_PATH)
+    page_folds, models = fold_models()
     if key in page_folds:
         return models[page_folds[key]]
     return shipped_model()
-
-
-def html_model_for_page(key: str) -> LineModel | None:
-    """As model_for_page, for the HTML path's model."""
-    page_folds, models = fold_models(HTML_FOLDS_PATH)
-    if key in page_folds:
-        return models[page_folds[key]]
-    return shipped_html_model()
 
 
 def title_index(decisions: list) -> int:
@@ -149,15 +121,11 @@ def title_index(decisions: list) -> int:
 
 
 def body_probability(
-    model: LineModel, lines: list[Line], ruled_out: list[bool], repeated: frozenset[str], title: int = 0,
-    extra: np.ndarray | None = None,
+    model: LineModel, lines: list[Line], ruled_out: list[bool], repeated: frozenset[str], title: int = 0
 ) -> np.ndarray:
     """P(body) for each of `lines` (the page's non-blank lines, in order); 0 for lines a rule
-    removed (they are context for the others, never scored). `title`: index of the title line;
-    `extra`: more feature columns, one row per line (the HTML path's markup features)."""
+    removed (they are context for the others, never scored). `title`: index of the title line."""
     X = features.page_features(lines, ruled_out, repeated, title)
-    if extra is not None:
-        X = np.hstack([X, extra])
     open_rows = ~np.array(ruled_out, dtype=bool)
     first = np.zeros(len(lines))
     first[open_rows] = model.stage1.probability(X[open_rows])
@@ -167,16 +135,13 @@ def body_probability(
     return result
 
 
-def mark_by_classifier(
-    lines: list[Line], decisions: list, model: LineModel | None, repeated: frozenset[str] = frozenset(),
-    extra: np.ndarray | None = None,
-) -> None:
+def mark_by_classifier(lines: list[Line], decisions: list, model: LineModel | None, repeated: frozenset[str] = frozenset()) -> None:
     """Lines no rule decided become body or `classifier` boilerplate (score = P(boilerplate)).
     Lines a context rule kept (decision.keep) are scored as context but stay body."""
     if model is None or not lines:
         return
     ruled_out = [decision.rule is not None for decision in decisions]
-    probability = body_probability(model, lines, ruled_out, repeated, title_index(decisions), extra)
+    probability = body_probability(model, lines, ruled_out, repeated, title_index(decisions))
     removed = [
         not ruled and not decision.keep and p < model.threshold
         for decision, ruled, p in zip(decisions, ruled_out, probability)

@@ -1,21 +1,17 @@
-"""The HTML path: the page's markup blocks read as lines (clean.blocks), judged by the text path's
-line rules and then by a line classifier that reads, next to each line's shape and neighbourhood,
-what the markup says about its block (link density, element, class/id words such as "comment" or
-"footer") and whether trafilatura, which also gives the page's metadata, kept it as main content.
+"""The HTML path: trafilatura finds the article's main content and its metadata; the line rules
+of the text path then take out the furniture trafilatura keeps (credits, sign-offs, teasers).
 
-Removed lines are numbered by their line in the blocks' text (one line per block, a blank line
-where the markup breaks a paragraph), so every removed line of a document has its own number.
-Without the model file, trafilatura's text with the line rules is the body."""
+Removed lines are numbered by their line in trafilatura's extracted text (HTML has no text lines
+of its own), so every removed line of a document has its own number."""
 from __future__ import annotations
 
 from datetime import date
 
 import trafilatura
 
-from newsfacts.clean import classifier, rules
-from newsfacts.clean.blocks import blocks_as_lines, markup_features, page_blocks
+from newsfacts.clean import rules
 from newsfacts.clean.lines import Line, split_lines
-from newsfacts.clean.text import PARAGRAPH_JOIN, Decision, build_document, decide_lines
+from newsfacts.clean.text import PARAGRAPH_JOIN, Decision
 from newsfacts.records import CleanedDocument, RemovedLine
 
 EXTRACT_OPTIONS = {
@@ -30,35 +26,13 @@ MIN_ARTICLE_WORDS = 50
 FALLBACK_OPTIONS = {**EXTRACT_OPTIONS, "favor_precision": False}
 
 
-def clean_html(
-    html: str | bytes, doc_id: str = "", url: str | None = None, model: classifier.LineModel | None = None
-) -> CleanedDocument:
-    """The article body of an HTML page; `model`: the HTML line model (default: the shipped one)."""
+def clean_html(html: str | bytes, doc_id: str = "", url: str | None = None) -> CleanedDocument:
     extracted = extract(html, url)
-    model = model or classifier.shipped_html_model()
-    lines, line_blocks, count = blocks_as_lines(page_blocks(html)) if model is not None else ([], [], 0)
-    if lines:
-        decisions = decide_lines(lines, use_classifier=False)
-        extra = markup_features(lines, line_blocks, extracted.text or "" if extracted is not None else "")
-        classifier.mark_by_classifier(lines, decisions, model, extra=extra)
-        doc = build_document(doc_id, lines, decisions, count)
-    else:
-        doc = clean_extracted(extracted.text if extracted is not None else "", doc_id)
-    if extracted is not None:  # the page's metadata before what the line rules read off its text
-        doc.title = extracted.title or doc.title
-        doc.site_name = extracted.sitename or doc.site_name
-        doc.url = extracted.url or url
-        if extracted.date:
-            doc.published_date, doc.published_text = parse_iso_date(extracted.date)
-    return doc
-
-
-def clean_extracted(text: str, doc_id: str) -> CleanedDocument:
-    """trafilatura's text less the lines the line rules take out."""
+    text = extracted.text if extracted is not None else ""
     lines, _count = split_lines(text or "")
     decisions = decide_extracted_lines(lines)
     body = [line.raw.strip() for line, decision in zip(lines, decisions) if decision.rule is None]
-    return CleanedDocument(
+    doc = CleanedDocument(
         doc_id=doc_id,
         body_text=PARAGRAPH_JOIN.join(body),
         removed_lines=[
@@ -69,6 +43,12 @@ def clean_extracted(text: str, doc_id: str) -> CleanedDocument:
         raw_line_count=len(lines),
         body_line_count=len(body),
     )
+    if extracted is not None:
+        doc.title = extracted.title or None
+        doc.site_name = extracted.sitename or None
+        doc.url = extracted.url or url
+        doc.published_date, doc.published_text = parse_iso_date(extracted.date)
+    return doc
 
 
 def extract(html: str | bytes, url: str | None = None):
