@@ -62,9 +62,11 @@ def test_bench_smoke_on_a_few_pages(tmp_path):
     for key in keys:
         shutil.copy(BENCHMARK / "html" / f"{key}.html.gz", data / "html" / f"{key}.html.gz")
 
-    results = run_boilerplate_bench(data, tmp_path / "out", passes=1)
+    run = run_boilerplate_bench(data, tmp_path / "out", passes=1)
+    results = run["systems"]
 
-    assert set(results) == {"raw", "text", "trafilatura", "html"}
+    assert set(results) == {"raw", "text", "trafilatura", "trafilatura_no_comments", "html"}
+    assert run["pages"] == len(keys) and run["skipped"] == {}
     for system, scores in results.items():
         assert 0.0 <= scores["precision"] <= 1.0 and 0.0 <= scores["recall"] <= 1.0, system
         assert scores["pages_per_s"] > 0
@@ -72,6 +74,48 @@ def test_bench_smoke_on_a_few_pages(tmp_path):
         assert set(written) == set(keys) and all("articleBody" in v for v in written.values())
     assert results["text"]["precision"] > results["raw"]["precision"]
     assert results["html"]["f1"] > results["raw"]["f1"]
-    assert "text" in format_table(results)
+    assert "text" in format_table(run)
     with gzip.open(data / "html" / f"{keys[0]}.html.gz") as page:
         assert page.read(1)
+
+
+ARTICLE = ("The council voted on Tuesday to rebuild the old harbour bridge. Work starts in spring and "
+           "should take two years, the mayor said. Traders on the quay welcomed the plan.")
+
+
+def write_page(data: Path, key: str, html: bytes | None, naive: str | None, truth: dict, texts: dict) -> None:
+    truth[key] = {"articleBody": ARTICLE, "url": None}
+    if naive is not None:
+        texts[key] = {"articleBody": naive}
+    if html is not None:
+        (data / "html" / f"{key}.html.gz").write_bytes(gzip.compress(html))
+
+
+def test_unreadable_pages_are_skipped_with_a_reason_and_counted(tmp_path):
+    data = tmp_path / "data"
+    (data / "html").mkdir(parents=True)
+    truth: dict = {}
+    texts: dict = {}
+    page = f"<html><head><title>Bridge</title></head><body><nav>Home</nav><p>{ARTICLE}</p></body></html>"
+    write_page(data, "good", page.encode(), f"Home\n\n{ARTICLE}", truth, texts)
+    write_page(data, "nul", b"<html><body>\x00\x01 binary</body></html>", "binary", truth, texts)
+    write_page(data, "blank", b"   \n", "", truth, texts)
+    write_page(data, "no-html", None, ARTICLE, truth, texts)
+    write_page(data, "no-text", page.encode(), None, truth, texts)
+    (data / "html" / "not-gzip.html.gz").write_bytes(b"<html>plain, not gzip</html>")
+    truth["not-gzip"] = {"articleBody": ARTICLE, "url": None}
+    texts["not-gzip"] = {"articleBody": ARTICLE}
+    (data / "ground-truth.json").write_text(json.dumps(truth), encoding="utf-8")
+    (data / "html-text.json").write_text(json.dumps({"version": "x", "output": texts}), encoding="utf-8")
+
+    run = run_boilerplate_bench(data, tmp_path / "out", passes=1)
+
+    assert run["pages"] == 1
+    assert {key: reason.split(":")[0] for key, reason in run["skipped"].items()} == {
+        "nul": "binary", "blank": "empty", "no-html": "missing", "no-text": "missing", "not-gzip": "unreadable"}
+    assert run["systems"]["html"]["f1"] > 0.5 and run["systems"]["text"]["f1"] > 0.5
+    table = format_table(run)
+    assert "1 pages scored, 5 skipped (binary 1, empty 1, missing 2, unreadable 1)" in table
+    assert "skipped nul: binary: HTML contains NUL bytes" in table
+    written = json.loads((tmp_path / "out" / "html.json").read_text(encoding="utf-8"))
+    assert set(written) == {"good"}

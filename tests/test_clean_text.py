@@ -8,7 +8,7 @@ import pytest
 
 from newsfacts.clean import classifier, clean_documents, clean_text, repeated_lines
 from newsfacts.clean.fields import parse_date_line
-from newsfacts.clean.lines import split_lines
+from newsfacts.clean.lines import line_texts, split_lines
 from newsfacts.clean.text import decide_lines
 from newsfacts.clean.rules import line_rule
 from newsfacts.records import RawDocument
@@ -266,3 +266,9 @@ def test_a_section_breadcrumb_is_not_the_title():
     doc = clean_text(text, use_classifier=False)
     assert doc.title == "Storm death toll passes 400 in the south"
     assert doc.published_date.isoformat() == "2023-03-16"
+
+
+def test_line_texts_are_the_texts_of_split_lines():
+    text = "  Home  \r\n\r\n1. Skip to content\n2.\nThe mayor said the bridge opens in May.\n\n\tShare \n"
+    assert line_texts(text) == [line.text for line in split_lines(text)[0]] == [
+        "Home", "Skip to content", "2.", "The mayor said the bridge opens in May.", "Share"]

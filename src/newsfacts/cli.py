@@ -283,12 +283,14 @@ def print_scores(scores: dict, as_json: bool) -> None:
 
 @bench_app.command("boilerplate")
 def bench_boilerplate(
-    data: Annotated[Path, typer.Option("--data", help="The article-extraction benchmark folder.")] = Path(
+    data: Annotated[Path, typer.Option("--data", help="A benchmark folder: ground-truth.json, html-text.json, "
+                                                      "html/<key>.html.gz (article-extraction, dragnet).")] = Path(
         "../shared/benchmarks/article-extraction"),
     as_json: JsonOption = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write each system's predictions here.")] = None,
 ):
-    """Boilerplate removal: raw text, our text cleaner, trafilatura and our HTML path, scored in one run."""
+    """Boilerplate removal: raw text, our text cleaner, trafilatura (defaults; comments off) and our HTML
+    path, scored in one run; unreadable pages are skipped with a reason and counted."""
     from newsfacts.bench import boilerplate
 
     results = boilerplate.run_boilerplate_bench(data, out)
@@ -322,7 +324,8 @@ def bench_scale(
     docs: Annotated[int, typer.Option("--docs", min=10, help="Documents in the corpus (and N/10 for the memory ratio).")],
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Extraction processes (default: the cores).",
                                                    show_default=False)] = None,
-    data: Annotated[Path, typer.Option("--data", help="The article-extraction benchmark folder.")] = Path(
+    data: Annotated[Path, typer.Option("--data", help="A benchmark folder: ground-truth.json, html-text.json, "
+                                                      "html/<key>.html.gz (article-extraction, dragnet).")] = Path(
         "../shared/benchmarks/article-extraction"),
     as_json: JsonOption = False,
 ):

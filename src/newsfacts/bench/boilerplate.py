@@ -9,14 +9,19 @@ full of the other systems' data). A batch step (the text path's cross-page repea
 timed too. Before timing, each system cleans one page untimed: one-time loading of models and
 word lists is not a per-page cost. Nothing caches results between pages or passes.
 
-The learned line classifier is scored with cross-validation: each page is cleaned by the fold
-model that was trained without it (see scripts/train_line_classifier.py).
+The learned line classifier is scored with cross-validation: each page of the set it was trained
+on is cleaned by the fold model that was trained without it (see scripts/train_line_classifier.py);
+any other set's pages (dragnet, which it never saw) by the shipped model.
+
+A page the pipeline could not read (its HTML or naive text empty, binary, undecodable, or not
+there) is skipped with the reason ingest gives, for every system alike, and counted in the result.
 """
 from __future__ import annotations
 
 import gzip
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +32,13 @@ from newsfacts.bench.shingles import prf
 from newsfacts.clean import classifier, repeated_lines
 from newsfacts.clean.html import clean_html
 from newsfacts.clean.text import clean_text
-from newsfacts.ingest import decode
+from newsfacts.ingest import UnusableBytes, decode
 
-SYSTEMS = ("raw", "text", "trafilatura", "html")
-# trafilatura alone, with its defaults (the published baseline settings).
+SYSTEMS = ("raw", "text", "trafilatura", "trafilatura_no_comments", "html")
+# trafilatura alone, with its defaults (the published baseline settings) ...
 TRAFILATURA_OPTIONS: dict = {}
+# ... and with reader comments left out: its fair setting where the gold leaves comments out.
+TRAFILATURA_NO_COMMENTS: dict = {"include_comments": False}
 PASSES = 2  # whole runs over the benchmark; the predictions of every pass are the same
 BLOCK = 20  # pages a system cleans in a row before the next system takes its turn
 
@@ -43,22 +50,58 @@ class System:
     prepare: Callable[[dict[str, str]], object] = lambda pages: None  # batch step -> context
 
 
-def load_benchmark(data_dir: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str]]:
-    """(gold bodies, urls, naive texts, decoded HTML), each keyed by page key."""
+@dataclass
+class Benchmark:
+    gold: dict[str, str]  # page key -> article body, for the pages every system reads
+    urls: dict[str, str | None]
+    texts: dict[str, str]  # naive text (html-text.json)
+    html: dict[str, str]  # decoded as ingest decodes files
+    skipped: dict[str, str]  # page key -> why the page was not read (as ingest_errors says it)
+
+
+def load_benchmark(data_dir: Path) -> Benchmark:
+    """The benchmark's pages; a page whose HTML or naive text the pipeline would refuse is skipped."""
     truth = json.loads((data_dir / "ground-truth.json").read_text(encoding="utf-8"))
     naive = json.loads((data_dir / "html-text.json").read_text(encoding="utf-8"))["output"]
-    gold = {key: page["articleBody"] for key, page in truth.items()}
-    urls = {key: page.get("url") for key, page in truth.items()}
-    texts = {key: naive[key]["articleBody"] for key in gold if key in naive}
-    html = {key: read_html(data_dir / "html" / f"{key}.html.gz") for key in gold}
-    return gold, urls, texts, html
+    bench = Benchmark({}, {}, {}, {}, {})
+    for key, page in truth.items():
+        try:
+            html = read_html(data_dir / "html" / f"{key}.html.gz")
+            text = read_naive_text(naive.get(key))
+        except UnreadablePage as exc:
+            bench.skipped[key] = str(exc)
+            continue
+        bench.gold[key], bench.urls[key] = page["articleBody"], page.get("url")
+        bench.texts[key], bench.html[key] = text, html
+    return bench
+
+
+class UnreadablePage(ValueError):
+    """reason: detail, as ingest records a file it cannot use."""
 
 
 def read_html(path: Path) -> str:
     """Decoded as ingest decodes files, so the bench sees what the pipeline sees."""
-    if not path.exists():
-        return ""
-    text, _charset = decode(gzip.decompress(path.read_bytes()))
+    try:
+        data = gzip.decompress(path.read_bytes())
+    except FileNotFoundError:
+        raise UnreadablePage(f"missing: no {path.name}") from None
+    except (OSError, EOFError) as exc:  # not gzip, or cut short
+        raise UnreadablePage(f"unreadable: {path.name}: {exc}") from None
+    return decode_page(data, "HTML")
+
+
+def read_naive_text(entry: dict | None) -> str:
+    if not entry or not isinstance(entry.get("articleBody"), str):
+        raise UnreadablePage("missing: no naive text in html-text.json")
+    return decode_page(entry["articleBody"].encode("utf-8", "surrogatepass"), "naive text")
+
+
+def decode_page(data: bytes, what: str) -> str:
+    try:
+        text, _charset = decode(data)
+    except UnusableBytes as exc:
+        raise UnreadablePage(f"{exc.reason}: {what} {exc.detail}") from None
     return text
 
 
@@ -70,15 +113,21 @@ def bench_systems(urls: dict[str, str], texts: dict[str, str], html: dict[str, s
         "trafilatura": System(
             html, lambda key, page, _: trafilatura.extract(page, url=urls[key], **TRAFILATURA_OPTIONS) or ""
         ),
+        "trafilatura_no_comments": System(
+            html, lambda key, page, _: trafilatura.extract(page, url=urls[key], **TRAFILATURA_NO_COMMENTS) or ""
+        ),
         "html": System(html, lambda key, page, _: clean_html(page, key, url=urls[key]).body_text),
     }
 
 
 def run_boilerplate_bench(data_dir: Path, out_dir: Path | None = None, passes: int = PASSES) -> dict:
-    """{system: {precision, recall, f1, pages_per_s}} for SYSTEMS; with `out_dir`, each system's
-    bodies are written to out_dir/<system>.json."""
-    gold, urls, texts, html = load_benchmark(Path(data_dir))
-    systems = bench_systems(urls, texts, html)
+    """{"systems": {system: {precision, recall, f1, pages_per_s}} for SYSTEMS, "pages": pages scored,
+    "skipped": {page key: reason}}; with `out_dir`, each system's bodies go to out_dir/<system>.json."""
+    bench = load_benchmark(Path(data_dir))
+    gold = bench.gold
+    systems = bench_systems(bench.urls, bench.texts, bench.html)
+    if not gold:
+        raise ValueError(f"no readable pages in {data_dir} ({len(bench.skipped)} skipped)")
     for system in systems.values():  # warm-up, untimed
         key, page = next(iter(system.inputs.items()))
         system.clean(key, page, system.prepare({key: page}))
@@ -105,7 +154,7 @@ def run_boilerplate_bench(data_dir: Path, out_dir: Path | None = None, passes: i
         results[name] = {**prf(predicted[name], gold), "pages_per_s": pages / elapsed[name] if elapsed[name] > 0 else float("inf")}
         if out_dir is not None:
             write_output(Path(out_dir) / f"{name}.json", predicted[name])
-    return results
+    return {"systems": results, "pages": len(gold), "skipped": bench.skipped}
 
 
 def clean_text_page(key: str, text: str, repeated: frozenset[str]) -> str:
@@ -126,9 +175,14 @@ def write_output(path: Path, predicted: dict[str, str]) -> None:
 
 
 def format_table(results: dict) -> str:
-    header = f"{'system':<12} {'precision':>9} {'recall':>7} {'F1':>7} {'pages/s':>9}"
+    header = f"{'system':<24} {'precision':>9} {'recall':>7} {'F1':>7} {'pages/s':>9}"
     rows = [
-        f"{system:<12} {r['precision']:>9.3f} {r['recall']:>7.3f} {r['f1']:>7.3f} {r['pages_per_s']:>9.1f}"
-        for system, r in results.items()
+        f"{system:<24} {r['precision']:>9.3f} {r['recall']:>7.3f} {r['f1']:>7.3f} {r['pages_per_s']:>9.1f}"
+        for system, r in results["systems"].items()
     ]
-    return "\n".join([header, "-" * len(header), *rows])
+    lines = [header, "-" * len(header), *rows, f"{results['pages']} pages scored, {len(results['skipped'])} skipped"]
+    reasons = Counter(reason.split(":")[0] for reason in results["skipped"].values())
+    if reasons:
+        lines[-1] += " (" + ", ".join(f"{reason} {count}" for reason, count in sorted(reasons.items())) + ")"
+    lines += [f"  skipped {key}: {reason}" for key, reason in sorted(results["skipped"].items())]
+    return "\n".join(lines)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from newsfacts.clean.html import clean_html
-from newsfacts.clean.lines import Line, split_lines
+from newsfacts.clean.lines import Line, line_texts, split_lines
 from newsfacts.clean.text import clean_text
 from newsfacts.records import CleanedDocument, RawDocument
 
@@ -59,7 +59,7 @@ class LineStatistics:
         return stats
 
     def add(self, text: str) -> None:
-        keys = [line_key(line.text) for line in split_lines(text)[0]]
+        keys = [line_key(line) for line in line_texts(text)]
         self.counts.update(set(keys))
         self.neighbours.update(set(zip(keys, keys[1:])))
 
