@@ -317,3 +317,25 @@ def test_jobs_and_cases_line_up_across_wordings(nlp):
     assert classes[(400.0, "laid_off")] == classes[(300.0, "laid_off")] == "jobs"
     assert classes[(14.0, "infected")] == classes[(2.0, "infected")] == "people"
     assert classes[(6.0, "infected")] == "animals"
+
+
+def test_nested_reporting_credits_the_first_hand_source(nlp):
+    # the wire passes on what the agency said, whichever way the parser nests the two verbs
+    for text in ("Marovia's disaster management agency said on Monday the death toll had risen to 412, "
+                 "state news agency Marpress reported.",
+                 "The disaster agency said the toll from the floods rose to 412, the state news agency reported.",
+                 "The death toll from the floods rose to 412 on Monday, the disaster agency said, "
+                 "the state news agency reported."):
+        assert "disaster" in claimants(nlp, text)[(412.0, "killed")], text
+    # a wire that reports a figure by itself is its source
+    text = "The death toll from the floods rose to 412, the state news agency reported."
+    assert claimants(nlp, text)[(412.0, "killed")] == "the state news agency"
+
+
+def test_a_role_named_in_apposition_credits_the_person(nlp):
+    text = "The spokeswoman for the mayor, Ann Lee, told reporters that 14 people were killed in the fire."
+    assert claimants(nlp, text)[(14.0, "killed")] == "Ann Lee"
+    text = "A spokesman for the Tarn fire service, Ivo Brandt, said 9 people were killed in the blaze."
+    assert claimants(nlp, text)[(9.0, "killed")] == "Ivo Brandt"
+    text = "A spokesman for the mayor said 14 people were killed in the fire."
+    assert claimants(nlp, text)[(14.0, "killed")] == "A spokesman for the mayor"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from spacy.tokens import Span, Token
 
 from newsfacts.extract.attribution import (
-    BODY_NOUNS, SPEECH_VERBS, Referent, Referents, noun_phrase, phrase_referent, speaker_of,
+    BODY_NOUNS, PERSON_ROLES, SPEECH_VERBS, Referent, Referents, noun_phrase, phrase_referent, speaker_of,
 )
 
 # Clauses that set a scene rather than carry what the source says.
@@ -34,6 +34,7 @@ def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
     governing = set()
     clause = {token.i}
     background = False
+    reporter = None  # '..., the news agency reported': who passes on what a speech verb before it frames
     child = token
     for ancestor in token.ancestors:
         background = background or is_background(child)
@@ -42,9 +43,12 @@ def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
             governing.add(ancestor.i)
             if not background:
                 speaker = source_of_verb(ancestor, refs)
-                if speaker is not None:
+                if speaker is not None and ancestor.i < token.i:
                     return speaker
+                reporter = reporter or speaker
         child = ancestor
+    if reporter is not None:
+        return reporter
     source = according_to(sent, refs)
     if source is not None:
         return source
@@ -100,13 +104,28 @@ def source_of_verb(verb: Token, refs: Referents) -> Referent | None:
         source = publisher(subject)  # "a Reuters tally shows", "figures from the ministry showed"
         return with_group_tail(phrase_referent(source, refs), source)
     if subject is not None:
-        body = body_of_named(subject, refs)
+        body = body_of_named(subject, refs) or named_in_apposition(subject, refs)
         if body is not None:
             return body
     speaker = speaker_of(verb, refs)
     if speaker is None or speaker.key is not None:
         return speaker
     return with_group_tail(speaker, subject)
+
+
+def named_in_apposition(subject: Token, refs: Referents) -> Referent | None:
+    """'the spokeswoman for the mayor, Ann Lee, told reporters': a role described at length, then named.
+    The name set off by a comma after the role's phrase is the person speaking, wherever the parser
+    hangs it (on the role, or on the last noun of its phrase)."""
+    if subject.lemma_.lower() not in PERSON_ROLES:
+        return None
+    for token in subject.subtree:
+        if token.dep_ != "appos" or token.i not in refs.at_token:
+            continue
+        start = min(t.i for t in token.subtree)
+        if refs.at_token[token.i].label in ("PERSON", "ORG") and start > 0 and token.doc[start - 1].text == ",":
+            return refs.at_token[token.i]
+    return None
 
 
 def body_of_named(subject: Token, refs: Referents) -> Referent | None:
