@@ -248,7 +248,8 @@ def test_given_names_of_one_person_and_of_two():
     from newsfacts.extract.names import same_given_name, same_middle_names
     assert same_given_name("joe", "joseph") and same_given_name("bill", "william")
     assert same_given_name("hillary", "hilary") and same_given_name("olexandr", "oleksandr")
-    assert same_given_name("j", "john") and same_given_name("ted", "edward")
+    assert same_given_name("j", "john") and same_given_name("ted", "edward") and same_given_name("ganna", "hanna")
+    assert not same_given_name("gary", "harry")
     assert not same_given_name("bill", "hillary") and not same_given_name("marta", "martina")
     assert not same_given_name("tom", "jenna")
     assert same_middle_names(["w"], []) and not same_middle_names(["w"], ["h", "w"])

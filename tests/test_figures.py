@@ -339,3 +339,19 @@ def test_a_role_named_in_apposition_credits_the_person(nlp):
     assert claimants(nlp, text)[(9.0, "killed")] == "Ivo Brandt"
     text = "A spokesman for the mayor said 14 people were killed in the fire."
     assert claimants(nlp, text)[(14.0, "killed")] == "A spokesman for the mayor"
+
+
+def test_a_group_named_in_the_next_sentence_is_the_claimant(nlp):
+    text = ("The plant will close in May. About 300 workers will be laid off, according to a group of employees. "
+            "The group, Tarnworkers Alliance, formed in recent weeks and wrote to the board.")
+    assert claimants(nlp, text)[(300.0, "laid_off")] == "Tarnworkers Alliance"
+    text = ("About 300 workers will be laid off, according to a group of employees. "
+            "The board declined to comment.")
+    assert claimants(nlp, text)[(300.0, "laid_off")] == "a group of employees"
+
+
+def test_officials_of_a_named_body_speak_for_it(nlp):
+    text = "Tarn County Health Department officials said Monday that 2 people were infected with the virus."
+    assert claimants(nlp, text)[(2.0, "infected")] == "Tarn County Health Department"
+    text = "Police officials said 3 people were killed in the crash."
+    assert claimants(nlp, text)[(3.0, "killed")] == "Police officials"

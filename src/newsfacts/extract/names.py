@@ -77,7 +77,7 @@ COUNTRY_OF = {form: country for country, forms in COUNTRY_FORMS.items() for form
 ROMANISATION = (("kh", "h"), ("zh", "z"), ("ts", "c"), ("yj", "i"), ("ij", "i"), ("iy", "i"), ("y", "i"),
                 ("j", "i"), ("w", "v"), ("ck", "k"), ("ph", "f"))
 FUNCTION_WORDS = frozenset({"of", "the", "for", "and", "in", "on", "at", "de", "la"})
-GIVEN_NAME_MATCH = 75  # two spellings of one given name with the same consonants (Mohammed/Muhammad)
+GIVEN_NAME_MATCH = 75  # two romanisations of one given name with the same consonants
 # Words before a name that say whether the person is a woman or a man ('Mrs. Roe', 'his wife Ana Roe').
 GENDER_MARKS = {
     "f": frozenset({"ms", "mrs", "miss", "madam", "dame", "lady", "queen", "princess", "actress", "spokeswoman",
@@ -203,20 +203,25 @@ def spelled(word: str) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def same_given_name(a: str, b: str) -> bool:
-    """Two written given names of one person: the same name spelled or romanised another way
-    (Oleksandr/Olexandr, Mohammed/Muhammad), a nickname of it (Joe/Joseph, Bill/William, Ted/Edward)
-    or an initial of it (J./John). Different names (Bill/Hillary, Ivana/Ivanka) are not."""
+    """Two written given names of one person: a nickname of it (Joe/Joseph, Bill/William, Ted/Edward),
+    its initial (J./John), or another spelling or romanisation of a name the nickname table does not
+    list as an English name of its own (Oleksandr/Olexandr, Ganna/Hanna, Mohamed/Mohammed). Different
+    names (Bill/Hillary, Gary/Harry, Ivana/Ivanka) are not."""
     a, b = a.lower().strip("."), b.lower().strip(".")
     if not a or not b:
         return False
     if len(a) == 1 or len(b) == 1:
         return a[0] == b[0]
     sa, sb = spelled(a), spelled(b)
-    if sa == sb or (consonants(sa) == consonants(sb) and fuzz.ratio(sa, sb) >= GIVEN_NAME_MATCH):
+    if sa == sb:
         return True
     names = nicknamer()
-    return (b in names.nicknames_of(a) or a in names.nicknames_of(b)
-            or bool(names.canonicals_of(a) & names.canonicals_of(b)))
+    if b in names.nicknames_of(a) or a in names.nicknames_of(b) or names.canonicals_of(a) & names.canonicals_of(b):
+        return True
+    if is_given_name(a) and is_given_name(b):
+        return False
+    sa, sb = sa.replace("g", "h"), sb.replace("g", "h")  # Cyrillic Г written G or H (Ganna/Hanna)
+    return sa == sb or (consonants(sa) == consonants(sb) and fuzz.ratio(sa, sb) >= GIVEN_NAME_MATCH)
 
 
 def same_middle_names(a: list[str], b: list[str]) -> bool:
