@@ -328,3 +328,21 @@ def test_a_man_and_a_woman_known_by_surname_only_are_two_entities(nlp):
     })
     assert by_text["Mrs. Quillane"].entity_id != by_text["Mr. Quillane"].entity_id
     assert by_text["Mrs. Quillane"].canonical_name == "Mrs. Quillane"
+
+
+def test_a_given_name_the_table_knows_gives_the_gender(nlp):
+    from newsfacts.extract.names import given_name_gender
+    assert given_name_gender("Hillary") == "f" and given_name_gender("barack") == "m"
+    assert given_name_gender("Zyxw") is None
+    # neither person's gender is written: the learned table tells 'Mrs.' which one
+    text = "Bill Quarrington and Hillary Quarrington arrived in Tarnow. Mrs. Quarrington spoke first."
+    assert key_of(mentions_of(nlp, text), "Mrs. Quarrington") == "hillary quarrington"
+
+
+def test_a_surname_alone_across_documents_is_the_person_most_reports_name(nlp):
+    docs = {f"a{k}": f"Lorna Vasquell opened the session on day {k}. Vasquell spoke for an hour." for k in range(3)}
+    docs["b"] = "Pedro Vasquell, her cousin, watched from the gallery."
+    docs["c"] = "Vasquell closed the session on Friday."
+    by_text, _ = entity_of(nlp, docs)
+    assert by_text["Vasquell"].entity_id == by_text["Lorna Vasquell"].entity_id
+    assert by_text["Pedro Vasquell"].entity_id != by_text["Lorna Vasquell"].entity_id

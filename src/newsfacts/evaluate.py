@@ -229,11 +229,13 @@ def story_scores(docs: dict[str, dict], gold: dict) -> dict[str, float]:
 
 
 def namesake_entities(entities: list[dict]) -> list[tuple[str, list[str]]]:
-    """PERSON entities whose surface forms write two different given names ('Bill Clinton' and
-    'Hillary Clinton' as one entity: two people merged), as (canonical name, the given names).
-    A nickname, initial or other spelling of one name is one name (Joe/Joseph, J./John); a form that
-    is another with words before it ('Crooked Jane Roe') adds a description, not a given name; a
-    surname with a particle ('bin Laden') has none. `entities`: rows of the entities table."""
+    """PERSON entities whose surface forms write one surname with two different given names ('Bill
+    Clinton' and 'Hillary Clinton' as one entity: two people merged), as (canonical name, the given
+    names). A nickname, initial or other spelling of one name is one name (Joe/Joseph, J./John); a form
+    that is another with words before it ('Crooked Jane Roe') adds a description, not a given name; a
+    surname with a particle ('bin Laden') has none; two full names with different surnames are an
+    alias the text states ('James Roe, better known as Robert Fox'), not two people of one family.
+    `entities`: rows of the entities table."""
     found = []
     for entity in entities:
         if entity["entity_type"] != "PERSON":
@@ -241,8 +243,13 @@ def namesake_entities(entities: list[dict]) -> list[tuple[str, list[str]]]:
         names = [person_tokens(form) for form in entity["surface_forms"]
                  if form.split() and not form.split()[0][:1].islower()]
         names = [words for words in names if len(words) >= 2]
-        given = sorted({words[0] for words in names
-                        if not any(len(other) < len(words) and words[-len(other):] == other for other in names)})
-        if any(not same_given_name(a, b) for a, b in itertools.combinations(given, 2)):
-            found.append((entity["canonical_name"], given))
+        given: dict[str, set[str]] = defaultdict(set)
+        for words in names:
+            if not any(len(other) < len(words) and words[-len(other):] == other for other in names):
+                given[words[-1]].add(words[0])
+        clashing = sorted({name for names_of_one_surname in given.values()
+                           for a, b in itertools.combinations(sorted(names_of_one_surname), 2)
+                           if not same_given_name(a, b) for name in (a, b)})
+        if clashing:
+            found.append((entity["canonical_name"], clashing))
     return found

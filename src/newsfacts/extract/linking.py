@@ -27,12 +27,14 @@ from rapidfuzz import fuzz
 
 from newsfacts.extract.unionfind import DisjointSets
 from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, QUOTE_CHARS, TITLES, clean_name,
-                                     consonants, gender_of_words, initials, is_acronym, name_tokens, person_tokens,
-                                     romanised, same_given_name, same_middle_names, split_places)
+                                     consonants, gender_of_words, given_name_gender, initials, is_acronym,
+                                     name_tokens, person_tokens, romanised, same_given_name, same_middle_names,
+                                     split_places)
 from newsfacts.records import Entity, EntityLink, EntityMention
 
 SURNAME_MATCH = 85
 PLACE_MATCH = 85
+DOMINANT_PERSON = 3  # a surname alone is the person of that surname named in 3 times as many documents
 PLACE_MATCH_SAME_CONSONANTS = 75
 WORD_MATCH = 80
 PREFIX_MIN = 4
@@ -73,7 +75,7 @@ def link_locals(locals_: list[LocalEntity]) -> tuple[list[Entity], list[EntityLi
         for e in group[1:]:
             e.entity_type = group[0].entity_type
     entities, links, keys = [], [], []
-    for members in unique_ids(copies, cluster(firsts)):
+    for members in unique_ids(copies, cluster(firsts, [len(group) for group in copies])):
         entity = make_entity([e for i in members for e in copies[i]])
         entities.append(entity)
         links.extend(EntityLink(e.doc_id, e.key, entity.entity_id) for i in members for e in copies[i])
@@ -176,7 +178,10 @@ def correct_types(locals_: list[LocalEntity], copies: list[int] | None = None) -
                 e.entity_type = "PERSON"
 
 
-def cluster(locals_: list[LocalEntity]) -> list[list[int]]:
+def cluster(locals_: list[LocalEntity], copies: list[int] | None = None) -> list[list[int]]:
+    """Groups of local entities that name one referent. `copies`: how many documents write each one
+    alike (one each by default)."""
+    copies = copies or [1] * len(locals_)
     sets = DisjointSets(len(locals_))
     union, find = sets.union, sets.find
     by_name: dict[tuple[str, str], int] = {}
@@ -212,6 +217,8 @@ def cluster(locals_: list[LocalEntity]) -> list[list[int]]:
             roots = {find(j) for j in full_by_initial[surname_initial(i)]
                      if surname_fits(locals_[i].tokens[0], locals_[j].tokens)}
             roots = of_gender(roots, written_gender(locals_[i]), genders)
+            if len(roots) > 1:
+                roots = best_known(roots, people, find, copies)
             if len(roots) == 1:
                 union(i, roots.pop())
     orgs = [i for i, e in enumerate(locals_) if e.entity_type == "ORG" and len(e.tokens) >= 2]
@@ -280,15 +287,29 @@ def same_person(a: list[str], b: list[str]) -> bool:
     return same_given_name(a[0], b[0]) and same_middle_names(a[1:-1], b[1:-1])
 
 
+def best_known(roots: set[int], people: list[int], find, copies: list[int]) -> set[int]:
+    """Of several people a surname alone may be, the one the corpus names in far more documents than
+    any other ('Roe' in a report that names no Roe in full is the Roe of most reports); else all."""
+    documents: Counter = Counter()
+    for j in people:
+        if find(j) in roots:
+            documents[find(j)] += copies[j]
+    ranked = sorted(roots, key=lambda r: (-documents[r], r))
+    if documents[ranked[0]] >= DOMINANT_PERSON * documents[ranked[1]]:
+        return {ranked[0]}
+    return roots
+
+
 def written_gender(e: LocalEntity) -> str | None:
     """'f' or 'm' when the local entity's forms carry gendered titles of one gender only ('Mrs. Roe')."""
     return gender_of_words({w.strip(".").lower() for form in e.forms for w in form.split()[:-1]})
 
 
 def root_genders(locals_: list[LocalEntity], full: list[int], find) -> dict[int, set[str]]:
+    """The genders each person's titles give, or else the given name (names.given_name_gender)."""
     genders: dict[int, set[str]] = defaultdict(set)
     for j in full:
-        gender = written_gender(locals_[j])
+        gender = written_gender(locals_[j]) or given_name_gender(locals_[j].tokens[0])
         if gender is not None:
             genders[find(j)].add(gender)
     return genders

@@ -21,10 +21,10 @@ from spacy.tokens import Doc
 
 from newsfacts.extract.attribution import PERSON_ROLES, SPEECH_VERBS
 from newsfacts.extract.unionfind import DisjointSets
-from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, NAME_PARTICLES,
-                                     QUOTE_CHARS, TITLES, abbreviates, clean_name, gender_of_words, initials,
-                                     is_acronym, is_given_name, name_tokens, person_tokens, romanised, same_given_name,
-                                     same_middle_names, strip_titles)
+from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, NAME_PARTICLES, QUOTE_CHARS, TITLES,
+                                     abbreviates, clean_name, gender_of_words, given_name_gender, initials,
+                                     is_acronym, is_given_name, name_tokens, person_tokens, romanised,
+                                     same_given_name, same_middle_names, strip_titles)
 from newsfacts.records import EntityMention
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
@@ -590,7 +590,7 @@ def surname_pairs(doc: Doc, spans: list[Found], tokens: list[list[str]], texts: 
         person.positions.append(spans[j].start)
         words = title_words(doc, spans[j])
         person.roles |= words & ROLE_WORDS
-        person.genders |= {g for g in [gender_of_words(words)] if g}
+        person.genders |= {g for g in [gender_of_words(words) or given_name_gender(tokens[j][0])] if g}
     shorts = [i for i, f in enumerate(spans) if f.label in SHORT_FORM_LABELS and surname_form(texts[i], tokens[i])]
     evidence = {i: title_words(doc, spans[i]) for i in shorts}
     # Forms with a gender or title first: what they settle ('Mrs. Novak' is Ana) counts for the others.
@@ -615,6 +615,10 @@ def surname_pairs(doc: Doc, spans: list[Found], tokens: list[list[str]], texts: 
             yield i, unresolved[written]
         else:
             unresolved[written] = i
+    for (surname, gender), i in unresolved.items():  # 'President Roe' is 'Mr. Roe' when no 'Mrs. Roe' is written
+        genders = [g for s, g in unresolved if s == surname and g is not None]
+        if gender is None and len(genders) == 1:
+            yield i, unresolved[(surname, genders[0])]
 
 
 def pronoun_after(doc: Doc, f: Found) -> set[str]:

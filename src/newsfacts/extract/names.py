@@ -7,7 +7,9 @@ alternations that different romanisations of the same name produce.
 from __future__ import annotations
 
 import functools
+import json
 import re
+from pathlib import Path
 import unicodedata
 
 from nicknames import NickNamer
@@ -230,6 +232,20 @@ def same_middle_names(a: list[str], b: list[str]) -> bool:
     if not a or not b:
         return True
     return len(a) == len(b) and all(same_given_name(x, y) for x, y in zip(a, b))
+
+
+# Given names and their gender, learned from news that writes 'Mr.'/'Ms.' (scripts/train_name_genders.py).
+NAME_GENDERS_PATH = Path(__file__).with_name("name_genders.json")
+
+
+@functools.cache
+def name_genders() -> dict[str, str]:
+    return json.loads(NAME_GENDERS_PATH.read_text())
+
+
+def given_name_gender(word: str) -> str | None:
+    """'f' or 'm' for a given name the learned table knows ('hillary' f, 'barack' m); else None."""
+    return name_genders().get(word.lower().strip("."))
 
 
 def gender_of_words(words) -> str | None:
