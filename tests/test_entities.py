@@ -346,3 +346,9 @@ def test_a_surname_alone_across_documents_is_the_person_most_reports_name(nlp):
     by_text, _ = entity_of(nlp, docs)
     assert by_text["Vasquell"].entity_id == by_text["Lorna Vasquell"].entity_id
     assert by_text["Pedro Vasquell"].entity_id != by_text["Lorna Vasquell"].entity_id
+
+
+def test_a_kin_word_before_a_name_gives_the_gender(nlp):
+    text = ("Dorin Pashkevich and his daughter Ilse Pashkevich toured the mill. "
+            "Ms. Pashkevich said the mill would reopen.")
+    assert key_of(mentions_of(nlp, text), "Ms. Pashkevich") == "ilse pashkevich"

@@ -21,8 +21,8 @@ from spacy.tokens import Doc
 
 from newsfacts.extract.attribution import PERSON_ROLES, SPEECH_VERBS
 from newsfacts.extract.unionfind import DisjointSets
-from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, NAME_PARTICLES, QUOTE_CHARS, TITLES,
-                                     abbreviates, clean_name, gender_of_words, given_name_gender, initials,
+from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, GENDER_MARKS, HONORIFICS, NAME_PARTICLES,
+                                     QUOTE_CHARS, TITLES, abbreviates, clean_name, gender_of_words, given_name_gender, initials,
                                      is_acronym, is_given_name, name_tokens, person_tokens, romanised,
                                      same_given_name, same_middle_names, strip_titles)
 from newsfacts.records import EntityMention
@@ -48,6 +48,8 @@ SHORT_FORM_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
 # Titles and roles that tell two people of one surname apart ('President Roe' and 'first lady Ana Roe').
 ROLE_WORDS = (TITLES | PERSON_ROLES | {"lady", "candidate", "nominee"}) - {
     "general", "vice", "deputy", "chief", "head", "official", "source", "man", "woman", "leader", "prime"}
+# Words before a name that describe the person: titles, roles, honorifics, kin ('his daughter Ana Roe').
+DESCRIBING_WORDS = ROLE_WORDS | HONORIFICS | GENDER_MARKS["f"] | GENDER_MARKS["m"]
 # Abbreviated titles as their words: 'Sen. Roe' is 'Senator Roe'.
 TITLE_FORMS = {"sen": "senator", "gov": "governor", "rep": "representative", "lt": "lieutenant", "gen": "general",
                "capt": "captain", "col": "colonel", "maj": "major", "adm": "admiral", "sgt": "sergeant",
@@ -654,17 +656,17 @@ def title_words(doc: Doc, f: Found) -> set[str]:
     Ivo Roe', 'his wife, Ana Roe', 'Roe's daughter Ana Roe', 'Ana Roe, the senator'."""
     words = {t.lower_.rstrip(".") for t in doc[f.start:f.end] if not t.is_punct}
     k = f.start - 1
-    while k >= 0 and f.start - k <= 3 and (doc[k].lower_.rstrip(".") in ROLE_WORDS | HONORIFICS
-                                           or doc[k].is_punct and doc[k].text == ","
+    while k >= 0 and f.start - k <= 3 and (doc[k].lower_.rstrip(".") in DESCRIBING_WORDS
+                                           or doc[k].text == ","
                                            or doc[k].pos_ in ("ADJ", "PROPN") and doc[k].ent_type_ in ("", "NORP")):
         words.add(doc[k].lower_.rstrip("."))
         k -= 1
     root = doc[f.start:f.end].root
     words |= {c.lower_ for c in root.children if c.dep_ == "appos"}
-    if gender_of_words(words) is None:  # a title says it better than a pronoun ('Mr. Roe told her she ...')
-        words |= pronoun_after(doc, f)
     if root.dep_ == "appos":
         words.add(root.head.lower_)
+    if gender_of_words(words) is None:  # a title says it better than a pronoun ('Mr. Roe told her she ...')
+        words |= pronoun_after(doc, f)
     return {TITLE_FORMS.get(w, w) for w in words}
 
 
