@@ -82,6 +82,7 @@ def main() -> None:
     parser.add_argument("--only-listed", action="store_true", help="ingest only the documents the gold lists")
     parser.add_argument("--details", action="store_true")
     parser.add_argument("--entities", action="store_true", help="print each gold entity form's predicted entity")
+    parser.add_argument("--namesakes", action="store_true", help="print person entities with two given names")
     args = parser.parse_args()
     gold = yaml.safe_load(args.gold.read_text())
     found = ingest.ingest(args.raw)
@@ -102,6 +103,11 @@ def main() -> None:
             print_story_details(tables, gold)
     if args.entities:
         print_entity_details(tables, gold)
+    if args.namesakes:
+        found = evaluate.namesake_entities(tables["entities"].to_pylist())
+        print(f"person entities with two given names: {len(found)}")
+        for name, given in found:
+            print(f"  {name}: {', '.join(given)}")
 
 
 def print_details(tables: dict[str, pa.Table], gold: dict) -> None:

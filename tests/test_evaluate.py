@@ -101,3 +101,15 @@ def test_story_scores_are_perfect_when_neither_side_groups_anything():
 
     docs = {"a.html": {"story_id": "s1"}, "b.html": {"story_id": "s2"}}
     assert story_scores(docs, {"stories": {}}) == dict.fromkeys(STORY_MEASURES, 1.0)
+
+
+def test_namesake_entities_counts_two_people_of_one_surname_in_one_entity():
+    from newsfacts.evaluate import namesake_entities
+    rows = [
+        {"canonical_name": "Ana Roe", "entity_type": "PERSON", "surface_forms": ["Ana Roe", "Ivo Roe", "Roe"]},
+        {"canonical_name": "Joseph Fox", "entity_type": "PERSON", "surface_forms": ["Joe Fox", "Joseph R. Fox"]},
+        {"canonical_name": "Jan Lind", "entity_type": "PERSON", "surface_forms": ["Crooked Jan Lind", "Jan Lind"]},
+        {"canonical_name": "Tom Bell", "entity_type": "PERSON", "surface_forms": ["Tom Bell", "Rex Hale"]},  # an alias
+        {"canonical_name": "Roe Corp", "entity_type": "ORG", "surface_forms": ["Ana Roe", "Ivo Roe"]},
+    ]
+    assert namesake_entities(rows) == [("Ana Roe", ["ana", "ivo"])]

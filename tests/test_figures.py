@@ -317,3 +317,41 @@ def test_jobs_and_cases_line_up_across_wordings(nlp):
     assert classes[(400.0, "laid_off")] == classes[(300.0, "laid_off")] == "jobs"
     assert classes[(14.0, "infected")] == classes[(2.0, "infected")] == "people"
     assert classes[(6.0, "infected")] == "animals"
+
+
+def test_nested_reporting_credits_the_first_hand_source(nlp):
+    # the wire passes on what the agency said, whichever way the parser nests the two verbs
+    for text in ("Marovia's disaster management agency said on Monday the death toll had risen to 412, "
+                 "state news agency Marpress reported.",
+                 "The disaster agency said the toll from the floods rose to 412, the state news agency reported.",
+                 "The death toll from the floods rose to 412 on Monday, the disaster agency said, "
+                 "the state news agency reported."):
+        assert "disaster" in claimants(nlp, text)[(412.0, "killed")], text
+    # a wire that reports a figure by itself is its source
+    text = "The death toll from the floods rose to 412, the state news agency reported."
+    assert claimants(nlp, text)[(412.0, "killed")] == "the state news agency"
+
+
+def test_a_role_named_in_apposition_credits_the_person(nlp):
+    text = "The spokeswoman for the mayor, Ann Lee, told reporters that 14 people were killed in the fire."
+    assert claimants(nlp, text)[(14.0, "killed")] == "Ann Lee"
+    text = "A spokesman for the Tarn fire service, Ivo Brandt, said 9 people were killed in the blaze."
+    assert claimants(nlp, text)[(9.0, "killed")] == "Ivo Brandt"
+    text = "A spokesman for the mayor said 14 people were killed in the fire."
+    assert claimants(nlp, text)[(14.0, "killed")] == "A spokesman for the mayor"
+
+
+def test_a_group_named_in_the_next_sentence_is_the_claimant(nlp):
+    text = ("The plant will close in May. About 300 workers will be laid off, according to a group of employees. "
+            "The group, Tarnworkers Alliance, formed in recent weeks and wrote to the board.")
+    assert claimants(nlp, text)[(300.0, "laid_off")] == "Tarnworkers Alliance"
+    text = ("About 300 workers will be laid off, according to a group of employees. "
+            "The board declined to comment.")
+    assert claimants(nlp, text)[(300.0, "laid_off")] == "a group of employees"
+
+
+def test_officials_of_a_named_body_speak_for_it(nlp):
+    text = "Tarn County Health Department officials said Monday that 2 people were infected with the virus."
+    assert claimants(nlp, text)[(2.0, "infected")] == "Tarn County Health Department"
+    text = "Police officials said 3 people were killed in the crash."
+    assert claimants(nlp, text)[(3.0, "killed")] == "Police officials"

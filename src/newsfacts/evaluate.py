@@ -24,7 +24,7 @@ import pyarrow as pa
 import yaml
 
 from newsfacts.clean.rules import strip_list_number
-from newsfacts.extract.names import fold
+from newsfacts.extract.names import fold, person_tokens, same_given_name
 from newsfacts.schemas import EVENT_KINDS
 
 # Kinds a figures_precision denominator counts: the casualty kinds, plus disease cases and jobs cut
@@ -226,3 +226,30 @@ def story_scores(docs: dict[str, dict], gold: dict) -> dict[str, float]:
     precision, recall = ratio(true_positive, predicted_same), ratio(true_positive, same)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"story_pairwise_precision": precision, "story_pairwise_recall": recall, "story_pairwise_f1": f1}
+
+
+def namesake_entities(entities: list[dict]) -> list[tuple[str, list[str]]]:
+    """PERSON entities whose surface forms write one surname with two different given names ('Bill
+    Clinton' and 'Hillary Clinton' as one entity: two people merged), as (canonical name, the given
+    names). A nickname, initial or other spelling of one name is one name (Joe/Joseph, J./John); a form
+    that is another with words before it ('Crooked Jane Roe') adds a description, not a given name; a
+    surname with a particle ('bin Laden') has none; two full names with different surnames are an
+    alias the text states ('James Roe, better known as Robert Fox'), not two people of one family.
+    `entities`: rows of the entities table."""
+    found = []
+    for entity in entities:
+        if entity["entity_type"] != "PERSON":
+            continue
+        names = [person_tokens(form) for form in entity["surface_forms"]
+                 if form.split() and not form.split()[0][:1].islower()]
+        names = [words for words in names if len(words) >= 2]
+        given: dict[str, set[str]] = defaultdict(set)
+        for words in names:
+            if not any(len(other) < len(words) and words[-len(other):] == other for other in names):
+                given[words[-1]].add(words[0])
+        clashing = sorted({name for names_of_one_surname in given.values()
+                           for a, b in itertools.combinations(sorted(names_of_one_surname), 2)
+                           if not same_given_name(a, b) for name in (a, b)})
+        if clashing:
+            found.append((entity["canonical_name"], clashing))
+    return found

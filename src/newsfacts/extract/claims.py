@@ -11,7 +11,7 @@ from __future__ import annotations
 from spacy.tokens import Span, Token
 
 from newsfacts.extract.attribution import (
-    BODY_NOUNS, SPEECH_VERBS, Referent, Referents, noun_phrase, phrase_referent, speaker_of,
+    BODY_NOUNS, PERSON_ROLES, SPEECH_VERBS, Referent, Referents, noun_phrase, phrase_referent, speaker_of,
 )
 
 # Clauses that set a scene rather than carry what the source says.
@@ -22,6 +22,9 @@ GROUP_TAIL_PREPS = frozenset({"in", "of", "from", "at", "for", "with", "on"})
 GROUP_TAIL_LIMIT = 8
 COUNTING_VERBS = frozenset({"record", "register", "count", "tally", "log", "document", "verify", "put"})
 SHOWING_VERBS = frozenset({"show", "indicate", "suggest", "reveal"})
+# People who speak for the body named before them: 'health department officials'.
+MEMBER_NOUNS = frozenset({"official", "officials", "spokesman", "spokeswoman", "spokesperson", "spokespeople",
+                          "representative", "representatives"})
 # What a source publishes: "according to figures from the ministry" is the ministry's claim.
 SOURCE_DOCUMENTS = frozenset({"figure", "data", "datum", "statistic", "statistics", "report", "statement", "estimate",
                               "count", "tally", "record", "survey", "study", "analysis", "assessment", "number"})
@@ -34,6 +37,7 @@ def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
     governing = set()
     clause = {token.i}
     background = False
+    reporter = None  # '..., the news agency reported': who passes on what a speech verb before it frames
     child = token
     for ancestor in token.ancestors:
         background = background or is_background(child)
@@ -42,9 +46,12 @@ def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
             governing.add(ancestor.i)
             if not background:
                 speaker = source_of_verb(ancestor, refs)
-                if speaker is not None:
+                if speaker is not None and ancestor.i < token.i:
                     return speaker
+                reporter = reporter or speaker
         child = ancestor
+    if reporter is not None:
+        return reporter
     source = according_to(sent, refs)
     if source is not None:
         return source
@@ -98,15 +105,41 @@ def source_of_verb(verb: Token, refs: Referents) -> Referent | None:
         return None  # "reported a case after two others were confirmed": not the reporter's source
     if subject is not None and subject.lemma_.lower() in SOURCE_DOCUMENTS and publisher(subject).i != subject.i:
         source = publisher(subject)  # "a Reuters tally shows", "figures from the ministry showed"
-        return with_group_tail(phrase_referent(source, refs), source)
+        return with_group_tail(phrase_referent(source, refs), source, refs)
     if subject is not None:
-        body = body_of_named(subject, refs)
+        body = body_of_named(subject, refs) or body_of_members(subject, refs) or named_in_apposition(subject, refs)
         if body is not None:
             return body
     speaker = speaker_of(verb, refs)
     if speaker is None or speaker.key is not None:
         return speaker
-    return with_group_tail(speaker, subject)
+    return with_group_tail(speaker, subject, refs)
+
+
+def named_in_apposition(subject: Token, refs: Referents) -> Referent | None:
+    """'the spokeswoman for the mayor, Ann Lee, told reporters': a role described at length, then named.
+    The name set off by a comma after the role's phrase is the person speaking, wherever the parser
+    hangs it (on the role, or on the last noun of its phrase)."""
+    if subject.lemma_.lower() not in PERSON_ROLES:
+        return None
+    for token in subject.subtree:
+        if token.dep_ != "appos" or token.i not in refs.at_token:
+            continue
+        start = min(t.i for t in token.subtree)
+        if refs.at_token[token.i].label in ("PERSON", "ORG") and start > 0 and token.doc[start - 1].text == ",":
+            return refs.at_token[token.i]
+    return None
+
+
+def body_of_members(subject: Token, refs: Referents) -> Referent | None:
+    """'Tarn County Health Department officials said': the named body whose officials or spokespeople
+    speak, speaks (the model names the body, its people are a description of it)."""
+    if subject.lemma_.lower() not in MEMBER_NOUNS:
+        return None
+    for child in subject.children:
+        if child.dep_ == "compound" and child.i in refs.at_token and refs.at_token[child.i].label == "ORG":
+            return refs.at_token[child.i]
+    return None
 
 
 def body_of_named(subject: Token, refs: Referents) -> Referent | None:
@@ -129,7 +162,7 @@ def according_to(sent: Span, refs: Referents) -> Referent | None:
         if token.lower_ == "according" and token.i + 1 < len(token.doc) and token.nbor().lower_ == "to":
             objects = [publisher(c) for c in token.nbor().children if c.dep_ == "pobj"]
             if objects:
-                return with_group_tail(phrase_referent(objects[0], refs), objects[0])
+                return with_group_tail(phrase_referent(objects[0], refs), objects[0], refs)
     return None
 
 
@@ -152,7 +185,34 @@ def publisher(token: Token) -> Token:
     return token
 
 
-def with_group_tail(referent: Referent, head: Token | None) -> Referent:
+def with_group_tail(referent: Referent, head: Token | None, refs: Referents) -> Referent:
+    named = named_next(referent, head, refs)
+    if named is not None:
+        return named
+    return group_with_tail(referent, head)
+
+
+def named_next(referent: Referent, head: Token | None, refs: Referents) -> Referent | None:
+    """'..., according to a group of employees. The group, the Tarn Workers Coalition, formed in May':
+    a group introduced without a name ('a', 'an') and named in the next sentence by 'the <same noun>,
+    <Name>,' is that name."""
+    if head is None or referent.key is not None or not referent.text.lower().startswith(("a ", "an ")):
+        return None
+    doc = head.doc
+    following = doc[head.sent.end:head.sent.end + 1]
+    if not len(following):
+        return None
+    for token in following[0].sent:
+        if token.lemma_ != head.lemma_ or not any(c.lower_ == "the" for c in token.children if c.dep_ == "det"):
+            continue
+        for child in token.children:
+            named = refs.at_token.get(child.i) if child.dep_ == "appos" else None
+            if named is not None and named.label in ("ORG", "PERSON", "NORP"):
+                return named
+    return None
+
+
+def group_with_tail(referent: Referent, head: Token | None) -> Referent:
     """A group named by this very phrase gets its post-modifiers: 'authorities in the capital'.
     A group resolved to an earlier phrase, or any named entity, stays as it is."""
     if head is None or referent.key is not None or referent.text != noun_phrase(head).text:

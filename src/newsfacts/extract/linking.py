@@ -3,7 +3,9 @@
 Each document's local entities (see mentions.local_groups) are joined when their full names are
 the same (without a person's titles, a company's legal words, a place's designators such as
 'Autonomous Region'; a country under any of its names), when person names differ only as romanisations do (Tkachenko/Tkatchenko, Oleksandr/
-Olexandr Ivanov), when a surname alone fits exactly one full name in the corpus, when organisation
+Olexandr Ivanov) or by a nickname (Joe/Joseph), never by another given name (Bill and Hillary
+Clinton are two people), when a surname alone fits exactly one full name in the corpus (of the
+gender its title gives: 'Mrs. Roe'), when organisation
 names share their country and their other words (Chilean/Chile's Defence/Defense Ministry),
 when place names are romanisation variants (Tarnow/Tarnov), and when an acronym or abbreviation
 written alone fits exactly one body or place written out elsewhere. Types are voted over the
@@ -25,13 +27,14 @@ from rapidfuzz import fuzz
 
 from newsfacts.extract.unionfind import DisjointSets
 from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, QUOTE_CHARS, TITLES, clean_name,
-                                     consonants, initials, is_acronym, name_tokens, person_tokens, romanised,
+                                     consonants, gender_of_words, given_name_gender, initials, is_acronym,
+                                     name_tokens, person_tokens, romanised, same_given_name, same_middle_names,
                                      split_places)
 from newsfacts.records import Entity, EntityLink, EntityMention
 
 SURNAME_MATCH = 85
-FIRST_NAME_MATCH = 75
 PLACE_MATCH = 85
+DOMINANT_PERSON = 3  # a surname alone is the person of that surname named in 3 times as many documents
 PLACE_MATCH_SAME_CONSONANTS = 75
 WORD_MATCH = 80
 PREFIX_MIN = 4
@@ -72,7 +75,7 @@ def link_locals(locals_: list[LocalEntity]) -> tuple[list[Entity], list[EntityLi
         for e in group[1:]:
             e.entity_type = group[0].entity_type
     entities, links, keys = [], [], []
-    for members in unique_ids(copies, cluster(firsts)):
+    for members in unique_ids(copies, cluster(firsts, [len(group) for group in copies])):
         entity = make_entity([e for i in members for e in copies[i]])
         entities.append(entity)
         links.extend(EntityLink(e.doc_id, e.key, entity.entity_id) for i in members for e in copies[i])
@@ -175,12 +178,23 @@ def correct_types(locals_: list[LocalEntity], copies: list[int] | None = None) -
                 e.entity_type = "PERSON"
 
 
-def cluster(locals_: list[LocalEntity]) -> list[list[int]]:
+def cluster(locals_: list[LocalEntity], copies: list[int] | None = None) -> list[list[int]]:
+    """Groups of local entities that name one referent. `copies`: how many documents write each one
+    alike (one each by default)."""
+    copies = copies or [1] * len(locals_)
     sets = DisjointSets(len(locals_))
     union, find = sets.union, sets.find
     by_name: dict[tuple[str, str], int] = {}
+    titled: dict[str, set[str]] = defaultdict(set)  # a surname alone -> the genders its titles give
+    for e in locals_:
+        if e.entity_type == "PERSON" and len(e.tokens) == 1 and written_gender(e):
+            titled[e.tokens[0]].add(written_gender(e))
     for i, e in enumerate(locals_):
         kind = "place" if e.entity_type in PLACE_TYPES else "name"
+        if e.entity_type == "PERSON" and len(e.tokens) == 1:  # 'Mr. Roe' and 'Mrs. Roe' are two people;
+            genders = titled[e.tokens[0]]  # 'Roe' is either, when the corpus writes one of them
+            gender = written_gender(e) or (next(iter(genders)) if len(genders) == 1 else "")
+            kind = f"surname:{gender}"
         for name in name_keys(e):
             if (kind, name) in by_name:
                 union(i, by_name[(kind, name)])
@@ -197,10 +211,14 @@ def cluster(locals_: list[LocalEntity]) -> list[list[int]]:
     full_by_initial: dict[str, list[int]] = defaultdict(list)
     for j in full:
         full_by_initial[surname_initial(j)].append(j)
+    genders = root_genders(locals_, full, find)
     for i in people:
         if len(locals_[i].tokens) == 1:
             roots = {find(j) for j in full_by_initial[surname_initial(i)]
                      if surname_fits(locals_[i].tokens[0], locals_[j].tokens)}
+            roots = of_gender(roots, written_gender(locals_[i]), genders)
+            if len(roots) > 1:
+                roots = best_known(roots, people, find, copies)
             if len(roots) == 1:
                 union(i, roots.pop())
     orgs = [i for i, e in enumerate(locals_) if e.entity_type == "ORG" and len(e.tokens) >= 2]
@@ -261,12 +279,55 @@ def union_where(sets: DisjointSets, members: list[int], same, blocks) -> None:
 
 
 def same_person(a: list[str], b: list[str]) -> bool:
+    """Full names of one person: surnames alike once romanised, one given name (or its nickname, its
+    initial, another romanisation of it) and no two different middle names. Two given names are two
+    people of one family (Bill and Hillary Clinton), never one."""
     if fuzz.ratio(romanised(a[-1]), romanised(b[-1])) < SURNAME_MATCH:
         return False
-    first_a, first_b = romanised(a[0]), romanised(b[0])
-    if len(first_a) == 1 or len(first_b) == 1:
-        return first_a[0] == first_b[0]
-    return fuzz.ratio(first_a, first_b) >= FIRST_NAME_MATCH
+    return same_given_name(a[0], b[0]) and same_middle_names(a[1:-1], b[1:-1])
+
+
+def best_known(roots: set[int], people: list[int], find, copies: list[int]) -> set[int]:
+    """Of several people a surname alone may be, the one the corpus names in far more documents than
+    any other ('Roe' in a report that names no Roe in full is the Roe of most reports); else all."""
+    documents: Counter = Counter()
+    for j in people:
+        if find(j) in roots:
+            documents[find(j)] += copies[j]
+    ranked = sorted(roots, key=lambda r: (-documents[r], r))
+    if documents[ranked[0]] >= DOMINANT_PERSON * documents[ranked[1]]:
+        return {ranked[0]}
+    return roots
+
+
+def written_gender(e: LocalEntity) -> str | None:
+    """'f' or 'm' when the local entity's forms carry gendered titles of one gender only ('Mrs. Roe')."""
+    return gender_of_words({w.strip(".").lower() for form in e.forms for w in form.split()[:-1]})
+
+
+def root_genders(locals_: list[LocalEntity], full: list[int], find) -> dict[int, set[str]]:
+    """The genders each person's titles give, or else the given name (names.given_name_gender)."""
+    genders: dict[int, set[str]] = defaultdict(set)
+    for j in full:
+        gender = written_gender(locals_[j]) or given_name_gender(locals_[j].tokens[0])
+        if gender is not None:
+            genders[find(j)].add(gender)
+    return genders
+
+
+def of_gender(roots: set[int], gender: str | None, genders: dict[int, set[str]]) -> set[int]:
+    """The people a surname form may be, among `roots`, when its title gives a gender: 'Mr. Roe' is
+    none of the women named Roe, and of several others, the one written 'Mr.' too if only one is."""
+    if gender is None:
+        return roots
+    fitting = {r for r in roots if genders.get(r, set()) != {other(gender)}}
+    if len(fitting) > 1:
+        fitting = {r for r in fitting if genders.get(r) == {gender}} or fitting
+    return fitting
+
+
+def other(gender: str) -> str:
+    return "m" if gender == "f" else "f"
 
 
 def surname_fits(word: str, full: list[str]) -> bool:
@@ -319,6 +380,8 @@ def make_entity(members: list[LocalEntity]) -> Entity:
         forms.update(e.forms)
     entity_type = types.most_common(1)[0][0]
     canonical = canonical_name(forms, person=entity_type == "PERSON")
+    if entity_type == "PERSON" and len(name_tokens(canonical)) == 1:
+        canonical = titled_name(forms) or canonical
     entity_id = hashlib.sha1(f"{entity_type}\x1f{canonical}".encode()).hexdigest()[:16]
     return Entity(
         entity_id=entity_id,
@@ -337,6 +400,19 @@ def canonical_name(forms: Counter, person: bool = False) -> str:
         displays[display_name(form, person)] += count
     # 'U.S.' is one word, not two
     return max(displays, key=lambda name: (len(name_tokens(name.replace(".", ""))), displays[name], -len(name), name))
+
+
+def titled_name(forms: Counter) -> str | None:
+    """A person known by surname only, written with titles of one gender: 'Mrs. Roe', not 'Roe' (who
+    may be her husband, 'Mr. Roe', another entity)."""
+    titled = Counter()
+    for form, count in forms.items():
+        words = form.strip(QUOTE_CHARS + " ").split()
+        if len(words) == 2 and gender_of_words([words[0].rstrip(".").lower()]) is not None:
+            words[1] = display_name(words[1])
+            titled[" ".join(words)] += count
+    genders = {gender_of_words([name.split()[0].rstrip(".").lower()]) for name in titled}
+    return max(titled, key=lambda name: (titled[name], name)) if len(genders) == 1 else None
 
 
 def display_name(form: str, person: bool = False) -> str:

@@ -11,17 +11,20 @@ short names of bodies and companies, and aliases the text states.
 """
 from __future__ import annotations
 
+import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
 from newsfacts.extract.attribution import PERSON_ROLES, SPEECH_VERBS
 from newsfacts.extract.unionfind import DisjointSets
-from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, NAME_PARTICLES, QUOTE_CHARS, TITLES,
-                                     abbreviates, clean_name, initials, is_acronym, name_tokens, person_tokens,
-                                     romanised, strip_titles)
+from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, GENDER_MARKS, HONORIFICS, NAME_PARTICLES,
+                                     QUOTE_CHARS, TITLES, abbreviates, clean_name, gender_of_words, given_name_gender, initials,
+                                     is_acronym, is_given_name, name_tokens, person_tokens, romanised,
+                                     same_given_name, same_middle_names, strip_titles)
 from newsfacts.records import EntityMention
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
@@ -40,6 +43,18 @@ PLACE_NOUNS = frozenset({"region", "district", "province", "oblast", "city", "to
 DEMONYM_ENDINGS = ("ian", "ean", "ese", "ish", "ans", "ians")
 LOCATIVE_PREPOSITIONS = frozenset({"in", "near", "outside", "inside", "across", "towards", "toward", "around"})
 SURNAME_MATCH = 85  # romanised similarity of two surnames of one person (Tkachenko/Tkatchenko)
+# Labels the model gives a surname written alone: often a person, sometimes an organisation or a place.
+SHORT_FORM_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+# Titles and roles that tell two people of one surname apart ('President Roe' and 'first lady Ana Roe').
+ROLE_WORDS = (TITLES | PERSON_ROLES | {"lady", "candidate", "nominee"}) - {
+    "general", "vice", "deputy", "chief", "head", "official", "source", "man", "woman", "leader", "prime"}
+# Words before a name that describe the person: titles, roles, honorifics, kin ('his daughter Ana Roe').
+DESCRIBING_WORDS = ROLE_WORDS | HONORIFICS | GENDER_MARKS["f"] | GENDER_MARKS["m"]
+# Abbreviated titles as their words: 'Sen. Roe' is 'Senator Roe'.
+TITLE_FORMS = {"sen": "senator", "gov": "governor", "rep": "representative", "lt": "lieutenant", "gen": "general",
+               "capt": "captain", "col": "colonel", "maj": "major", "adm": "admiral", "sgt": "sergeant",
+               "det": "detective", "insp": "inspector", "supt": "superintendent", "prof": "professor",
+               "dr": "doctor", "rev": "reverend", "fr": "father", "cmdr": "commander", "pres": "president"}
 # Prepositions before a platform or publication, never before a person: "posted on Tarnbook".
 MEDIUM_PREPOSITIONS = frozenset({"on", "via"})
 POSTING_VERBS = frozenset({"post", "share", "trend", "publish", "upload", "stream", "broadcast", "react", "joke"})
@@ -99,6 +114,12 @@ def repaired_spans(doc: Doc) -> list[Found]:
     return found
 
 
+def function_word(word: str) -> bool:
+    """A word of the sentence, capitalised as its first word, never a given name ('Beyond Roe's
+    finances'): one of spaCy's English stop words that is not also a given name ('Will')."""
+    return word in STOP_WORDS and not is_given_name(word)
+
+
 def misread_person(doc: Doc, ent) -> Found | None:
     """'American Ivo Brandt and Australian Tom Days': the model reads 'Days' as a date. A capitalised
     name without digits, with the capitalised words before it, joined by 'and' to a person, is a person."""
@@ -123,6 +144,7 @@ def extend_person(doc: Doc, f: Found, covered: set[int]) -> Found:
         return f
     start, end = f.start, f.end
     while end - start > 1 and (doc[start].lower_ in PERSON_ROLES
+                               or (doc[start].is_sent_start and function_word(doc[start].lower_))
                                or (doc[start].text[:1].islower() and doc[start].lower_ not in NAME_PARTICLES)):
         start += 1  # a role word, or a word of the sentence the model swept in ('rang Novak')
     while (end < len(doc) and end not in covered and doc[end].pos_ == "PROPN" and doc[end].is_alpha
@@ -467,9 +489,14 @@ def local_groups(doc: Doc, spans: list[Found]) -> list[str]:
     texts = [doc[f.start:f.end].text for f in spans]
     names = [clean_name(text) for text in texts]
     tokens = [person_tokens(text) if f.label == "PERSON" else name_tokens(text) for f, text in zip(spans, texts)]
-    for i, j in same_name_pairs([" ".join(words) or name for words, name in zip(tokens, names)]):
+    written = [" ".join(words) or name for words, name in zip(tokens, names)]
+    short = {i for i, f in enumerate(spans) if f.label in SHORT_FORM_LABELS and surname_form(texts[i], tokens[i])}
+    # A surname alone is not joined by its spelling: 'Clinton' may be either of two Clintons.
+    for i, j in same_name_pairs([None if i in short else name for i, name in enumerate(written)]):
         union(i, j)
-    for i, j in surname_pairs(spans, tokens, texts):
+    for i, j in full_name_pairs(spans, tokens, texts):
+        union(i, j)
+    for i, j in surname_pairs(doc, spans, tokens, texts, find):
         union(i, j)
     for i, j in acronym_pairs(doc, spans, tokens):
         union(i, j)
@@ -494,9 +521,12 @@ def local_groups(doc: Doc, spans: list[Found]) -> list[str]:
     return keys
 
 
-def same_name_pairs(names: list[str]):
+def same_name_pairs(names: list[str | None]):
+    """Spans written alike (None: a span not to join by its spelling)."""
     first: dict[str, int] = {}
     for i, name in enumerate(names):
+        if name is None:
+            continue
         if name in first:
             yield i, first[name]
         else:
@@ -513,29 +543,131 @@ def surname_form(text: str, words: list[str]) -> list[str] | None:
     return None
 
 
-def surname_pairs(spans: list[Found], tokens: list[list[str]], texts: list[str]):
-    """A person written by surname alone ('Novak', 'von Bergen') joins the one full name in the
-    document that ends with it; when two full names do ('Ivo Novak' and his son 'Jan Novak'), the
-    nearest before it. A one-word name that ends no full name but begins one joins it: 'Mr Wu' is
-    'Wu Lan', whose family name comes first."""
-    full = [i for i, f in enumerate(spans)
+def full_names(spans: list[Found], tokens: list[list[str]], texts: list[str]) -> list[int]:
+    return [i for i, f in enumerate(spans)
             if f.label == "PERSON" and len(tokens[i]) >= 2 and surname_form(texts[i], tokens[i]) is None]
-    for i, f in enumerate(spans):
-        short = surname_form(texts[i], tokens[i])
-        if short is None or f.label not in ("PERSON", "ORG", "GPE", "NORP"):
+
+
+def full_name_pairs(spans: list[Found], tokens: list[list[str]], texts: list[str]):
+    """Full names of one person written two ways: 'Joe Biden' and 'Joseph R. Biden', 'Hillary
+    Rodham Clinton' and 'Hillary Clinton'; never two given names ('Bill Clinton', 'Hillary Clinton')."""
+    full = full_names(spans, tokens, texts)
+    for a, b in itertools.combinations(full, 2):
+        if tokens[a] != tokens[b] and same_full_name(tokens[a], tokens[b]):
+            yield a, b
+
+
+def same_full_name(a: list[str], b: list[str]) -> bool:
+    return (ends_with(a, b[-1:]) and same_given_name(a[0], b[0]) and same_middle_names(a[1:-1], b[1:-1]))
+
+
+@dataclass
+class Person:
+    """A person the document names in full, as the forms that write a surname alone may mean."""
+    root: int
+    positions: list = field(default_factory=list)  # tokens where the document names the person
+    genders: set = field(default_factory=set)
+    roles: set = field(default_factory=set)
+
+    @property
+    def gender(self) -> str | None:
+        return next(iter(self.genders)) if len(self.genders) == 1 else None
+
+    def last_before(self, token_i: int) -> int:
+        return max((p for p in self.positions if p < token_i), default=-1)
+
+
+def surname_pairs(doc: Doc, spans: list[Found], tokens: list[list[str]], texts: list[str], find):
+    """A person written by surname alone ('Novak', 'Mrs. Novak', 'President Novak', 'von Bergen')
+    joins the person named in full in the document whose name ends with it. When several do ('Ivo
+    Novak' and his daughter 'Ana Novak'), the form's gender and title pick those it fits ('Mrs.',
+    'President'), then the one named most often, then the one named nearest before it. A form that
+    fits none of them (a man's title where only a woman is named) stays apart, with the other forms
+    of its surname written alike. A one-word name that ends no full name but begins one joins it:
+    'Mr Wu' is 'Wu Lan', whose family name comes first; 'Heidi' is 'Heidi Novak'."""
+    full = full_names(spans, tokens, texts)
+    people: dict[int, Person] = {}
+    for j in full:
+        person = people.setdefault(find(j), Person(find(j)))
+        person.positions.append(spans[j].start)
+        words = title_words(doc, spans[j])
+        person.roles |= words & ROLE_WORDS
+        person.genders |= {g for g in [gender_of_words(words) or given_name_gender(tokens[j][0])] if g}
+    shorts = [i for i, f in enumerate(spans) if f.label in SHORT_FORM_LABELS and surname_form(texts[i], tokens[i])]
+    evidence = {i: title_words(doc, spans[i]) for i in shorts}
+    # Forms with a gender or title first: what they settle ('Mrs. Novak' is Ana) counts for the others.
+    shorts.sort(key=lambda i: (not (gender_of_words(evidence[i]) or evidence[i] & ROLE_WORDS), spans[i].start))
+    unresolved: dict[tuple, int] = {}
+    for i in shorts:
+        short = tokens[i]
+        candidates = {find(j) for j in full if ends_with(tokens[j], short)}
+        if not candidates and len(short) == 1 and spans[i].label == "PERSON":
+            candidates = {find(j) for j in full if tokens[j][0] == short[0]}  # 'Mr Wu' of 'Wu Lan'; 'Heidi'
+        gender = gender_of_words(evidence[i])
+        target = None
+        if candidates:
+            target = pick_person([people[c] for c in candidates], spans[i].start, gender, evidence[i] & ROLE_WORDS)
+        if target is not None:
+            target.positions.append(spans[i].start)
+            target.genders |= {gender} if gender else set()
+            yield i, target.root
             continue
-        matches = [j for j in full if ends_with(tokens[j], short)]
-        names = {tuple(tokens[j]) for j in matches}
-        if len(names) == 1:
-            yield i, matches[0]
-        elif len(names) > 1 and f.label == "PERSON":
-            before = [j for j in matches if spans[j].start < f.start]
-            if before:
-                yield i, max(before, key=lambda j: spans[j].start)
-        elif not names and len(short) == 1 and f.label == "PERSON":
-            given = {tuple(tokens[j]): j for j in full if tokens[j][0] == short[0]}
-            if len(given) == 1:
-                yield i, next(iter(given.values()))
+        written = (" ".join(short), gender)
+        if written in unresolved:
+            yield i, unresolved[written]
+        else:
+            unresolved[written] = i
+    for (surname, gender), i in unresolved.items():  # 'President Roe' is 'Mr. Roe' when no 'Mrs. Roe' is written
+        genders = [g for s, g in unresolved if s == surname and g is not None]
+        if gender is None and len(genders) == 1:
+            yield i, unresolved[(surname, genders[0])]
+
+
+def pronoun_after(doc: Doc, f: Found) -> set[str]:
+    """'Roe said she would run': the subject pronoun after a name that is a subject, in its sentence,
+    before any other name, as a word of its gender ('woman', 'man')."""
+    root = doc[f.start:f.end].root
+    if root.dep_ not in ("nsubj", "nsubjpass"):
+        return set()
+    sentence_end = root.sent.end
+    for token in doc[f.end:sentence_end]:
+        if token.ent_type_ == "PERSON" or (token.pos_ == "PROPN" and token.text[:1].isupper()):
+            return set()
+        if token.dep_ in ("nsubj", "nsubjpass") and token.lower_ in ("he", "she"):
+            return {"woman" if token.lower_ == "she" else "man"}
+    return set()
+
+
+def pick_person(candidates: list[Person], at: int, gender: str | None, roles: set[str]) -> Person | None:
+    """The person a surname form at token `at` means among those of that surname; None if none fits."""
+    fitting = [p for p in candidates if gender is None or p.gender in (None, gender)]
+    if gender is not None and len(fitting) > 1:
+        fitting = [p for p in fitting if p.gender == gender] or fitting
+    if roles:
+        titled = [p for p in fitting if p.roles & roles]
+        fitting = titled or [p for p in fitting if not p.roles]
+    if len(fitting) <= 1:
+        return fitting[0] if fitting else None
+    return max(fitting, key=lambda p: (len(p.positions), p.last_before(at), -min(p.positions)))
+
+
+def title_words(doc: Doc, f: Found) -> set[str]:
+    """Titles, honorifics and roles written in or right before a name: 'Mrs. Roe', 'former President
+    Ivo Roe', 'his wife, Ana Roe', 'Roe's daughter Ana Roe', 'Ana Roe, the senator'."""
+    words = {t.lower_.rstrip(".") for t in doc[f.start:f.end] if not t.is_punct}
+    k = f.start - 1
+    while k >= 0 and f.start - k <= 3 and (doc[k].lower_.rstrip(".") in DESCRIBING_WORDS
+                                           or doc[k].text == ","
+                                           or doc[k].pos_ in ("ADJ", "PROPN") and doc[k].ent_type_ in ("", "NORP")):
+        words.add(doc[k].lower_.rstrip("."))
+        k -= 1
+    root = doc[f.start:f.end].root
+    words |= {c.lower_ for c in root.children if c.dep_ == "appos"}
+    if root.dep_ == "appos":
+        words.add(root.head.lower_)
+    if gender_of_words(words) is None:  # a title says it better than a pronoun ('Mr. Roe told her she ...')
+        words |= pronoun_after(doc, f)
+    return {TITLE_FORMS.get(w, w) for w in words}
 
 
 def ends_with(full: list[str], short: list[str]) -> bool:

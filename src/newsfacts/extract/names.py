@@ -7,8 +7,13 @@ alternations that different romanisations of the same name produce.
 from __future__ import annotations
 
 import functools
+import json
 import re
+from pathlib import Path
 import unicodedata
+
+from nicknames import NickNamer
+from rapidfuzz import fuzz
 
 HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "mx"})
 # Titles written before a name ("Gov. Jane Doe", "President Doe", "Prime Minister Doe"): part of the
@@ -74,6 +79,16 @@ COUNTRY_OF = {form: country for country, forms in COUNTRY_FORMS.items() for form
 ROMANISATION = (("kh", "h"), ("zh", "z"), ("ts", "c"), ("yj", "i"), ("ij", "i"), ("iy", "i"), ("y", "i"),
                 ("j", "i"), ("w", "v"), ("ck", "k"), ("ph", "f"))
 FUNCTION_WORDS = frozenset({"of", "the", "for", "and", "in", "on", "at", "de", "la"})
+GIVEN_NAME_MATCH = 75  # two romanisations of one given name with the same consonants
+# Words before a name that say whether the person is a woman or a man ('Mrs. Roe', 'his wife Ana Roe').
+GENDER_MARKS = {
+    "f": frozenset({"ms", "mrs", "miss", "madam", "dame", "lady", "queen", "princess", "actress", "spokeswoman",
+                    "chairwoman", "congresswoman", "councilwoman", "businesswoman", "wife", "mother", "daughter",
+                    "sister", "aunt", "niece", "grandmother", "widow", "girl", "woman", "granddaughter"}),
+    "m": frozenset({"mr", "sir", "lord", "king", "prince", "spokesman", "congressman", "councilman", "businessman",
+                    "husband", "father", "son", "brother", "uncle", "nephew", "grandfather", "widower", "boy", "man",
+                    "grandson"}),
+}
 
 
 def fold(text: str) -> str:
@@ -166,3 +181,74 @@ def split_places(tokens: list[str]) -> tuple[frozenset[str], list[str]]:
             rest.append(tokens[i])
             i += 1
     return frozenset(places), rest
+
+
+@functools.cache
+def nicknamer() -> NickNamer:
+    """The nicknames package's hand-curated table of English given names and their nicknames."""
+    return NickNamer()
+
+
+@functools.lru_cache(maxsize=4096)
+def is_given_name(word: str) -> bool:
+    """A name of the nicknames table, as a name or a nickname."""
+    names = nicknamer()
+    return bool(names.nicknames_of(word) or names.canonicals_of(word))
+
+
+@functools.lru_cache(maxsize=65536)
+def spelled(word: str) -> str:
+    """A given name as it sounds, roughly: romanised, 'x' as 'ks', doubled letters single (Hillary/Hilary)."""
+    folded = romanised(word.lower().strip(".")).replace("x", "ks")
+    return re.sub(r"(.)\1+", r"\1", folded)
+
+
+@functools.lru_cache(maxsize=65536)
+def same_given_name(a: str, b: str) -> bool:
+    """Two written given names of one person: a nickname of it (Joe/Joseph, Bill/William, Ted/Edward),
+    its initial (J./John), or another spelling or romanisation of a name the nickname table does not
+    list as an English name of its own (Oleksandr/Olexandr, Ganna/Hanna, Mohamed/Mohammed). Different
+    names (Bill/Hillary, Gary/Harry, Ivana/Ivanka) are not."""
+    a, b = a.lower().strip("."), b.lower().strip(".")
+    if not a or not b:
+        return False
+    if len(a) == 1 or len(b) == 1:
+        return a[0] == b[0]
+    sa, sb = spelled(a), spelled(b)
+    if sa == sb:
+        return True
+    names = nicknamer()
+    if b in names.nicknames_of(a) or a in names.nicknames_of(b) or names.canonicals_of(a) & names.canonicals_of(b):
+        return True
+    if is_given_name(a) and is_given_name(b):
+        return False
+    sa, sb = sa.replace("g", "h"), sb.replace("g", "h")  # Cyrillic Г written G or H (Ganna/Hanna)
+    return sa == sb or (consonants(sa) == consonants(sb) and fuzz.ratio(sa, sb) >= GIVEN_NAME_MATCH)
+
+
+def same_middle_names(a: list[str], b: list[str]) -> bool:
+    """Middle names of two full names of one person agree where both write them ('George W.' is not
+    'George H. W.'); a name written without its middle name fits any."""
+    if not a or not b:
+        return True
+    return len(a) == len(b) and all(same_given_name(x, y) for x, y in zip(a, b))
+
+
+# Given names and their gender, learned from news that writes 'Mr.'/'Ms.' (scripts/train_name_genders.py).
+NAME_GENDERS_PATH = Path(__file__).with_name("name_genders.json")
+
+
+@functools.cache
+def name_genders() -> dict[str, str]:
+    return json.loads(NAME_GENDERS_PATH.read_text())
+
+
+def given_name_gender(word: str) -> str | None:
+    """'f' or 'm' for a given name the learned table knows ('hillary' f, 'barack' m); else None."""
+    return name_genders().get(word.lower().strip("."))
+
+
+def gender_of_words(words) -> str | None:
+    """'f' or 'm' when the words (titles, roles, kin) say one gender only."""
+    found = {gender for gender, marks in GENDER_MARKS.items() if any(w in marks for w in words)}
+    return found.pop() if len(found) == 1 else None
