@@ -268,3 +268,43 @@ def test_a_participle_after_a_prepositional_phrase_belongs_to_the_clause(nlp):
     text = ('Palace spokesman Tomas Reyes cast the strike as an “attack” of “grave concern”, promising '
             '“a firm response from the army”.')
     assert speakers(nlp, text)["a firm response"][1] == "tomas reyes"
+
+
+def test_two_apostrophes_as_quotation_marks(nlp):
+    text = ("''We will not yield on the budget,'' Jane Roe said on Monday. Her rival, Tom Vale, "
+            "called it ''a reckless move by the board.''")
+    found = speakers(nlp, text)
+    assert found["We will not"][1] == "jane roe"
+    assert found["a reckless move"][1] == "tom vale"
+
+
+def test_a_quotation_nested_in_another_does_not_end_it():
+    text = '"VALE: It is like “Dragon Den.” But this is a state, Ann.\n“He calls it “hell” and means it.”'
+    assert [text[a:b] for a, b in quote_spans(text)] == [
+        "VALE: It is like “Dragon Den.” But this is a state, Ann.", "He calls it “hell” and means it."]
+
+
+def test_transcript_turns_credit_the_label(nlp):
+    text = ('Governor Tom Vale spoke to the host Ann Brell on Sunday.\n\n'
+            '"BRELL: Let us start with the budget. Will you sign it?\n\n'
+            '"VALE: Well, look, the plan is like “Dragon Den.” But this is a state, Ann. We will not yield.')
+    quotes = quotes_of(nlp, text)
+    by_start = {" ".join(q.text.split()[:2]): q for q in quotes}
+    assert by_start["Let us"].speaker_key == "ann brell" and by_start["Let us"].speaker_text == "BRELL"
+    assert by_start["Well, look,"].speaker_key == "tom vale"
+    assert not any(q.text.startswith(("BRELL", "VALE")) for q in quotes)
+
+
+def test_round_up_signatures(nlp):
+    text = ("“The plan is a disgrace to the whole town council.” ― Maria Delgado\n\n"
+            "“I have never seen such a waste of money in my life.”― Peter Olsen, a retired teacher.\n\n"
+            'Jane Roe, The Daily Ledger: "The council has lost its way on housing."')
+    found = speakers(nlp, text)
+    assert found["The plan is"][1] == "maria delgado"
+    assert found["I have never"][1] == "peter olsen"
+    assert found["The council has"][1] == "jane roe"
+
+
+def test_a_quote_inside_a_transcript_turn(nlp):
+    text = "ROE: Well, I have said it many times and “I will say it again to the voters.” That is all."
+    assert speakers(nlp, text)["I will say"][0] == "ROE"

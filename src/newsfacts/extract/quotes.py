@@ -21,13 +21,19 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from newsfacts.extract.attribution import (
-    FRAMING_VERBS, GOVERNING_VERBS, QUOTE_VERBS, Referent, Referents, counted, noun_phrase, source_in,
+    FRAMING_VERBS, GOVERNING_VERBS, QUOTE_VERBS, Referent, Referents, counted, nearest, noun_phrase, source_in,
     speaking_subject, speech_verbs, subject_referent,
 )
 from newsfacts.records import Quote
 
 PARAGRAPH = re.compile(r"[^\n]+")
 OPENERS = {"“": "”", "«": "»", "„": "“", '"': '"', "‘": "’"}
+APOSTROPHES = "''"
+QUOTE_MARKS = (*OPENERS, APOSTROPHES)
+# A speaker's label in a transcript: 'ROE:', 'MR. ROE:', 'SEN. JANE ROE:'.
+CAPS_LABEL = re.compile(r"\s*((?:[A-Z][A-Z'’.\-]*)(?: [A-Z][A-Z'’.\-]*){0,3}):\s")
+# A signature after a quotation: '"..." ― Jane Roe', '"..." -- Jane Roe'.
+SIGNATURE = re.compile(r"[\s”\"’']*(?:―|—|–|--?)\s*")
 # A curly single closing mark is also the apostrophe ("Chile’s"): it closes a quote only where
 # no letter follows it.
 SINGLE_CLOSE = re.compile(r"’(?![^\W\d_])")
@@ -48,16 +54,25 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     for paragraph in PARAGRAPH.finditer(text):
         body, offset, i = paragraph.group(), paragraph.start(), 0
         while i < len(body):
-            closer = OPENERS.get(body[i]) or reversed_opener(body, i)
+            closer = OPENERS.get(body[i]) or reversed_opener(body, i) or apostrophe_pair(body, i)
             if closer is None or (closer == "’" and i > 0 and body[i - 1].isalnum()):
                 i += 1
                 continue
-            end = closing_mark(body, closer, i + 1)
+            width = len(closer) if closer == APOSTROPHES else 1
+            end = closing_mark(body, closer, i + width)
             if end < 0:  # a quote running to the end of the paragraph (it continues in the next one)
                 end = len(body)
-            spans.append((offset + i + 1, offset + end))
-            i = end + 1
+            spans.append((offset + i + width, offset + end))
+            i = end + len(closer)
     return spans
+
+
+def apostrophe_pair(body: str, i: int) -> str | None:
+    """"''We will not yield,'' she said": two apostrophes stand for a double quotation mark in some
+    newspaper archives; they open a quotation where no letter stands right before them."""
+    if body.startswith(APOSTROPHES, i) and (i == 0 or not body[i - 1].isalnum()) and body.find(APOSTROPHES, i + 2) > 0:
+        return APOSTROPHES
+    return None
 
 
 def reversed_opener(body: str, i: int) -> str | None:
@@ -72,11 +87,26 @@ def closing_mark(body: str, closer: str, start: int) -> int:
     if closer == "’":
         match = SINGLE_CLOSE.search(body, start)
         return match.start() if match else -1
-    end = body.find(closer, start)
+    end = mixed_close(body, closer, start) if closer == "”" else -1  # '“He calls it “hell” here.”'
+    end = body.find(closer, start) if end < 0 else end
     if end < 0 and closer in MIXED_DOUBLE:  # '"We are here!” she said': straight and curly marks mixed
-        found = [i for i in (body.find(other, start) for other in MIXED_DOUBLE[closer]) if i >= 0]
+        found = [i for i in (mixed_close(body, other, start) for other in MIXED_DOUBLE[closer]) if i >= 0]
         end = min(found, default=-1)
     return end
+
+
+def mixed_close(body: str, mark: str, start: int) -> int:
+    """The first `mark` that closes no quotation opened inside ('"ROE: It is like “Shark Tank.” But
+    ...': the curly pair is a quotation within the straight one, which runs on)."""
+    depth = 0
+    for i in range(start, len(body)):
+        if body[i] == "“":
+            depth += 1
+        elif body[i] == "”" and depth > 0:
+            depth -= 1
+        elif depth == 0 and body.startswith(mark, i):
+            return i
+    return -1
 
 
 @dataclass
@@ -99,6 +129,9 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
         short = len(stripped.split()) < MIN_WORDS
         lead = len(text) - len(text.lstrip())
         start, end = start + lead, start + lead + len(stripped)
+        label = turn_label(full_text, start, end)
+        if label is not None:  # '"ROE: We will not yield."': a transcript turn, its speaker's label first
+            start = label.end
         inside = doc.char_span(start, end, alignment_mode="expand")
         if inside is None:
             continue
@@ -113,6 +146,10 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
             outside.extend(tag)
             sent_no += 1
         cue = own_cue(outside, inside, start, end, refs)
+        if label is not None:
+            cue = Cue(None, labelled(doc, label, refs), "own")
+        elif cue.speaker is None:  # no cue, or one whose subject is 'I' in a turn ('ROE: I said "..."')
+            cue = signed(doc, full_text, start, end, refs) or cue
         if short:  # '"Amazing," Davis said. "To be able to ..."': no quotation, but its speaker goes on
             if cue.how == "own":
                 previous = (cue, sent_no)
@@ -132,6 +169,71 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
             previous = (cue, sent_no)  # an unnamed speaker goes on unnamed, not as the one before
     backfill_paragraphs(found, full_text)
     return [quote(doc_id, full_text, start, end, cue) for start, end, cue in found]
+
+
+@dataclass
+class Label:
+    start: int
+    end: int  # where the words after the label begin
+    name: str
+
+
+def turn_label(text: str, start: int, end: int) -> Label | None:
+    """'"ROE: We will not yield."': a speaker's label in capitals and a colon opening a quotation."""
+    match = CAPS_LABEL.match(text, start, end)
+    if match is None or sum(c.isalpha() for c in match.group(1)) < 2:
+        return None
+    return Label(start, match.end(), match.group(1))
+
+
+def labelled(doc: Doc, label: Label, refs: Referents) -> Referent:
+    """The person a label names: the mention it is, else the person named before whose name holds
+    it ('WALLACE' after 'Chris Wallace'), else the label as written."""
+    span = doc.char_span(label.start, label.start + len(label.name), alignment_mode="expand")
+    if span is not None:
+        for token in span:  # the model may take the colon and the words after it for the name too
+            named = refs.at_token.get(token.i)
+            if named is not None and named.label == "PERSON" and named.text.lower() in label.name.lower():
+                return named
+        last = label.name.split()[-1].lower().strip(".")
+        named = nearest(refs, span.start, lambda r: r.label == "PERSON" and last in r.words)
+        if named is not None:  # that person, as the label writes the name
+            return Referent(named.key, label.name, "PERSON", named.words, gender=named.gender)
+    return Referent(None, label.name, "PERSON")
+
+
+def signed(doc: Doc, text: str, start: int, end: int, refs: Referents) -> Cue | None:
+    """Round-ups: a quotation signed after a dash ('"..." ― Jane Roe'), or one a paragraph opens
+    with a name and a colon ('Jane Roe, The Daily Ledger: "..."', 'ROE: ... "..." ...')."""
+    paragraph_start = text.rfind("\n", 0, start) + 1
+    paragraph_end = text.find("\n", end)
+    paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
+    after = SIGNATURE.match(text, end, paragraph_end)
+    if after is not None:
+        named = named_at(doc, after.end(), refs)
+        if named is not None:
+            return Cue(None, named, "own")
+    colon = text.find(":", paragraph_start, start)
+    if colon < 0:
+        return None
+    head = text[paragraph_start:colon]
+    caps = CAPS_LABEL.match(text, paragraph_start, colon + 2)
+    if caps is not None and sum(c.isalpha() for c in caps.group(1)) >= 2:
+        return Cue(None, labelled(doc, Label(paragraph_start, caps.end(), caps.group(1)), refs), "own")
+    named = named_at(doc, paragraph_start, refs)
+    span = doc.char_span(paragraph_start, colon, alignment_mode="expand")
+    if named is None or span is None or len(head.split()) > 8 or any(t.pos_ in ("VERB", "AUX") for t in span):
+        return None
+    return Cue(None, named, "own")
+
+
+def named_at(doc: Doc, char: int, refs: Referents) -> Referent | None:
+    """The person or body whose name starts at this character."""
+    span = doc.char_span(char, char + 1, alignment_mode="expand")
+    if span is None:
+        return None
+    named = refs.at_token.get(span.start)
+    return named if named is not None and named.label in ("PERSON", "ORG") else None
 
 
 def quote(doc_id: str, text: str, start: int, end: int, cue: Cue) -> Quote:
@@ -157,7 +259,7 @@ def continues(text: str, previous_end: int, start: int) -> bool:
     if previous_end < len(text) and text[previous_end] != "\n":
         return False  # the previous quotation was closed
     between = text[previous_end:start]
-    return between.count("\n") >= 1 and between.strip() in OPENERS
+    return between.count("\n") >= 1 and between.strip() in QUOTE_MARKS
 
 
 def backfill_paragraphs(found: list[tuple[int, int, Cue]], text: str) -> None:
@@ -290,7 +392,7 @@ def tag_sentence(sentences: list[Span], index: int, end: int, text: str) -> Span
               and (t.i == root.i or t.dep_ == "xcomp")]  # 'Roe asked.', 'a soldier was heard shouting.'
     if not spoken or any(c.dep_ in ("ccomp", "xcomp") for c in spoken[0].children):
         return None
-    if any(mark in after.text for mark in OPENERS):
+    if any(mark in after.text for mark in QUOTE_MARKS):
         return None
     return after
 
@@ -299,8 +401,9 @@ def opens_sentence(text: str, sentence_start: int, quote_start: int) -> bool:
     """Speech that goes on from an earlier cue opens its sentence; a fragment quoted inside the
     reporter's own sentence does not (even where the parser starts a sentence at the quote mark:
     'hits like 1978's "Fool's Gold."')."""
-    before = text[max(0, quote_start - 1 - LOOK_BACK):quote_start - 1].rstrip(" \t")
-    return not text[sentence_start:quote_start - 1].strip() and (not before or before[-1] in SENTENCE_ENDS)
+    mark = quote_start - (2 if text[max(0, quote_start - 2):quote_start] == APOSTROPHES else 1)
+    before = text[max(0, mark - LOOK_BACK):mark].rstrip(" \t")
+    return not text[sentence_start:mark].strip() and (not before or before[-1] in SENTENCE_ENDS)
 
 
 def introduction(sentences: list, index: int, text: str, refs: Referents) -> Cue | None:
@@ -313,7 +416,7 @@ def introduction(sentences: list, index: int, text: str, refs: Referents) -> Cue
     before, current = sentences[index - 1], sentences[index]
     between = text[before.start_char:current.start_char]
     colon = before.text.rstrip().endswith(":")
-    if ("\n" in between and not colon) or any(mark in before.text for mark in OPENERS):
+    if ("\n" in between and not colon) or any(mark in before.text for mark in QUOTE_MARKS):
         return None
     for verb in speech_verbs(before, QUOTE_VERBS):
         subject = speaking_subject(verb)
