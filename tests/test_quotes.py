@@ -308,3 +308,29 @@ def test_round_up_signatures(nlp):
 def test_a_quote_inside_a_transcript_turn(nlp):
     text = "ROE: Well, I have said it many times and “I will say it again to the voters.” That is all."
     assert speakers(nlp, text)["I will say"][0] == "ROE"
+
+
+@pytest.mark.parametrize("text", [
+    '"We will build it anyway," Jane Roe scoffed.',
+    '"We will build it anyway," mused Jane Roe on Tuesday.',
+    'Jane Roe implored, "Please do not close the library."',
+])
+def test_any_verb_of_saying_beside_the_quotation(nlp, text):
+    assert [q.speaker_key for q in quotes_of(nlp, text)] == ["jane roe"]
+
+
+def test_a_closed_sentence_then_an_action_is_no_attribution(nlp):
+    assert speakers(nlp, '"The plan is dead for now." Jane Roe left the room.')["The plan is"] == (None, None)
+
+
+def test_partial_quotes_inside_reported_speech(nlp):
+    text = ('Senator Ann Holt accused the board of a move that was "reckless and without precedent." '
+            'Her aide, Tom Vale, dismissed the plan as "a fairy tale for the rich."')
+    found = speakers(nlp, text)
+    assert found["reckless and without"][1] == "ann holt"
+    assert found["a fairy tale"][1] == "tom vale"
+
+
+def test_a_title_in_quotes_inside_a_sentence_without_a_named_subject(nlp):
+    text = 'The bill, known as the "Clean Water Protection Act," passed on Monday.'
+    assert [q.speaker_key for q in quotes_of(nlp, text)] == [None]

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from newsfacts.extract.attribution import (
-    FRAMING_VERBS, GOVERNING_VERBS, QUOTE_VERBS, Referent, Referents, counted, nearest, noun_phrase, source_in,
-    speaking_subject, speech_verbs, subject_referent,
+    FRAMING_VERBS, GOVERNING_VERBS, QUOTE_VERBS, Referent, Referents, counted, nearest, noun_phrase, own_subject,
+    source_in, speaking_subject, speech_verbs, subject_referent,
 )
 from newsfacts.records import Quote
 
@@ -42,8 +42,10 @@ MIXED_DOUBLE = {'"': ("”", "’’", "''"), "”": ('"', "’’", "''")}
 MIN_WORDS = 2  # one quoted word is a scare quote ('a "sabotage" group'), not a quotation
 CONTINUATION_GAP = 2  # sentences between a quote and the one it continues
 CLOSING_PUNCTUATION = "”»“’\"'.,!?… "
+TAG_OBJECTS = frozenset({"dobj", "ccomp", "xcomp", "attr", "acomp", "oprd", "dative"})
 NOT_COMPLEMENT = frozenset({"nsubj", "nsubjpass", "relcl", "acl", "appos", "advcl"})
 SENTENCE_ENDS = ".!?…:;\n\"”’»)]|"
+TAG_WORDS = 8  # the longest short sentence read as a quotation's attribution ('Roe scoffed.')
 LOOK_BACK = 40  # characters read back for the end of the previous sentence
 DETERMINERS = frozenset({"a", "an", "the", "one", "another", "some", "this", "that", "these", "those"})
 
@@ -164,6 +166,8 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
             elif previous is not None and first_no - previous[1] <= CONTINUATION_GAP:
                 last = previous[0]  # '"...," he said. "..."': the quote goes on
                 cue = Cue(last.verb, last.speaker, "continued")
+        elif cue.how is None:
+            cue = woven(inside, refs) or cue
         found.append((start, end, cue))
         if cue.speaker is not None or cue.how in ("own", "introduced"):
             previous = (cue, sent_no)  # an unnamed speaker goes on unnamed, not as the one before
@@ -299,6 +303,7 @@ def cue_verbs(outside: list[Token], inside: Span, start: int, end: int) -> list[
     verbs = speech_verbs(outside, QUOTE_VERBS) + [v for v in outside if put_it(v)]
     verbs += [v for v in speech_verbs(outside, FRAMING_VERBS | GOVERNING_VERBS)
               if v.i in governors and v.dep_ != "acl" and v not in verbs and complement_of(v, inside)]
+    verbs += [v for v in outside if v.pos_ == "VERB" and v not in verbs and frames(v, inside)]
     spoken = set(verbs)
     verbs += [v for v in outside if v.i in governors and introduces(v, inside) and v not in spoken]
     verbs = [v for v in verbs if v.i in governors or not (in_relative_clause(v) or beside(v, governors))]
@@ -312,6 +317,47 @@ def cue_verbs(outside: list[Token], inside: Span, start: int, end: int) -> list[
         return 2, verb.idx - end if verb.idx >= end else start - verb.idx
 
     return [(v, v in spoken) for v in sorted(verbs, key=rank)]
+
+
+def woven(inside: Span, refs: Referents) -> Cue | None:
+    """'Roe accused the board of a move that was "reckless and without precedent."', 'Roe dismissed
+    the plan as "a fairy tale."': words quoted inside a sentence whose clause has a named subject
+    are that subject's, whatever its verb. The nearest clause above the quotation with a subject of
+    its own decides ('that' in a relative clause stands for a noun, so the clause above decides);
+    a subject that names nobody leaves the quote unattributed."""
+    top = max(top_tokens(inside), key=lambda t: -len(list(t.ancestors)), default=None)
+    if top is None:
+        return None
+    for verb in top.ancestors:
+        if verb.pos_ not in ("VERB", "AUX") or inside.start <= verb.i < inside.end:
+            continue
+        subject = own_subject(verb, passive=False)
+        if subject is None:
+            continue
+        if subject.tag_ in ("WDT", "WP") and verb.dep_ == "relcl":
+            continue
+        named = subject_referent(counted(subject), refs)
+        if named is None or named.key is None or named.label not in ("PERSON", "ORG", "NORP", "GPE"):
+            return None
+        return Cue(verb, named, "own")
+    return None
+
+
+def frames(verb: Token, inside: Span) -> bool:
+    """'"...," Roe scoffed.', '"...," mused Roe', 'Roe implored, "..."': a verb that stands right
+    beside the quotation with nothing but its subject and punctuation between, and says nothing
+    else (no object or clause of its own), is a verb of saying, whatever the verb."""
+    if any(c.dep_ in TAG_OBJECTS and not inside.start <= c.i < inside.end for c in verb.children):
+        return False
+    doc = inside.doc
+    if verb.i < inside.start:  # not 'As he related, "..."' (a clause of its own)
+        marks = doc[verb.i + 1:inside.start]
+        return verb.dep_ == "ROOT" and all(t.is_punct for t in marks) and any(t.text in (",", ":") for t in marks)
+    subject = own_subject(verb, passive=False)
+    words = {t.i for t in subject.subtree} if subject is not None else set()
+    between = doc[inside.end:verb.i]
+    return (any(t.is_punct for t in between) and all(t.is_punct or t.i in words for t in between)
+            and (subject is not None or verb.i + 1 < len(doc) and doc[verb.i + 1].dep_ in ("dobj", "attr", "npadvmod")))
 
 
 def complement_of(verb: Token, inside: Span) -> bool:
@@ -379,7 +425,8 @@ def speaker_named_by(subject: Token, refs: Referents) -> Referent | None:
 def tag_sentence(sentences: list[Span], index: int, end: int, text: str) -> Span | None:
     """'"Where were you?" Roe asked.': the parser often ends a sentence at a quotation's closing
     mark; a short sentence right after it, in the same paragraph, that is only a speech verb and
-    its speaker, is the quotation's attribution."""
+    its speaker, is the quotation's attribution; so is any verb with only its subject after a
+    quotation that ends in a comma, a question or an exclamation ('"Go away!" Roe scoffed.')."""
     if index + 1 >= len(sentences):
         return None
     current, after = sentences[index], sentences[index + 1]
@@ -390,6 +437,9 @@ def tag_sentence(sentences: list[Span], index: int, end: int, text: str) -> Span
         return None  # a sentence that reports something of its own
     spoken = [t for t in (root, *root.children) if t.lemma_.lower() in QUOTE_VERBS and t.pos_ == "VERB"
               and (t.i == root.i or t.dep_ == "xcomp")]  # 'Roe asked.', 'a soldier was heard shouting.'
+    if not spoken and root.pos_ == "VERB" and len(after) <= TAG_WORDS and text[:end].rstrip()[-1:] in ",?!—" and not any(
+            c.dep_ in TAG_OBJECTS for c in root.children) and any(c.dep_ == "nsubj" for c in root.children):
+        spoken = [root]  # 'Roe scoffed.': any verb with only its subject is a verb of saying here
     if not spoken or any(c.dep_ in ("ccomp", "xcomp") for c in spoken[0].children):
         return None
     if any(mark in after.text for mark in QUOTE_MARKS):
