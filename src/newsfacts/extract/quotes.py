@@ -151,7 +151,7 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
         if label is not None:
             cue = Cue(None, labelled(doc, label, refs), "own")
         elif cue.speaker is None:  # no cue, or one whose subject is 'I' in a turn ('ROE: I said "..."')
-            cue = signed(doc, full_text, start, end, refs) or cue
+            cue = signed(doc, full_text, start, end, refs) or written_tag(inside, refs) or cue
         if short:  # '"Amazing," Davis said. "To be able to ..."': no quotation, but its speaker goes on
             if cue.how == "own":
                 previous = (cue, sent_no)
@@ -173,6 +173,33 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
             previous = (cue, sent_no)  # an unnamed speaker goes on unnamed, not as the one before
     backfill_paragraphs(found, full_text)
     return [quote(doc_id, full_text, start, end, cue) for start, end, cue in found]
+
+
+def written_tag(inside: Span, refs: Referents) -> Cue | None:
+    """'"...," Tulsa police Chief Ann Roe said Monday.', '"...," said Ann Roe': read off the words
+    when the parse of the attribution went astray: after the closing mark, a name and a verb of
+    saying next to each other, with nothing but the name's title words before them."""
+    doc = inside.doc
+    i = inside.end
+    while i < len(doc) and doc[i].is_punct and doc[i].text != ".":
+        i += 1
+    if i == inside.end or i >= len(doc) or doc[i - 1].text not in (",", "”", '"', "’", "''", "?", "!"):
+        return None
+    paragraph_end = doc.text.find("\n", doc[inside.end - 1].idx)
+    words = [t for t in doc[i:min(i + TAG_WORDS, len(doc))] if paragraph_end < 0 or t.idx < paragraph_end]
+    verb = next((t for t in words if t.lemma_.lower() in QUOTE_VERBS and t.pos_ in ("VERB", "AUX")), None)
+    if verb is None:
+        return None
+    if verb.i == i:  # '"...," said Ann Roe'
+        after = [t for t in doc[verb.i + 1:min(verb.i + 5, len(doc))] if paragraph_end < 0 or t.idx < paragraph_end]
+        named = next((refs.at_token[t.i] for t in after if t.i in refs.at_token), None)
+        names_first = bool(after) and after[0].i in refs.at_token or (len(after) > 1 and after[0].pos_ == "DET")
+        return Cue(verb, named, "own") if named is not None and names_first and named.label in ("PERSON", "ORG") else None
+    before = doc[i:verb.i]
+    if any(t.is_punct for t in before) or before[-1].i not in refs.at_token:
+        return None
+    named = refs.at_token[before[-1].i]
+    return Cue(verb, named, "own") if named.label in ("PERSON", "ORG") else None
 
 
 @dataclass
@@ -474,6 +501,13 @@ def introduction(sentences: list, index: int, text: str, refs: Referents) -> Cue
             speaker = speaker_named_by(subject, refs)
             if speaker is not None:
                 return Cue(verb, speaker, "introduced")
+    mark = next((t for t in reversed(before) if t.text == ":"), None)
+    verb = mark.head if mark is not None else None
+    if colon and verb is not None and verb.pos_ in ("VERB", "AUX"):  # 'Roe continued:', 'Roe made this comment:'
+        subject = speaking_subject(verb)  # (not 'a site which carries this statement:')
+        speaker = speaker_named_by(subject, refs) if subject is not None else None
+        if speaker is not None and speaker.key is not None:
+            return Cue(verb, speaker, "introduced")
     return Cue(None, None, "introduced") if colon else None
 
 
