@@ -347,3 +347,14 @@ def test_an_attribution_read_off_the_words_stays_in_its_paragraph(nlp):
     text = ('"We counted every vote twice," said Ann Holt, a lawyer in Tarvo. "If the count is wrong, the '
             'whole board is wrong."\n\nBut Tom Vale and Peter Olsen say the count was late.')
     assert speakers(nlp, text)["If the count"][1] == "ann holt"
+
+
+def test_a_dateline_is_no_speaker(nlp):
+    text = ("TARVO -- Mayor Ann Holt, opening the new bridge on Saturday, said it would carry a story of "
+            "''hope and hard work and many long winters.''")
+    assert speakers(nlp, text)["hope and hard"][1] == "ann holt"
+
+
+def test_a_colon_after_a_noun_introduces_its_verbs_subject(nlp):
+    text = 'On Monday, Ann Holt made the following comment:\n\n"The budget is not a wish list for anyone in this town."'
+    assert speakers(nlp, text)["The budget is"][1] == "ann holt"

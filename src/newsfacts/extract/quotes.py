@@ -503,6 +503,8 @@ def introduction(sentences: list, index: int, text: str, refs: Referents) -> Cue
                 return Cue(verb, speaker, "introduced")
     mark = next((t for t in reversed(before) if t.text == ":"), None)
     verb = mark.head if mark is not None else None
+    while verb is not None and verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+        verb = verb.head  # 'made the following comment:' hangs the colon on the noun
     if colon and verb is not None and verb.pos_ in ("VERB", "AUX"):  # 'Roe continued:', 'Roe made this comment:'
         subject = speaking_subject(verb)  # (not 'a site which carries this statement:')
         speaker = speaker_named_by(subject, refs) if subject is not None else None
