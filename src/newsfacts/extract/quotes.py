@@ -11,6 +11,9 @@ no guessing. Only a quote with no cue of its own takes a speaker from around it:
 that introduces it, the quotation it continues across a paragraph break, or the previous quote
 ('"...," he said. "..."'). A paragraph ending in a colon introduces the quote after it, even
 when it names nobody. Unnamed speakers keep their noun without the article ("officer").
+Transcripts ('"ROE: ..."'), round-ups ('"..." ― Jane Roe', 'Jane Roe, The Daily Ledger: "..."') and
+fragments woven into a sentence ('Roe called it "reckless"') have rules of their own; a whole-sentence
+quotation the rules leave without a speaker is offered to the learned model (speaker_model).
 """
 from __future__ import annotations
 
