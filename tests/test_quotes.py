@@ -268,3 +268,93 @@ def test_a_participle_after_a_prepositional_phrase_belongs_to_the_clause(nlp):
     text = ('Palace spokesman Tomas Reyes cast the strike as an “attack” of “grave concern”, promising '
             '“a firm response from the army”.')
     assert speakers(nlp, text)["a firm response"][1] == "tomas reyes"
+
+
+def test_two_apostrophes_as_quotation_marks(nlp):
+    text = ("''We will not yield on the budget,'' Jane Roe said on Monday. Her rival, Tom Vale, "
+            "called it ''a reckless move by the board.''")
+    found = speakers(nlp, text)
+    assert found["We will not"][1] == "jane roe"
+    assert found["a reckless move"][1] == "tom vale"
+
+
+def test_a_quotation_nested_in_another_does_not_end_it():
+    text = '"VALE: It is like “Dragon Den.” But this is a state, Ann.\n“He calls it “hell” and means it.”'
+    assert [text[a:b] for a, b in quote_spans(text)] == [
+        "VALE: It is like “Dragon Den.” But this is a state, Ann.", "He calls it “hell” and means it."]
+
+
+def test_transcript_turns_credit_the_label(nlp):
+    text = ('Governor Tom Vale spoke to the host Ann Brell on Sunday.\n\n'
+            '"BRELL: Let us start with the budget. Will you sign it?\n\n'
+            '"VALE: Well, look, the plan is like “Dragon Den.” But this is a state, Ann. We will not yield.')
+    quotes = quotes_of(nlp, text)
+    by_start = {" ".join(q.text.split()[:2]): q for q in quotes}
+    assert by_start["Let us"].speaker_key == "ann brell" and by_start["Let us"].speaker_text == "BRELL"
+    assert by_start["Well, look,"].speaker_key == "tom vale"
+    assert not any(q.text.startswith(("BRELL", "VALE")) for q in quotes)
+
+
+def test_round_up_signatures(nlp):
+    text = ("“The plan is a disgrace to the whole town council.” ― Maria Delgado\n\n"
+            "“I have never seen such a waste of money in my life.”― Peter Olsen, a retired teacher.\n\n"
+            'Jane Roe, The Daily Ledger: "The council has lost its way on housing."')
+    found = speakers(nlp, text)
+    assert found["The plan is"][1] == "maria delgado"
+    assert found["I have never"][1] == "peter olsen"
+    assert found["The council has"][1] == "jane roe"
+
+
+def test_a_quote_inside_a_transcript_turn(nlp):
+    text = "ROE: Well, I have said it many times and “I will say it again to the voters.” That is all."
+    assert speakers(nlp, text)["I will say"][0] == "ROE"
+
+
+@pytest.mark.parametrize("text", [
+    '"We will build it anyway," Jane Roe scoffed.',
+    '"We will build it anyway," mused Jane Roe on Tuesday.',
+    'Jane Roe implored, "Please do not close the library."',
+])
+def test_any_verb_of_saying_beside_the_quotation(nlp, text):
+    assert [q.speaker_key for q in quotes_of(nlp, text)] == ["jane roe"]
+
+
+def test_partial_quotes_inside_reported_speech(nlp):
+    text = ('Senator Ann Holt accused the board of a move that was "reckless and without precedent." '
+            'Her aide, Tom Vale, dismissed the plan as "a fairy tale for the rich."')
+    found = speakers(nlp, text)
+    assert found["reckless and without"][1] == "ann holt"
+    assert found["a fairy tale"][1] == "tom vale"
+
+
+def test_a_title_in_quotes_inside_a_sentence_without_a_named_subject(nlp):
+    text = 'The bill, known as the "Clean Water Protection Act," passed on Monday.'
+    assert [q.speaker_key for q in quotes_of(nlp, text)] == [None]
+
+
+def test_a_paragraph_ending_in_a_colon_names_the_speaker_of_the_quote_after_it(nlp):
+    text = 'Mayor Ann Holt spoke at the council on Monday.\n\nHolt continued:\n\n"The budget is not a wish list for anyone."'
+    assert speakers(nlp, text)["The budget is"][1] == "ann holt"
+
+
+def test_a_site_which_carries_a_statement_is_not_its_reader(nlp):
+    text = ('Jane Roe shared the address of the site, which carries the following statement:\n\n'
+            '"Our town has a problem with the water supply and it will take years."')
+    assert speakers(nlp, text)["Our town has"] == (None, None)
+
+
+def test_an_attribution_read_off_the_words_stays_in_its_paragraph(nlp):
+    text = ('"We counted every vote twice," said Ann Holt, a lawyer in Tarvo. "If the count is wrong, the '
+            'whole board is wrong."\n\nBut Tom Vale and Peter Olsen say the count was late.')
+    assert speakers(nlp, text)["If the count"][1] == "ann holt"
+
+
+def test_a_dateline_is_no_speaker(nlp):
+    text = ("TARVO -- Mayor Ann Holt, opening the new bridge on Saturday, said it would carry a story of "
+            "''hope and hard work and many long winters.''")
+    assert speakers(nlp, text)["hope and hard"][1] == "ann holt"
+
+
+def test_a_colon_after_a_noun_introduces_its_verbs_subject(nlp):
+    text = 'On Monday, Ann Holt made the following comment:\n\n"The budget is not a wish list for anyone in this town."'
+    assert speakers(nlp, text)["The budget is"][1] == "ann holt"

@@ -21,6 +21,7 @@ from newsfacts.extract.figures import find_figures
 from newsfacts.extract.linking import link_entities
 from newsfacts.extract.mentions import find_mentions
 from newsfacts.extract.quotes import find_quotes, quote_spans, quoted_tokens
+from newsfacts.extract.speaker_model import fill_speakers
 from newsfacts.records import CleanedDocument, DocumentFacts
 
 __all__ = ["extract_documents", "extract_one", "link_entities", "load_nlp", "pipeline_language", "MODELS"]
@@ -185,6 +186,7 @@ def extract_one(parsed, cleaned: CleanedDocument) -> DocumentFacts:
     refs = build_referents(parsed, mentions, quoted_tokens(parsed, spans))
     figures = find_figures(parsed, cleaned.doc_id, refs)
     quotes = find_quotes(parsed, cleaned.doc_id, refs, spans)
+    fill_speakers(parsed, refs, quotes)
     credit_quoted_figures(figures, quotes)
     date_facts(parsed, figures, quotes, cleaned.published_date)
     words = sum(1 for t in parsed if not (t.is_punct or t.is_space))

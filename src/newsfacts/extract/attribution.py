@@ -380,7 +380,7 @@ def inverted_subject(verb: Token) -> Token | None:
 
 
 def subject_referent(subject: Token, refs: Referents) -> Referent | None:
-    if subject.i in refs.at_token:
+    if subject.i in refs.at_token and not dateline(subject):
         return refs.at_token[subject.i]
     for child in subject.children:
         if child.dep_ == "appos" and child.i in refs.at_token:
@@ -394,6 +394,14 @@ def subject_referent(subject: Token, refs: Referents) -> Referent | None:
     if subject.pos_ == "PRON" or subject.lemma_.lower() in PERSON_ROLES | BODY_NOUNS:
         return resolve_subject(subject, refs)  # not a grammatical subject (an inverted speaker)
     return None
+
+
+def dateline(token: Token) -> bool:
+    """'WASHINGTON -- President Roe, ..., said': a place in capitals and a dash heading a story says
+    where it was filed; the parser takes it for the subject, the person after it speaks."""
+    doc = token.doc
+    return (token.text.isupper() and len(token.text) > 2 and token.i + 1 < len(doc)
+            and doc[token.i + 1].text in ("--", "—", "–", "-") and (token.i == 0 or "\n" in doc[token.i - 1].text_with_ws))
 
 
 def source_in(tokens, refs: Referents) -> Referent | None:
