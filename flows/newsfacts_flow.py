@@ -301,20 +301,28 @@ def quarantine(warehouse_dir: Path, run_id: str, report: validate.ValidationRepo
     return store.quarantine_documents(warehouse_dir, run_id, datetime.now(timezone.utc), report.quarantined_doc_ids)
 
 
+@task(cache_policy=NO_CACHE)
+def compact_store(warehouse_dir: Path, run_id: str, max_commits: int) -> int:
+    """Merge the published commits' small part files once there are more than `max_commits` commits."""
+    return store.compact(warehouse_dir, run_id, max_commits)
+
+
 @flow(name="newsfacts", log_prints=True)
 def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehouse", full_refresh: bool = False,
                    keep_removed: bool = False, workers: int | None = None, dask_address: str | None = None,
-                   batch_docs: int = parallel.DOCS_PER_BATCH):
+                   batch_docs: int = parallel.DOCS_PER_BATCH, max_commits: int = store.MAX_COMMITS):
     """`keep_removed`: keep the documents of raw files that are gone; `workers`: extraction processes on
     this machine (default: its cores; 1 extracts in this process); `dask_address`: extract on that Dask
-    cluster instead; `batch_docs`: documents per extraction batch."""
+    cluster instead; `batch_docs`: documents per extraction batch; `max_commits`: commits kept before
+    the published ones are compacted."""
     raw, home = Path(raw_dir).resolve(), Path(warehouse_dir).resolve()
     started = datetime.now(timezone.utc)
     run_id = store.new_run_id(started)
     try:
         with runs.writer_lock(home, run_id, started):  # a killed run's lock is simply taken over
             return run_locked(raw, home, run_id, started, full_refresh, keep_removed,
-                              {"workers": workers, "dask_address": dask_address, "batch_docs": batch_docs})
+                              {"workers": workers, "dask_address": dask_address, "batch_docs": batch_docs,
+                               "max_commits": max_commits})
     except runs.WarehouseBusy as busy:
         return Failed(message=str(busy))
 
@@ -386,6 +394,9 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
     runs.enter_stage(home, run_id, "publish")
     summary["published"] = publish(home, report, run_id, counts, definitions)
     summary["quarantined"] = quarantine(home, run_id, report)
+    runs.enter_stage(home, run_id, "compact")
+    summary["compacted_commits"] = compact_store(home, run_id, options["max_commits"])
+    runs.end_stage(home, run_id)
     summary["report"] = write_report(home, summary)
     publish_artifacts(summary)
     return summary

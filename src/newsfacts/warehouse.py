@@ -87,15 +87,57 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 
 def load_staging(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, int]:
-    """Replace the staging schema with the stored tables' committed rows; returns row counts."""
+    """Replace the staging schema with the stored tables' committed rows; returns row counts.
+    DuckDB reads the committed part files itself: the corpus never passes through Python."""
     con.execute("CREATE SCHEMA IF NOT EXISTS staging").fetchall()
+    con.register("withdrawn_rows", store.read_dataset(warehouse, "withdrawn_documents", ["document_run_id", "doc_id"]))
     counts = {}
     for table in schemas.STORED_TABLES:
-        con.register("stored_rows", store.read_dataset(warehouse, table))
+        stored_rows_view(con, warehouse, table)
         con.execute(read_sql("staging", table)).fetchall()
-        con.unregister("stored_rows")
+        con.execute("DROP VIEW stored_rows")
         counts[table] = con.execute(f"SELECT count(*) FROM staging.{table}").fetchall()[0][0]
+    con.unregister("withdrawn_rows")
     return counts
+
+
+def quoted(path: Path | str) -> str:
+    """A file name as an SQL string literal."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def empty_rows_view(con: duckdb.DuckDBPyConnection, schema: pa.Schema) -> None:
+    con.register("empty_rows", schema.empty_table())
+    con.execute("CREATE OR REPLACE TEMP TABLE empty_stored AS SELECT * FROM empty_rows")
+    con.unregister("empty_rows")
+    con.execute("CREATE OR REPLACE TEMP VIEW stored_rows AS SELECT * FROM empty_stored")
+
+
+def stored_rows_view(con: duckdb.DuckDBPyConnection, warehouse: Path, table: str) -> None:
+    """The temporary view `stored_rows`: what store.read_dataset returns, read by DuckDB from the part
+    files (each part's rows with the run that committed them, less the withdrawn documents' rows)."""
+    schema = schemas.STORED_TABLES[table]
+    columns = ", ".join(f'r."{name}"' for name in schema.names)
+    if table in schemas.CORPUS_TABLES:
+        path = store.parquet_dir(warehouse, table) / "current.parquet"
+        if not path.exists():
+            return empty_rows_view(con, schema)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW stored_rows AS SELECT {columns} FROM read_parquet({quoted(path)}) AS r")
+        return
+    parts = store.committed_parts(warehouse, table)
+    if not parts:
+        return empty_rows_view(con, schema)
+    files = [str(path) for _, path in parts]
+    con.execute("CREATE OR REPLACE TEMP TABLE part_runs AS SELECT unnest(?) AS filename, unnest(?) AS part_run_id",
+                [files, [run_id for run_id, _ in parts]])
+    listed = ", ".join(map(quoted, files))  # a view keeps no parameters
+    compacted = any(not run_id for run_id, _ in parts)  # a compacted part names each row's run
+    run = f"coalesce(nullif(p.part_run_id, ''), r.{store.COMMIT_RUN_COLUMN})" if compacted else "p.part_run_id"
+    hidden = (f" WHERE NOT EXISTS (SELECT 1 FROM withdrawn_rows AS w WHERE w.doc_id = r.doc_id "
+              f"AND w.document_run_id = {run})" if table in schemas.PER_DOCUMENT_TABLES else "")
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW stored_rows AS
+                    SELECT {columns} FROM read_parquet([{listed}], filename = true, union_by_name = true) AS r
+                    JOIN part_runs AS p USING (filename){hidden}""")
 
 
 def check_batches(con: duckdb.DuckDBPyConnection):
