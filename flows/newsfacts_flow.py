@@ -215,17 +215,21 @@ def assign_stories(warehouse_dir: Path) -> int:
 
 
 @task(cache_policy=NO_CACHE)
-def load_staging(warehouse_dir: Path) -> dict[str, int]:
-    warehouse.discard_work(warehouse_dir)
+def load_staging(warehouse_dir: Path, definitions: str | None) -> dict[str, int]:
+    """Stage what changed into a copy of the published file, or everything into a new one
+    (`definitions` None: a full refresh, always built whole)."""
+    incremental = warehouse.start_work(warehouse_dir, definitions, runs.last_published(warehouse_dir))
     with warehouse.connect(warehouse_dir) as con:
-        return warehouse.load_staging(con, warehouse_dir)
+        return warehouse.load_staging(con, warehouse_dir, incremental)
 
 
 @task(cache_policy=NO_CACHE)
 def validate_staging(warehouse_dir: Path, run_id: str) -> validate.ValidationReport:
     with warehouse.connect(warehouse_dir) as con:
         batches = warehouse.check_batches(con)
-    return validate.validate(batches, warehouse_dir, run_id)
+        whole = (warehouse.whole_batches(con, validate.whole_columns(batches))
+                 if warehouse.is_incremental(con) else None)
+    return validate.validate(batches, warehouse_dir, run_id, whole)
 
 
 @task(cache_policy=NO_CACHE)
@@ -358,7 +362,7 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
     runs.enter_stage(home, run_id, "stories")
     story_count = assign_stories(home)
     runs.enter_stage(home, run_id, "load")
-    staged = load_staging(home)
+    staged = load_staging(home, None if full_refresh else definitions)
     runs.enter_stage(home, run_id, "validate")
     report = validate_staging(home, run_id)
     counts = {"documents_new": done.documents, "documents_skipped": len(found.skipped_known), "documents_quarantined": len(report.quarantined_doc_ids),

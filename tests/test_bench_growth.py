@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from typer.testing import CliRunner
 
-from newsfacts import store, warehouse
+from newsfacts import runs, store, warehouse
 from newsfacts.bench import growth
 from newsfacts.cli import app
 
@@ -38,6 +39,29 @@ def test_a_grown_warehouse_holds_n_distinct_documents_with_their_facts(prefect_s
     assert 2 * seed_mentions < counts["mentions"] == counts["mention_ids"] < 3 * seed_mentions
     assert counts["stories"] >= 3, "each copy's documents are stories of their own"
     assert len(store.committed(home)) == 1 and store.read_link_state(home) is not None
+
+    # a run adding documents to it publishes only what changed, and that equals building every table again
+    new = growth.write_documents(*growth.source_texts(samples_dir), range(5, 8), tmp_path / "new")
+    result = runner.invoke(app, ["run", "--raw", str(new), "--warehouse", str(home), "--workers", "1", "--keep-removed"])
+    assert result.exit_code == 0, result.output
+    assert "3 new" in result.output
+    record = [r for r in runs.records(home) if r["status"] == "published"][-1]
+    assert record["documents_new"] == 3
+    incremental = published_rows(home)
+    assert len(incremental["documents"]) == 15
+    rebuilt = tmp_path / "rebuilt"
+    shutil.copytree(home, rebuilt)
+    with warehouse.connect(rebuilt) as con:
+        warehouse.load_staging(con, rebuilt, incremental=False)
+        validation = warehouse.published_tables(rebuilt)["validation_results"]
+        warehouse.publish(con, validation, runs.runs_table(rebuilt))
+    assert published_rows(rebuilt) == incremental
+
+
+def published_rows(home):
+    """Every published table's rows, in a fixed order (a table's order is not what is compared)."""
+    return {name: sorted(map(repr, table.to_pylist())) for name, table in warehouse.published_tables(home).items()
+            if name not in ("runs", "validation_results")}
 
 
 def test_growth_bench_times_one_run_per_size_and_counts_its_files(api_env, samples_dir):
