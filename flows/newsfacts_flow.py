@@ -259,13 +259,18 @@ def nothing_changed(home: Path, done: BatchesDone, withdrawn: list[dict], errors
             and store.same_ingest_errors(home, errors))
 
 
-def leave_published(raw: Path, home: Path, run_id: str, found: ingest.IngestResult, crashed: list[str]) -> dict:
-    """A run with nothing new: its record (status `unchanged`) is the only thing it publishes."""
+def leave_published(raw: Path, home: Path, run_id: str, found: ingest.IngestResult, crashed: list[str],
+                    max_commits: int) -> dict:
+    """A run with nothing new: its record (status `unchanged`) is the only thing it publishes; a quiet
+    moment to compact the store too."""
     last = runs.last_published(home)["run_id"]
     counts = {"documents_new": 0, "documents_skipped": len(found.skipped_known), "documents_quarantined": 0,
               "documents_superseded": 0, "documents_removed": 0}
     runs.finish(home, run_id, "unchanged", f"nothing new since run {last}: published tables left as they are", counts)
     warehouse.publish_runs(home, runs.runs_table(home))
+    runs.enter_stage(home, run_id, "compact")
+    compact_store(home, last, max_commits)
+    runs.end_stage(home, run_id)
     report = html_report.report_path(home)
     summary = {"run_id": run_id, "unchanged_since": last, "raw_dir": str(raw),
                "warehouse": str(warehouse.database_path(home)), "new_documents": 0,
@@ -354,7 +359,7 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
     done = process_batches(raw, home, run_id, found.pending, lines, options)
     definitions = project.definitions_fingerprint()
     if nothing_changed(home, done, withdrawn, found.errors + done.errors, definitions):
-        return leave_published(raw, home, run_id, found, crashed)
+        return leave_published(raw, home, run_id, found, crashed, options["max_commits"])
     runs.enter_stage(home, run_id, "store")
     stored = dict(done.stored) | store_run_end(home, run_id, found.errors + done.errors, withdrawn)
     runs.enter_stage(home, run_id, "link")
