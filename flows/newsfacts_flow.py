@@ -215,17 +215,21 @@ def assign_stories(warehouse_dir: Path) -> int:
 
 
 @task(cache_policy=NO_CACHE)
-def load_staging(warehouse_dir: Path) -> dict[str, int]:
-    warehouse.discard_work(warehouse_dir)
+def load_staging(warehouse_dir: Path, definitions: str | None) -> dict[str, int]:
+    """Stage what changed into a copy of the published file, or everything into a new one
+    (`definitions` None: a full refresh, always built whole)."""
+    incremental = warehouse.start_work(warehouse_dir, definitions, runs.last_published(warehouse_dir))
     with warehouse.connect(warehouse_dir) as con:
-        return warehouse.load_staging(con, warehouse_dir)
+        return warehouse.load_staging(con, warehouse_dir, incremental)
 
 
 @task(cache_policy=NO_CACHE)
 def validate_staging(warehouse_dir: Path, run_id: str) -> validate.ValidationReport:
     with warehouse.connect(warehouse_dir) as con:
         batches = warehouse.check_batches(con)
-    return validate.validate(batches, warehouse_dir, run_id)
+        whole = (warehouse.whole_batches(con, validate.whole_columns(batches))
+                 if warehouse.is_incremental(con) else None)
+    return validate.validate(batches, warehouse_dir, run_id, whole)
 
 
 @task(cache_policy=NO_CACHE)
@@ -255,13 +259,18 @@ def nothing_changed(home: Path, done: BatchesDone, withdrawn: list[dict], errors
             and store.same_ingest_errors(home, errors))
 
 
-def leave_published(raw: Path, home: Path, run_id: str, found: ingest.IngestResult, crashed: list[str]) -> dict:
-    """A run with nothing new: its record (status `unchanged`) is the only thing it publishes."""
+def leave_published(raw: Path, home: Path, run_id: str, found: ingest.IngestResult, crashed: list[str],
+                    max_commits: int) -> dict:
+    """A run with nothing new: its record (status `unchanged`) is the only thing it publishes; a quiet
+    moment to compact the store too."""
     last = runs.last_published(home)["run_id"]
     counts = {"documents_new": 0, "documents_skipped": len(found.skipped_known), "documents_quarantined": 0,
               "documents_superseded": 0, "documents_removed": 0}
     runs.finish(home, run_id, "unchanged", f"nothing new since run {last}: published tables left as they are", counts)
     warehouse.publish_runs(home, runs.runs_table(home))
+    runs.enter_stage(home, run_id, "compact")
+    compact_store(home, last, max_commits)
+    runs.end_stage(home, run_id)
     report = html_report.report_path(home)
     summary = {"run_id": run_id, "unchanged_since": last, "raw_dir": str(raw),
                "warehouse": str(warehouse.database_path(home)), "new_documents": 0,
@@ -301,20 +310,28 @@ def quarantine(warehouse_dir: Path, run_id: str, report: validate.ValidationRepo
     return store.quarantine_documents(warehouse_dir, run_id, datetime.now(timezone.utc), report.quarantined_doc_ids)
 
 
+@task(cache_policy=NO_CACHE)
+def compact_store(warehouse_dir: Path, run_id: str, max_commits: int) -> int:
+    """Merge the published commits' small part files once there are more than `max_commits` commits."""
+    return store.compact(warehouse_dir, run_id, max_commits)
+
+
 @flow(name="newsfacts", log_prints=True)
 def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehouse", full_refresh: bool = False,
                    keep_removed: bool = False, workers: int | None = None, dask_address: str | None = None,
-                   batch_docs: int = parallel.DOCS_PER_BATCH):
+                   batch_docs: int = parallel.DOCS_PER_BATCH, max_commits: int = store.MAX_COMMITS):
     """`keep_removed`: keep the documents of raw files that are gone; `workers`: extraction processes on
     this machine (default: its cores; 1 extracts in this process); `dask_address`: extract on that Dask
-    cluster instead; `batch_docs`: documents per extraction batch."""
+    cluster instead; `batch_docs`: documents per extraction batch; `max_commits`: commits kept before
+    the published ones are compacted."""
     raw, home = Path(raw_dir).resolve(), Path(warehouse_dir).resolve()
     started = datetime.now(timezone.utc)
     run_id = store.new_run_id(started)
     try:
         with runs.writer_lock(home, run_id, started):  # a killed run's lock is simply taken over
             return run_locked(raw, home, run_id, started, full_refresh, keep_removed,
-                              {"workers": workers, "dask_address": dask_address, "batch_docs": batch_docs})
+                              {"workers": workers, "dask_address": dask_address, "batch_docs": batch_docs,
+                               "max_commits": max_commits})
     except runs.WarehouseBusy as busy:
         return Failed(message=str(busy))
 
@@ -345,7 +362,7 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
     done = process_batches(raw, home, run_id, found.pending, lines, options)
     definitions = project.definitions_fingerprint()
     if nothing_changed(home, done, withdrawn, found.errors + done.errors, definitions):
-        return leave_published(raw, home, run_id, found, crashed)
+        return leave_published(raw, home, run_id, found, crashed, options["max_commits"])
     runs.enter_stage(home, run_id, "store")
     stored = dict(done.stored) | store_run_end(home, run_id, found.errors + done.errors, withdrawn)
     runs.enter_stage(home, run_id, "link")
@@ -353,7 +370,7 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
     runs.enter_stage(home, run_id, "stories")
     story_count = assign_stories(home)
     runs.enter_stage(home, run_id, "load")
-    staged = load_staging(home)
+    staged = load_staging(home, None if full_refresh else definitions)
     runs.enter_stage(home, run_id, "validate")
     report = validate_staging(home, run_id)
     counts = {"documents_new": done.documents, "documents_skipped": len(found.skipped_known), "documents_quarantined": len(report.quarantined_doc_ids),
@@ -389,6 +406,9 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
     runs.enter_stage(home, run_id, "publish")
     summary["published"] = publish(home, report, run_id, counts, definitions)
     summary["quarantined"] = quarantine(home, run_id, report)
+    runs.enter_stage(home, run_id, "compact")
+    summary["compacted_commits"] = compact_store(home, run_id, options["max_commits"])
+    runs.end_stage(home, run_id)
     summary["report"] = write_report(home, summary)
     publish_artifacts(summary)
     return summary

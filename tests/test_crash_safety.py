@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from newsfacts import warehouse
+from newsfacts import store, warehouse
 from newsfacts.cli import app, load_flow
 
 pytestmark = pytest.mark.e2e
@@ -158,6 +158,35 @@ def test_kills_at_every_write_and_stage_boundary_lose_nothing_and_duplicate_noth
     assert statuses == [("crashed", len(KILL_POINTS) - 1), ("published", 1), ("superseded", 2)]
     stages = [r[0] for r in rows(home, "SELECT why FROM runs WHERE status = 'crashed' ORDER BY run_id")]
     assert "during stage 'extract'" in stages[0] and "during stage 'publish'" in stages[-1]
+
+
+def test_kills_while_compacting_lose_nothing_and_the_next_run_finishes_the_compaction(
+        api_env, uninterrupted, raw_versions, tmp_path):
+    home = tmp_path / "warehouse"
+    shutil.copytree(uninterrupted, home)
+    after = snapshot(uninterrupted)
+    assert len(list((home / "commits").glob("*.json"))) == 3  # two batches and a run's withdrawals
+    for point in ("compact:documents", "compact:withdrawn_documents", "compact:committed"):
+        kill_at(api_env, raw_versions[1], home, point, tmp_path / "reached", "--max-commits", "1")
+        assert snapshot(home) == after, f"killed at {point}"
+        assert store.committed(home) and len(store.committed(home)) in (1, 3)
+    finished = subprocess.run([NEWSFACTS, "run", "--raw", str(raw_versions[1]), "--warehouse", str(home),
+                               "--max-commits", "1"], env=api_env, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert snapshot(home) == after
+    assert len(list((home / "commits").glob("*.json"))) == 1, "the published commits merged into one"
+    assert set((home / "parquet").glob("*/part-*.parquet")) == committed_files(home), "merged parts cleaned up"
+    assert len(list((home / "parquet" / "documents").glob("*.parquet"))) == 1
+    # the merged store goes on: an edit after it supersedes a document stored before it
+    edited = tmp_path / "raw"
+    shutil.copytree(raw_versions[1], edited)
+    target = sorted(edited.glob("*.txt"))[-1]
+    target.write_text(target.read_text() + EDIT)
+    result = run_cli("run", "--raw", str(edited), "--warehouse", str(home))
+    assert result.exit_code == 0, result.output
+    assert rows(home, f"SELECT count(*) FROM documents WHERE source_path = '{target.name}'") == [(1,)]
+    assert rows(home, "SELECT reason FROM withdrawn_documents WHERE source_path = ?".replace("?", f"'{target.name}'")) \
+        == [("superseded",)]
 
 
 def tree_digest(folder: Path) -> dict[str, str]:

@@ -185,3 +185,51 @@ def test_a_lock_held_by_the_process_carries_its_flow_and_refuses_everyone_else(t
         assert "another run is writing" in other_process(), "still held until the process lets go"
     assert other_process().strip() == "taken"
     assert not runs.holder_path(tmp_path).exists()
+
+
+def test_compaction_merges_published_commits_into_one_and_keeps_what_readers_see(tmp_path):
+    store.ensure_datasets(tmp_path)
+    for number in range(6):
+        store_documents(tmp_path, f"r{number}", document(f"d{number}", f"d{number}.txt"))
+    # r5 withdraws d1 (an edit elsewhere), and r5 is not published yet: it must stay a commit of its own
+    store_documents(tmp_path, "r6", withdrawn=[{"source_path": "d1.txt", "doc_id": "d1", "document_run_id": "r1",
+                                                "reason": "removed", "replaced_by": None}])
+    before = {table: store.read_dataset(tmp_path, table) for table in ("documents", "entity_mentions",
+                                                                       "withdrawn_documents")}
+    assert store.compact(tmp_path, "r4", max_commits=10) == 0, "no compaction under the threshold"
+    assert store.compact(tmp_path, "r4", max_commits=3) == 5
+    manifests = sorted(p.stem for p in (tmp_path / "commits").glob("*.json"))
+    assert len(manifests) == 3 and manifests[1:] == ["r5", "r6"]
+    assert sorted(p.name for p in (tmp_path / "parquet" / "documents").glob("*.parquet")) == [
+        f"part-{manifests[0]}.parquet", "part-r5.parquet", "part-r6.parquet"]
+    for table, rows in before.items():
+        assert store.read_dataset(tmp_path, table).equals(rows) or sorted(
+            store.read_dataset(tmp_path, table).to_pylist(), key=repr) == sorted(rows.to_pylist(), key=repr), table
+    assert visible(tmp_path) == ["d0", "d2", "d3", "d4", "d5"], "d1 stays withdrawn after its part is merged"
+    # a later failed validation takes back only its own, unmerged commit
+    store.reject_run(tmp_path, "r6")
+    assert visible(tmp_path) == ["d0", "d1", "d2", "d3", "d4", "d5"]
+
+
+def test_a_compaction_cut_short_leaves_whole_commits_either_way(tmp_path, monkeypatch):
+    store.ensure_datasets(tmp_path)
+    for number in range(4):
+        store_documents(tmp_path, f"r{number}", document(f"d{number}", f"d{number}.txt"))
+    # killed after writing the merged parts, before its manifest: the old commits stand, the parts go
+    monkeypatch.setattr(store, "write_json", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        store.compact(tmp_path, "r3", max_commits=2)
+    monkeypatch.undo()
+    assert visible(tmp_path) == ["d0", "d1", "d2", "d3"]
+    store.clean_uncommitted(tmp_path)
+    assert len(list((tmp_path / "parquet" / "documents").glob("*.parquet"))) == 4
+    # killed after its manifest, before the merged commits were deleted: readers already see it alone
+    monkeypatch.setattr(store, "clean_uncommitted", lambda home: [])
+    store.compact(tmp_path, "r3", max_commits=2)
+    monkeypatch.undo()
+    assert len(list((tmp_path / "commits").glob("*.json"))) == 5
+    assert visible(tmp_path) == ["d0", "d1", "d2", "d3"] and len(store.committed(tmp_path)) == 1
+    store.clean_uncommitted(tmp_path)
+    assert len(list((tmp_path / "commits").glob("*.json"))) == 1
+    assert len(list((tmp_path / "parquet" / "documents").glob("*.parquet"))) == 1
+    assert visible(tmp_path) == ["d0", "d1", "d2", "d3"]

@@ -102,6 +102,9 @@ def run(
         show_default=False)] = None,
     batch_docs: Annotated[Optional[int], typer.Option(
         "--batch-docs", min=1, help="Documents per extraction batch (default: 32).", show_default=False)] = None,
+    max_commits: Annotated[Optional[int], typer.Option(
+        "--max-commits", min=1, help="Commits kept in the store before published ones are merged (default: 32).",
+        show_default=False)] = None,
 ):
     """Ingest, clean, extract, store, load, validate and (only if valid) publish."""
     from newsfacts import runs
@@ -116,7 +119,7 @@ def run(
         errors.print(f"[red]cannot reach the Dask scheduler at {escape(dask)}[/red]: {escape(problem)}")
         raise typer.Exit(2)
     options = {"keep_removed": keep_removed, "workers": workers, "dask_address": dask} | (
-        {"batch_docs": batch_docs} if batch_docs else {})
+        {"batch_docs": batch_docs} if batch_docs else {}) | ({"max_commits": max_commits} if max_commits else {})
     try:
         # The writer lock is taken here, before Prefect starts (seconds), and held until the flow has
         # ended: a second run is refused at once whenever it starts, and starts nothing.
@@ -339,6 +342,31 @@ def bench_scale(
         errors.print(f"[red]bench scale failed[/red]: {escape(str(exc))}")
         raise typer.Exit(1)
     print(json.dumps(results) if as_json else scale.format_table(results))
+
+
+@bench_app.command("growth")
+def bench_growth(
+    sizes: Annotated[str, typer.Option("--sizes", help="Stored documents of each warehouse, comma-separated.")] = (
+        "2000,20000,200000"),
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Extraction processes of each run.")] = 2,
+    seed_docs: Annotated[int, typer.Option("--seed-docs", min=1, help="Documents extracted for the seed warehouse.")] = 60,
+    data: Annotated[Path, typer.Option("--data", help="The article-extraction benchmark folder, or a raw folder.")] = Path(
+        "../shared/benchmarks/article-extraction"),
+    work_dir: Annotated[Optional[Path], typer.Option("--work-dir", help="Where the warehouses are built "
+                                                     "(default: the system's temporary folder).")] = None,
+    as_json: JsonOption = False,
+):
+    """One run adding the same 20 new documents to warehouses of N stored documents (grown from a seed
+    run's facts without extracting): wall time, stage seconds, peak memory of the process tree, files."""
+    from newsfacts.bench import growth
+
+    try:
+        chosen = tuple(int(size) for size in sizes.split(","))
+        results = growth.run_growth_bench(data, chosen, workers, seed_docs, work_dir)
+    except (OSError, ValueError, RuntimeError) as exc:
+        errors.print(f"[red]bench growth failed[/red]: {escape(str(exc))}")
+        raise typer.Exit(1)
+    print(json.dumps(results) if as_json else growth.format_table(results))
 
 
 @app.command()

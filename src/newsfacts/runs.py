@@ -182,6 +182,13 @@ def enter_stage(warehouse: Path, run_id: str, stage: str) -> None:
     pause.point(f"stage:{stage}")
 
 
+def end_stage(warehouse: Path, run_id: str) -> None:
+    """Add the seconds of a stage that runs after the record was closed (compaction after a publish)."""
+    record = read_json(record_path(warehouse, run_id))
+    if record is not None:
+        write_json(timed(record), record_path(warehouse, run_id))
+
+
 def timed(record: dict, next_stage: str | None = None) -> dict:
     """The record with the seconds its current stage took added to `stage_seconds` (where a run's time went)."""
     now = time.time()

@@ -42,6 +42,13 @@ if TYPE_CHECKING:
 
 
 QUARANTINE_SUFFIX = "-quarantine"
+# A compacted part keeps, with each row, the run that first committed it (withdrawals name documents by run).
+COMMIT_RUN_COLUMN = "commit_run_id"
+# Compaction merges published commits once more than this many manifests are in commits/ ...
+MAX_COMMITS = 32
+# ... leaving alone the commits whose parts already hold this many bytes (merged once, not again and again).
+LARGE_COMMIT_BYTES = 64 * 2**20
+COMPACTED_SUFFIX = "+compacted"
 
 
 def parquet_dir(warehouse: Path, table: str) -> Path:
@@ -158,9 +165,17 @@ def batch_commit_id(run_id: str, number: int) -> str:
     return f"{run_id}-b{number:05d}"
 
 
-def committed(warehouse: Path) -> list[dict]:
-    """Every commit's manifest, oldest first."""
+def all_manifests(warehouse: Path) -> list[dict]:
+    """Every manifest in commits/, oldest first, those a compaction replaced included."""
     return [json.loads(path.read_text()) for path in sorted(commits_dir(warehouse).glob("*.json"))]
+
+
+def committed(warehouse: Path) -> list[dict]:
+    """Every commit's manifest, oldest first; a compaction's manifest stands for the commits it merged
+    (their manifests, until deleted, are skipped: renaming the compaction's in is its one atomic step)."""
+    manifests = all_manifests(warehouse)
+    replaced = {commit_id for m in manifests for commit_id in m.get("replaces", ())}
+    return [m for m in manifests if m["commit_id"] not in replaced]
 
 
 def committed_run_ids(warehouse: Path) -> set[str]:
@@ -169,8 +184,10 @@ def committed_run_ids(warehouse: Path) -> set[str]:
 
 
 def committed_parts(warehouse: Path, table_name: str) -> list[tuple[str, Path]]:
-    return [(m["run_id"], warehouse / m["parts"][table_name]) for m in committed(warehouse)
-            if table_name in m["parts"]]
+    """(run_id, part file) of a table's committed parts; a compacted part's rows name their run in
+    COMMIT_RUN_COLUMN (its run_id is "")."""
+    return [("" if m.get("replaces") else m["run_id"], warehouse / m["parts"][table_name])
+            for m in committed(warehouse) if table_name in m["parts"]]
 
 
 def withdrawn_keys(warehouse: Path) -> dict[str, set[str]]:
@@ -181,31 +198,54 @@ def withdrawn_keys(warehouse: Path) -> dict[str, set[str]]:
     return keys
 
 
-def read_committed(warehouse: Path, table_name: str, hidden: dict[str, set[str]] | None = None) -> pa.Table:
-    """Committed rows of a table, less the rows of documents in `hidden` (run_id -> doc_ids)."""
+def read_committed(warehouse: Path, table_name: str, hidden: dict[str, set[str]] | None = None,
+                   columns: list[str] | None = None) -> pa.Table:
+    """Committed rows of a table (only `columns`, when given), less the rows of documents in `hidden`
+    (run_id -> doc_ids)."""
     schema = schemas.COMMITTED_TABLES[table_name]
+    wanted = columns or schema.names
+    read = list(dict.fromkeys([*wanted, "doc_id"])) if hidden else wanted
     pieces = []
     for run_id, path in committed_parts(warehouse, table_name):
-        piece = pq.read_table(path, schema=schema)
-        if hidden and hidden.get(run_id):
-            piece = piece.filter(pc.invert(pc.is_in(piece["doc_id"], pa.array(sorted(hidden[run_id])))))
-        pieces.append(piece)
-    return pa.concat_tables(pieces) if pieces else schema.empty_table()
+        piece = read_part(path, run_id, schema, read)
+        if hidden:
+            piece = piece.filter(pc.invert(hidden_rows(piece, hidden)))
+        pieces.append(piece.select(wanted))
+    return pa.concat_tables(pieces) if pieces else pa.schema([schema.field(c) for c in wanted]).empty_table()
 
 
-def read_dataset(warehouse: Path, table_name: str) -> pa.Table:
-    """The rows of a stored table readers see: committed and not withdrawn (an empty table when none)."""
+def read_part(path: Path, run_id: str, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
+    """A part's rows (only `columns`, when given) with the run that committed each (COMMIT_RUN_COLUMN)."""
+    columns = list(columns or schema.names)
+    if run_id:
+        piece = pq.read_table(path, schema=schema, columns=columns)
+        return piece.append_column(COMMIT_RUN_COLUMN, pa.array([run_id] * piece.num_rows, pa.string()))
+    return pq.read_table(path, schema=schema.append(pa.field(COMMIT_RUN_COLUMN, pa.string())),
+                         columns=[*columns, COMMIT_RUN_COLUMN])
+
+
+def hidden_rows(piece: pa.Table, hidden: dict[str, set[str]]) -> pa.Array:
+    """Which rows belong to a (run, document) in `hidden`."""
+    keys = pc.binary_join_element_wise(piece[COMMIT_RUN_COLUMN], piece["doc_id"], "\x1f")
+    wanted = pa.array(sorted(f"{run_id}\x1f{doc_id}" for run_id, docs in hidden.items() for doc_id in docs), pa.string())
+    return pc.is_in(keys, value_set=wanted)
+
+
+def read_dataset(warehouse: Path, table_name: str, columns: list[str] | None = None) -> pa.Table:
+    """The rows of a stored table readers see: committed and not withdrawn (an empty table when none);
+    only `columns`, when given."""
     if table_name in schemas.CORPUS_TABLES:
         path = parquet_dir(warehouse, table_name) / "current.parquet"
         schema = schemas.CORPUS_TABLES[table_name]
-        return pq.read_table(path, schema=schema) if path.exists() else schema.empty_table()
+        table = pq.read_table(path, schema=schema, columns=columns) if path.exists() else schema.empty_table()
+        return table.select(columns) if columns else table
     hidden = withdrawn_keys(warehouse) if table_name in schemas.PER_DOCUMENT_TABLES else None
-    return read_committed(warehouse, table_name, hidden)
+    return read_committed(warehouse, table_name, hidden, columns)
 
 
 def live_documents(warehouse: Path) -> pa.Table:
     """doc_id, source_path and run_id of every document the published tables are built from."""
-    return read_dataset(warehouse, "documents").select(["doc_id", "source_path", "run_id"])
+    return read_dataset(warehouse, "documents", ["doc_id", "source_path", "run_id"])
 
 
 def stored_doc_ids(warehouse: Path) -> set[str]:
@@ -226,13 +266,66 @@ def clean_uncommitted(warehouse: Path) -> list[Path]:
     """
     if not commits_dir(warehouse).exists():
         adopt_legacy_parts(warehouse)
-    listed = {warehouse / part for m in committed(warehouse) for part in m["parts"].values()}
+    live = committed(warehouse)
+    live_ids = {m["commit_id"] for m in live}
+    for path in sorted(commits_dir(warehouse).glob("*.json")):  # merged by a compaction that finished
+        if path.stem not in live_ids:
+            path.unlink()
+    listed = {warehouse / part for m in live for part in m["parts"].values()}
     root = warehouse / "parquet"
     leftovers = [p for p in root.glob("*/part-*.parquet") if p not in listed]
     leftovers += list(root.glob("*/.*.partial")) + list(commits_dir(warehouse).glob(".*.partial"))
     for path in leftovers:
         path.unlink()
     return sorted(leftovers)
+
+
+# ---------- compaction ----------
+
+def commit_bytes(warehouse: Path, manifest: dict) -> int:
+    return sum((warehouse / part).stat().st_size for part in manifest["parts"].values())
+
+
+def compactable(warehouse: Path, published_run_id: str | None, max_commits: int = MAX_COMMITS) -> list[dict]:
+    """The commits the next compaction merges: none while commits/ holds at most `max_commits`; else
+    every published commit (never one a failed validation could still take back) not already large."""
+    manifests = committed(warehouse)
+    if published_run_id is None or len(manifests) <= max_commits:
+        return []
+    small = [m for m in manifests if m["run_id"].removesuffix(QUARANTINE_SUFFIX) <= published_run_id
+             and commit_bytes(warehouse, m) < LARGE_COMMIT_BYTES]
+    return small if len(small) > 1 else []
+
+
+def compact(warehouse: Path, published_run_id: str | None, max_commits: int = MAX_COMMITS) -> int:
+    """Merge many small published commits into one, table by table; returns how many were merged.
+
+    Crash-safe like any commit: the merged parts are written first, then the manifest naming them and
+    the commits they replace is renamed in (the one atomic step; readers skip replaced commits from
+    then on), and only then are the replaced manifests and parts deleted (by clean_uncommitted, which
+    also finishes a compaction a crash interrupted, or drops the parts of one that never committed).
+    Only the writer calls it. The rows stay as they were, with the run that committed each.
+    """
+    merged = compactable(warehouse, published_run_id, max_commits)
+    if not merged:
+        return 0
+    first_run_id = merged[0].get("first_run_id", merged[0]["run_id"])
+    commit_id = f"{first_run_id}{COMPACTED_SUFFIX}-{new_run_id()}"  # sorts just before the commits it merged
+    parts = {}
+    for name, schema in schemas.COMMITTED_TABLES.items():
+        pieces = [read_part(warehouse / m["parts"][name], "" if m.get("replaces") else m["run_id"], schema)
+                  for m in merged if name in m["parts"]]
+        if pieces:
+            parts[name] = append_part(warehouse, name, pa.concat_tables(pieces), commit_id)
+            pause.point(f"compact:{name}")
+    manifest = {"run_id": max(m["run_id"].removesuffix(QUARANTINE_SUFFIX) for m in merged), "commit_id": commit_id,
+                "first_run_id": first_run_id, "committed_at": datetime.now(timezone.utc).isoformat(),
+                "replaces": [m["commit_id"] for m in merged],
+                "parts": {name: path.relative_to(warehouse).as_posix() for name, path in parts.items()}}
+    write_json(manifest, commits_dir(warehouse) / f"{commit_id}.json")
+    pause.point("compact:committed")
+    clean_uncommitted(warehouse)
+    return len(merged)
 
 
 def adopt_legacy_parts(warehouse: Path) -> None:

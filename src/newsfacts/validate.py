@@ -79,10 +79,31 @@ def suite_path(table: str) -> Path:
     return project.expectations_dir() / f"{table}.json"
 
 
-def load_suite(path: Path) -> gx.ExpectationSuite:
+def judges_whole_column(item: dict) -> bool:
+    """A table-level expectation about a whole column (unique across the table, or true of most of it):
+    an incremental run checks it on the column's every stored value, the rest on the rows in scope."""
+    return item.get("meta", {}).get("scope") == TABLE_LEVEL and (
+        item["type"] == "expect_column_values_to_be_unique" or "mostly" in item["kwargs"])
+
+
+def whole_columns(tables) -> dict[str, list[str]]:
+    """table -> the columns its whole-column expectations judge (tables that have some)."""
+    found = {}
+    for table in tables:
+        items = json.loads(suite_path(table).read_text())["expectations"]
+        columns = sorted({item["kwargs"]["column"] for item in items if judges_whole_column(item)})
+        if columns:
+            found[table] = columns
+    return found
+
+
+def load_suite(path: Path, whole: bool | None = None) -> gx.ExpectationSuite:
+    """The suite in `path`; whole True/False: only the expectations that judge a whole column / the others."""
     spec = json.loads(path.read_text())
     configurations = []
     for item in spec["expectations"]:
+        if whole is not None and judges_whole_column(item) != whole:
+            continue
         meta = item.get("meta", {})
         if meta.get("scope") not in (ROW_LEVEL, TABLE_LEVEL):
             raise ValueError(f"{path}: {item['type']}({item['kwargs'].get('column', '')}) needs meta.scope "
@@ -90,7 +111,8 @@ def load_suite(path: Path) -> gx.ExpectationSuite:
         configurations.append(ExpectationConfiguration(type=item["type"], kwargs=item["kwargs"], meta=meta))
     # Given whole, not added one by one: an added configuration replaces one of the same type and
     # column, and the second of two bounds on one column (a row's, a table's) would never be checked.
-    return gx.ExpectationSuite(name=spec["name"], expectations=configurations)
+    name = spec["name"] if whole is None else f"{spec['name']}.{'whole' if whole else 'scope'}"
+    return gx.ExpectationSuite(name=name, expectations=configurations)
 
 
 def gx_context(warehouse: Path):
@@ -99,15 +121,23 @@ def gx_context(warehouse: Path):
     return context
 
 
-def validate(batches: dict, warehouse: Path, run_id: str) -> ValidationReport:
+def validate(batches: dict, warehouse: Path, run_id: str, whole: dict | None = None) -> ValidationReport:
     """Validate each table's batch (a pandas frame) with its suite; every suite runs even after a failure.
-    `batches` holds "documents" (doc_id, source_path), which names the quarantined documents' files."""
+    `batches` holds "documents" (doc_id, source_path), which names the quarantined documents' files.
+    `whole`: for an incremental run, table -> every stored value of the columns its whole-column
+    expectations judge (those run on it, the others on the batch of rows in scope)."""
     context = gx_context(warehouse)
     source = context.data_sources.add_or_update_pandas("staging")
     rows: list[dict] = []
     failed_rows: dict[tuple[str, str], list[dict]] = {}
+    runs = []
     for table, frame in batches.items():
-        result = run_suite(context, source, table, frame)
+        if whole is not None and table in whole:
+            runs += [(table, frame, False), (table, whole[table], True)]
+        else:
+            runs.append((table, frame, None))
+    for table, frame, part in runs:
+        result = run_suite(context, source, table, frame, part)
         for row, unexpected in result_rows(table, result, run_id):
             rows.append(row)
             if not row["success"] and row["scope"] == ROW_LEVEL:
@@ -174,16 +204,18 @@ def result_format(frame) -> dict:
             "return_unexpected_index_query": False}
 
 
-def run_suite(context, source, table: str, frame):
-    asset = next((a for a in source.assets if a.name == table), None) or source.add_dataframe_asset(table)
+def run_suite(context, source, table: str, frame, whole: bool | None = None):
+    """`whole`: None, the whole suite; True/False, its whole-column expectations / the others."""
+    name = table if whole is None else f"{table}.{'whole' if whole else 'scope'}"
+    asset = next((a for a in source.assets if a.name == name), None) or source.add_dataframe_asset(name)
     batch_definition = next((b for b in asset.batch_definitions if b.name == "all"), None) \
         or asset.add_batch_definition_whole_dataframe("all")
-    suite = context.suites.add_or_update(load_suite(suite_path(table)))
+    suite = context.suites.add_or_update(load_suite(suite_path(table), whole))
     definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=table, data=batch_definition, suite=suite)
+        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
     )
     checkpoint = context.checkpoints.add_or_update(
-        gx.Checkpoint(name=table, validation_definitions=[definition], result_format=result_format(frame), actions=[])
+        gx.Checkpoint(name=name, validation_definitions=[definition], result_format=result_format(frame), actions=[])
     )
     return checkpoint.run(batch_parameters={"dataframe": frame})
 

@@ -90,35 +90,180 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(work_path(warehouse)))
 
 
-def load_staging(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, int]:
-    """Replace the staging schema with the stored tables' committed rows; returns row counts."""
+def start_work(warehouse: Path, definitions: str | None, last_published: dict | None) -> bool:
+    """A fresh work file for this run: a copy of the published file when the run can publish what
+    changed into it (returns True), else empty (a first publish, new SQL or expectations, a published
+    file that is not the last publish on record: everything is built again)."""
+    discard_work(warehouse)
+    if definitions is None or not incremental_base(warehouse, definitions, last_published):
+        return False
+    shutil.copyfile(database_path(warehouse), work_path(warehouse))
+    return True
+
+
+def incremental_base(warehouse: Path, definitions: str, last_published: dict | None) -> bool:
+    """Whether the published file is the last publish on record, built by these definitions."""
+    if last_published is None or last_published.get("definitions") != definitions:
+        return False
+    try:
+        with open_read_only(warehouse) as con:
+            names = {r[0] for r in con.execute(read_sql("queries", "published_table_names")).fetchall()}
+            run = con.execute("SELECT max(run_id) FROM main.runs WHERE status = 'published'").fetchone()[0]
+    except (WarehouseMissing, duckdb.Error):
+        return False
+    return run == last_published["run_id"] and set(PUBLISHED_TABLES) <= names
+
+
+def is_incremental(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the work file was started from the published file (load_staging noted it)."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staging' "
+                            "AND table_name = 'scope'").fetchone()[0]) and bool(
+        con.execute("SELECT incremental FROM staging.mode").fetchone()[0])
+
+
+def load_staging(con: duckdb.DuckDBPyConnection, warehouse: Path, incremental: bool = False) -> dict[str, int]:
+    """Load the stored tables' committed rows into the staging schema; returns row counts. DuckDB reads
+    the committed part files itself: the corpus never passes through Python.
+
+    Incremental (the work file is a copy of the published one): staging holds only the documents in
+    scope (sql/staging/scope.sql: new, withdrawn, or touched by a re-made entity, and the other
+    documents of their stories), the rows a publish replaces; `whole` holds views over every stored
+    row for the checks that judge a whole column. Otherwise every document is in scope."""
     con.execute("CREATE SCHEMA IF NOT EXISTS staging").fetchall()
+    con.execute("CREATE OR REPLACE TABLE staging.mode AS SELECT ? AS incremental", [incremental])
+    store_tables(con, warehouse)
+    if incremental:
+        con.execute("CREATE SCHEMA IF NOT EXISTS whole")
+        for table in schemas.STORED_TABLES:
+            con.execute(f"CREATE OR REPLACE VIEW whole.{table} AS {stored_select(warehouse, table)}")
+        con.execute(read_sql("staging", "scope")).fetchall()
+    else:
+        con.execute("CREATE OR REPLACE TABLE staging.scope AS SELECT doc_id FROM ("
+                    f"{stored_select(warehouse, 'documents')})")
     counts = {}
     for table in schemas.STORED_TABLES:
-        con.register("stored_rows", store.read_dataset(warehouse, table))
+        scoped = incremental and table in SCOPED_TABLES
+        if scoped and table == "entity_links":
+            con.execute("CREATE OR REPLACE VIEW staging.all_entity_links AS SELECT * FROM whole.entity_links")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW stored_rows AS {stored_select(warehouse, table, scoped)}")
         con.execute(read_sql("staging", table)).fetchall()
-        con.unregister("stored_rows")
+        con.execute("DROP VIEW stored_rows")
         counts[table] = con.execute(f"SELECT count(*) FROM staging.{table}").fetchall()[0][0]
+    if not incremental:
+        con.execute("CREATE OR REPLACE VIEW staging.all_entity_links AS SELECT * FROM staging.entity_links")
     return counts
 
 
+# Staged tables with a doc_id whose rows an incremental run stages for the documents in scope only.
+SCOPED_TABLES = (*schemas.PER_DOCUMENT_TABLES, "entity_links", "story_members")
+
+
+def store_tables(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """staging.part_runs (each committed part file with its run) and staging.withdrawn_keys: what
+    stored_select's SQL reads beside the part files."""
+    rows = [(table, str(path), run_id) for table in schemas.COMMITTED_TABLES
+            for run_id, path in store.committed_parts(warehouse, table)]
+    con.execute("CREATE OR REPLACE TABLE staging.part_runs (table_name VARCHAR, filename VARCHAR, part_run_id VARCHAR)")
+    if rows:
+        con.executemany("INSERT INTO staging.part_runs VALUES (?, ?, ?)", rows)
+    con.register("withdrawn_rows", store.read_dataset(warehouse, "withdrawn_documents", ["document_run_id", "doc_id"]))
+    con.execute("CREATE OR REPLACE TABLE staging.withdrawn_keys AS SELECT * FROM withdrawn_rows")
+    con.unregister("withdrawn_rows")
+
+
+def quoted(path: Path | str) -> str:
+    """A file name as an SQL string literal."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def empty_select(schema: pa.Schema) -> str:
+    types = {pa.string(): "VARCHAR", pa.large_string(): "VARCHAR", pa.int32(): "INTEGER", pa.int64(): "BIGINT",
+             pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN", pa.date32(): "DATE",
+             pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ", pa.list_(pa.string()): "VARCHAR[]",
+             pa.list_(pa.uint64()): "UBIGINT[]", pa.large_list(pa.string()): "VARCHAR[]"}
+    columns = ", ".join(f'CAST(NULL AS {types[f.type]}) AS "{f.name}"' for f in schema)
+    return f"SELECT {columns} WHERE false"
+
+
+def stored_select(warehouse: Path, table: str, scoped: bool = False) -> str:
+    """SQL for what store.read_dataset returns, read by DuckDB from the part files: each part's rows
+    with the run that committed them, less the withdrawn documents' rows (staging.withdrawn_keys);
+    `scoped`: only the rows of the documents in staging.scope."""
+    schema = schemas.STORED_TABLES[table]
+    columns = ", ".join(f'r."{name}"' for name in schema.names)
+    in_scope = " AND r.doc_id IN (SELECT doc_id FROM staging.scope)" if scoped else ""
+    if table in schemas.CORPUS_TABLES:
+        path = store.parquet_dir(warehouse, table) / "current.parquet"
+        if not path.exists():
+            return empty_select(schema)
+        return f"SELECT {columns} FROM read_parquet({quoted(path)}) AS r WHERE true{in_scope}"
+    parts = store.committed_parts(warehouse, table)
+    if not parts:
+        return empty_select(schema)
+    listed = ", ".join(quoted(path) for _, path in parts)  # a view keeps no parameters
+    compacted = any(not run_id for run_id, _ in parts)  # a compacted part names each row's run
+    run = f"coalesce(nullif(p.part_run_id, ''), r.{store.COMMIT_RUN_COLUMN})" if compacted else "p.part_run_id"
+    hidden = (f" AND NOT EXISTS (SELECT 1 FROM staging.withdrawn_keys AS w WHERE w.doc_id = r.doc_id "
+              f"AND w.document_run_id = {run})" if table in schemas.PER_DOCUMENT_TABLES else "")
+    return (f"SELECT {columns} FROM read_parquet([{listed}], filename = true, union_by_name = true) AS r "
+            f"JOIN staging.part_runs AS p ON p.filename = r.filename AND p.table_name = '{table}' "
+            f"WHERE true{hidden}{in_scope}")
+
+
 def check_batches(con: duckdb.DuckDBPyConnection):
-    """The data each GX suite validates, as pandas frames keyed by table name."""
+    """The data each GX suite validates, as pandas frames keyed by table name (in an incremental run,
+    the rows of the documents in scope)."""
     return {table: con.execute(read_sql("checks", table)).df() for table in CHECKED_TABLES}
+
+
+# Checked tables whose staging an incremental run narrows to the documents in scope.
+SCOPED_CHECKS = ("documents", "removed_lines", "entity_mentions", "figures", "quotes", "story_members")
+
+
+def whole_batches(con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]]) -> dict:
+    """For an incremental run, the columns that checks of a whole column (keys unique across the corpus,
+    shares of it) judge, over every stored row: the same check SQL on the `whole` views, only those
+    columns (DuckDB reads no other column of the part files)."""
+    batches = {}
+    for table, wanted in columns.items():
+        if table in SCOPED_CHECKS:
+            select = read_sql("checks", table).replace("staging.", "whole.").strip().rstrip(";")
+            batches[table] = con.execute(f"SELECT {', '.join(wanted)} FROM ({select})").df()
+    return batches
+
+
+# Published tables with one row per document (or per row of one), and tables of stories: an incremental
+# publish replaces the rows of the documents, and the stories, in scope (staging.replaced_docs,
+# staging.scope_stories); the other tables are small and built whole.
+DOCUMENT_TABLES = ("documents", "removed_lines", "entity_mentions", "figures", "quotes", "source_profile")
+STORY_TABLES = ("stories", "figure_comparison", "source_agreement", "quote_corroboration")
+# What the publish SQL reads of tables published before it, narrowed to the scope in an incremental publish.
+SCOPED_PUBLISHED = {
+    "documents": "doc_id IN (SELECT doc_id FROM staging.scope)",
+    "entity_mentions": "doc_id IN (SELECT doc_id FROM staging.scope)",
+    "figure_comparison": "story_id IN (SELECT story_id FROM staging.scope_stories)",
+}
+SCRATCH_SCHEMAS = ("scoped", "whole", "staging")
 
 
 def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table, run_rows: pa.Table | None = None,
             quarantine_rows: pa.Table | None = None) -> dict[str, int]:
     """Build every published table in the work file in one transaction, then swap the result in whole.
-    The quarantined documents' rows are left out of every table first (sql/staging/quarantine.sql)."""
+    The quarantined documents' rows are left out of every table first (sql/staging/quarantine.sql).
+    Incremental (the work file is a copy of the published one): only the rows in scope are replaced,
+    and the work file itself, closed, is renamed over the published one."""
+    incremental = is_incremental(con)
     con.execute("BEGIN TRANSACTION")
     try:
         con.register("quarantine_rows", schemas.quarantine.empty_table() if quarantine_rows is None else quarantine_rows)
         con.execute(read_sql("staging", "quarantine")).fetchall()
         con.execute(read_sql("publish", "quarantine")).fetchall()
         con.unregister("quarantine_rows")
-        for table in PUBLISHED_TABLES:
-            con.execute(read_sql("publish", table)).fetchall()
+        if incremental:
+            publish_changes(con)
+        else:
+            for table in PUBLISHED_TABLES:
+                con.execute(read_sql("publish", table)).fetchall()
         con.register("validation_rows", validation_rows)
         con.execute(read_sql("publish", "validation_results")).fetchall()
         con.unregister("validation_rows")
@@ -129,8 +274,50 @@ def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table, run_rows:
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    swap_in(con, work_database_dir(con))
-    return {t: con.execute(f"SELECT count(*) FROM main.{t}").fetchall()[0][0] for t in (*PUBLISHED_TABLES, "quarantine")}
+    counts = {t: con.execute(f"SELECT count(*) FROM main.{t}").fetchall()[0][0] for t in (*PUBLISHED_TABLES, "quarantine")}
+    if incremental:
+        swap_work_in(con, work_database_dir(con))
+    else:
+        swap_in(con, work_database_dir(con))
+    return counts
+
+
+def publish_changes(con: duckdb.DuckDBPyConnection) -> None:
+    """Replace the published rows of the documents and stories in scope with their staged rows (inside
+    publish's transaction); the small tables are built whole."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS scoped")
+    for table, condition in SCOPED_PUBLISHED.items():
+        con.execute(f"CREATE OR REPLACE VIEW scoped.{table} AS SELECT * FROM main.{table} WHERE {condition}")
+    for table in PUBLISHED_TABLES:
+        if table in DOCUMENT_TABLES:
+            con.execute(f"DELETE FROM main.{table} WHERE doc_id IN (SELECT doc_id FROM staging.replaced_docs)")
+            con.execute(insert_statement(table))
+        elif table in STORY_TABLES:
+            con.execute(f"DELETE FROM main.{table} WHERE story_id IN (SELECT story_id FROM staging.scope_stories)")
+            con.execute(insert_statement(table))
+        else:
+            con.execute(read_sql("publish", table)).fetchall()
+
+
+def insert_statement(table: str) -> str:
+    """sql/publish/<table>.sql as an INSERT of the rows in scope: the same SELECT, reading the tables
+    published before it through their scoped views."""
+    create = f"CREATE OR REPLACE TABLE main.{table} AS"
+    head, found, body = read_sql("publish", table).partition(create)
+    if not found:
+        raise ValueError(f"sql/publish/{table}.sql does not start with {create!r}")
+    for name in SCOPED_PUBLISHED:
+        body = body.replace(f"main.{name} ", f"scoped.{name} ").replace(f"main.{name}\n", f"scoped.{name}\n")
+    return f"{head}INSERT INTO main.{table}{body}"
+
+
+def swap_work_in(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """The work file, its scratch schemas dropped and checkpointed, closed and renamed over the published file."""
+    for schema in SCRATCH_SCHEMAS:
+        con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    con.execute("CHECKPOINT")
+    con.close()
+    replace_published(work_path(warehouse), warehouse)
 
 
 def work_database_dir(con: duckdb.DuckDBPyConnection) -> Path:
@@ -146,6 +333,8 @@ def swap_in(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
     con.execute(f"ATTACH ? AS next_publish (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')", [str(target)])
     try:
         con.execute(f'COPY FROM DATABASE "{source}" TO next_publish')
+        for schema in SCRATCH_SCHEMAS:  # the work file keeps them (a test publishes twice from one)
+            con.execute(f"DROP SCHEMA IF EXISTS next_publish.{schema} CASCADE")
         con.execute("CHECKPOINT next_publish")
     finally:
         con.execute("DETACH next_publish")

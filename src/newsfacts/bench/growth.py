@@ -1,0 +1,220 @@
+"""What a run costs as the store grows: the same 20 new documents added to warehouses of N stored documents.
+
+A seed warehouse is made by a real run on a few documents (benchmark HTML pages with invented leads,
+or the articles of a raw folder). A warehouse of N documents is then grown from it without
+extracting anything: the seed's stored rows (documents, facts, story features, linking state) copied
+under new document ids, in DuckDB, written as the store's own Parquet parts and commit, and published
+once. Copy i of a document is published i days earlier, and its MinHash signature is scrambled, so
+copies are distinct documents to the story index (as a year of news is), not near-duplicates of
+each other; entities keep their ids (a copy mentions the same people), their counts scaled.
+
+Each N then gets one real `newsfacts run` (a child process) adding the same new documents: its wall
+time, `stage_seconds` from its run record, the peak resident memory of its whole process tree
+(bench.scale.run_child), and the files under the warehouse after it. The raw folder holds only the
+new documents: the stored ones count as archived away (`--keep-removed`), so what is measured is the
+cost of the corpus already stored, not of surveying a large raw folder.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from newsfacts import runs, schemas, store, warehouse
+from newsfacts.bench import scale
+
+SIZES = (2_000, 20_000, 200_000)
+NEW_DOCUMENTS = 20
+SEED_DOCUMENTS = 60
+# Per-document tables and the columns that carry a per-row id made from the document's.
+ROW_IDS = {"entity_mentions": "mention_id", "figures": "figure_id", "quotes": "quote_id"}
+
+
+def source_texts(data: Path) -> tuple[list[str], str]:
+    """The benchmark's HTML pages when `data` is the article-extraction benchmark, else the articles
+    (*.txt, *.html) of a raw folder; with the suffix new files get."""
+    if (Path(data) / "html").is_dir():
+        return scale.benchmark_pages(data), ".html"
+    files = sorted(p for p in Path(data).iterdir() if p.suffix in (".txt", ".html", ".htm"))
+    if not files:
+        raise ValueError(f"no articles in {data} (*.txt, *.html) and no benchmark pages in {data}/html")
+    return [p.read_text(encoding="utf-8", errors="replace") for p in files], files[0].suffix
+
+
+def with_lead(text: str, lead: str, suffix: str) -> str:
+    if suffix == ".txt":  # after the first paragraph (a plain text's title), so the title stays first
+        head, _, rest = text.partition("\n\n")
+        return f"{head}\n\n{lead}\n\n{rest}"
+    return scale.with_lead(text, lead)
+
+
+def write_documents(texts: list[str], suffix: str, numbers: range, folder: Path) -> Path:
+    """Document `number`: text `number` (cycling) with invented lead `number`: distinct bytes each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in numbers:
+        text = with_lead(texts[number % len(texts)], scale.invented_lead(number), suffix)
+        (folder / f"growth-{number:07d}{suffix}").write_text(text, encoding="utf-8")
+    return folder
+
+
+def files_under(folder: Path) -> int:
+    return sum(1 for p in folder.rglob("*") if p.is_file())
+
+
+def grow(seed: Path, target: Path, size: int) -> dict:
+    """A warehouse of `size` stored documents made from the seed warehouse's (copied under new ids)."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(seed, target, ignore=shutil.ignore_patterns("parquet", "commits", "*.duckdb", "*.wal"))
+    store.ensure_datasets(target)
+    live = store.live_documents(seed)
+    if live.num_rows == 0:
+        raise ValueError("the seed run stored no document")
+    run_id = live.column("run_id")[0].as_py()
+    copies = -(-size // live.num_rows)
+    with duckdb.connect() as con:
+        con.register("seed_documents", store.read_dataset(seed, "documents"))
+        con.execute("""
+            CREATE TABLE ids AS
+            SELECT doc_id AS seed_id, i AS copy,
+                   CASE WHEN i = 0 THEN doc_id ELSE sha256(doc_id || ':' || i) END AS doc_id
+            FROM (SELECT doc_id, row_number() OVER (ORDER BY doc_id) - 1 AS n FROM seed_documents)
+            CROSS JOIN range(?) AS r(i)
+            WHERE i * (SELECT count(*) FROM seed_documents) + n < ?""", [copies, size])
+        parts = {}
+        for name in schemas.PER_DOCUMENT_TABLES:
+            con.register("seed_rows", store.read_dataset(seed, name))
+            parts[name] = store.part_path(target, name, run_id)
+            copy_rows(con, per_document_copy(name), parts[name])
+            con.unregister("seed_rows")
+        parts["withdrawn_documents"] = store.append_part(
+            target, "withdrawn_documents", schemas.withdrawn_documents.empty_table(), run_id)
+        store.commit(target, run_id, datetime.now(timezone.utc), parts, run_id)
+        copy_corpus_tables(con, seed, target, copies)
+    publish_grown(seed, target)
+    return {"stored_documents": store.live_documents(target).num_rows, "copies": copies}
+
+
+def per_document_copy(name: str) -> str:
+    """SELECT of a per-document table's seed rows, once per copy of their document."""
+    replaced = {"doc_id": "ids.doc_id"}
+    if name == "documents":
+        replaced |= {"source_path": "'stored/' || ids.copy || '/' || r.source_path",
+                     "published_date": "r.published_date - CAST(ids.copy AS INTEGER)"}
+    if name in ROW_IDS:
+        column = ROW_IDS[name]
+        replaced[column] = f"CASE WHEN ids.copy = 0 THEN r.{column} ELSE substr(sha256(r.{column} || ':' || ids.copy), 1, 16) END"
+    columns = ", ".join(f"{replaced.get(c, 'r.' + c)} AS {c}" for c in schemas.PER_DOCUMENT_TABLES[name].names)
+    return f"SELECT {columns} FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id ORDER BY ids.copy"
+
+
+def copy_rows(con: duckdb.DuckDBPyConnection, select: str, path: Path) -> None:
+    """The rows written by DuckDB to a Parquet file under a temporary name, then renamed (as the store writes)."""
+    partial = path.with_name(f".{path.name}.partial")
+    con.execute(f"COPY ({select}) TO '{partial}' (FORMAT parquet, COMPRESSION zstd)")
+    partial.replace(path)
+
+
+def copy_corpus_tables(con: duckdb.DuckDBPyConnection, seed: Path, target: Path, copies: int) -> None:
+    """Story features and the linking state, copied like the documents they describe."""
+    for name in ("story_members", "entity_links", "linked_documents", "entities", "entity_keys"):
+        path = store.parquet_dir(seed, name) / "current.parquet"
+        schema = (schemas.CORPUS_TABLES | schemas.LINK_STATE_TABLES)[name]
+        con.register("seed_rows", store.pq.read_table(path, schema=schema))
+        select = {
+            "story_members": """SELECT ids.doc_id, CASE WHEN copy = 0 THEN story_id ELSE story_id || 'c' || copy END,
+                                       published_date - CAST(copy AS INTEGER), title, words, names, main_place,
+                                       main_actor,
+                                       CASE WHEN copy = 0 THEN minhash
+                                            ELSE list_transform(minhash, lambda h: hash(h, copy) % 4294967295) END
+                                FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id""",
+            "entity_links": "SELECT r.* REPLACE (ids.doc_id AS doc_id) FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id",
+            "linked_documents": "SELECT r.* REPLACE (ids.doc_id AS doc_id) FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id",
+            "entities": f"SELECT * REPLACE (document_count * {copies} AS document_count, "
+                        f"mention_count * {copies} AS mention_count) FROM seed_rows",
+            "entity_keys": "SELECT * FROM seed_rows",
+        }[name]
+        table = con.sql(select).to_arrow_table().rename_columns(schema.names).cast(schema)
+        metadata = store.pq.read_schema(path).metadata  # the linking state's mark, the same on all four
+        store.replace_current(target, name, table.replace_schema_metadata(metadata))
+        con.unregister("seed_rows")
+
+
+def publish_grown(seed: Path, home: Path) -> None:
+    """Publish the grown store as its seed run did, with the seed run's validation results."""
+    with warehouse.open_read_only(seed) as seed_con:
+        validation = seed_con.sql("SELECT * FROM main.validation_results").to_arrow_table()
+    warehouse.discard_work(home)
+    with warehouse.connect(home) as con:
+        warehouse.load_staging(con, home)
+        warehouse.publish(con, validation.cast(schemas.validation_results), runs.runs_table(home))
+    warehouse.discard_work(home)
+
+
+def run_child(raw: Path, home: Path, workers: int, *extra: str) -> dict:
+    """`newsfacts run` in a child process: its wall time and the peak memory of its process tree."""
+    command = [sys.executable, "-c", "from newsfacts.cli import main; main()", "run", "--raw", str(raw),
+               "--warehouse", str(home), "--workers", str(workers), *extra]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = [0]
+    watcher = threading.Thread(target=scale.watch_memory, args=(child.pid, peak), daemon=True)
+    watcher.start()
+    output, _ = child.communicate()
+    seconds = time.perf_counter() - started
+    watcher.join()
+    if child.returncode != 0:
+        raise RuntimeError(f"`newsfacts run` on {raw} exited {child.returncode}:\n{output[-2000:]}")
+    return {"seconds": seconds, "peak_rss_mb": peak[0] / 2**20}
+
+
+def timed_run(raw: Path, home: Path, workers: int) -> dict:
+    before = {r["run_id"] for r in runs.records(home)}
+    measured = run_child(raw, home, workers, "--keep-removed")
+    record = next(r for r in runs.records(home) if r["run_id"] not in before)
+    if record["status"] != "published" or record.get("documents_new") != NEW_DOCUMENTS:
+        raise RuntimeError(f"the timed run did not publish its {NEW_DOCUMENTS} new documents: {record}")
+    return {"run_s": round(measured["seconds"], 2), "stage_seconds": record["stage_seconds"],
+            "peak_rss_mb": round(measured["peak_rss_mb"], 1)}
+
+
+def run_growth_bench(data: Path, sizes: tuple[int, ...] = SIZES, workers: int = 2, seed_documents: int = SEED_DOCUMENTS,
+                     work_dir: Path | None = None) -> dict:
+    texts, suffix = source_texts(data)
+    seed_documents = min(seed_documents, min(sizes))
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="newsfacts-growth-", dir=work_dir) as tmp:
+        root = Path(tmp)
+        seed_raw = write_documents(texts, suffix, range(seed_documents), root / "raw-seed")
+        new_raw = write_documents(texts, suffix, range(seed_documents, seed_documents + NEW_DOCUMENTS), root / "raw-new")
+        run_child(seed_raw, root / "seed", workers)
+        for size in sizes:
+            home = root / "warehouse"
+            grown = grow(root / "seed", home, size)
+            row = {"stored_documents": grown["stored_documents"], "new_documents": NEW_DOCUMENTS}
+            row |= timed_run(new_raw, home, workers)
+            row["files"] = files_under(home)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+            shutil.rmtree(home)
+    return {"rows": rows, "seed_documents": seed_documents, "workers": workers}
+
+
+def format_table(results: dict) -> str:
+    lines = [f"{'stored':>9} {'new':>4} {'run s':>7} {'peak MB':>8} {'files':>6}  stage seconds"]
+    for row in results["rows"]:
+        stages = ", ".join(f"{k} {v:.1f}" for k, v in row["stage_seconds"].items())
+        lines.append(f"{row['stored_documents']:>9,} {row['new_documents']:>4} {row['run_s']:>7.1f} "
+                     f"{row['peak_rss_mb']:>8.0f} {row['files']:>6}  {stages}")
+    first, last = results["rows"][0], results["rows"][-1]
+    lines.append(f"largest / smallest: time {last['run_s'] / first['run_s']:.2f}x, "
+                 f"peak memory {last['peak_rss_mb'] / first['peak_rss_mb']:.2f}x")
+    return "\n".join(lines)
