@@ -3,6 +3,7 @@ are ratios measured in one run, reported by the commands, not asserted here)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -34,18 +35,34 @@ def test_extract_speed_reports_both_rates_on_the_same_words(samples_dir):
     assert "ner" in results["pipeline"] and "parser" in results["pipeline"]
 
 
-def test_scale_corpus_documents_differ_in_bytes_while_bodies_repeat(tmp_path):
+def test_wire_copy_corpus_documents_differ_in_bytes_while_bodies_repeat(tmp_path):
     from newsfacts.bench import scale
 
     pages = ["<html><body><nav>Home</nav><p>" + "Storm news from the coast of an invented land. " * 3 + "</p></body></html>",
              "<html><body><div>no paragraphs here</div></body></html>"]
-    scale.write_corpus(pages, range(6), tmp_path)
+    scale.write_corpus(pages, range(6), tmp_path, unique=False)
     files = sorted(tmp_path.iterdir())
     assert len(files) == 6 and len({f.read_bytes() for f in files}) == 6
     first = files[0].read_text()
     assert first.index("(Dispatch 0)") < first.index("Storm news") and first.index("<nav>") < first.index("(Dispatch 0)")
     assert "<body><p>" in files[1].read_text()  # no prose paragraph: the lead opens the body
     assert len({scale.invented_lead(n) for n in range(500)}) == 500
+
+
+def test_unique_corpus_gives_every_paragraph_of_every_copy_its_own_sentence(tmp_path):
+    from newsfacts.bench import scale
+
+    story = "<p>" + "Storm news from the coast of an invented land. " * 3 + "</p>"
+    page = f"<html><head><title>t</title></head><body><h2>Storm</h2>{story}<p>The ferry stopped.</p><ul><li>Roads</li></ul></body></html>"
+    scale.write_corpus([page], range(4), tmp_path)
+    texts = [path.read_text() for path in sorted(tmp_path.iterdir())]
+    blocks = [re.findall(r"<(?:p|h2|li)>([^<]*)", text) for text in texts]
+    assert all(len(found) == 5 for found in blocks)  # the lead and the page's four blocks
+    every = [block for found in blocks for block in found]
+    assert len(set(every)) == len(every)  # no block of text in two documents, or twice in one
+    assert all("Storm news from the coast" in text for text in texts)  # the page's own text is kept
+    counts = scale.paragraph_counts(["One.\n\nTwo.\n\nOne.\n\n", "Two.\n\nThree."])
+    assert counts == {"paragraphs": 5, "distinct_paragraphs": 3, "paragraph_repeat": 1.67}
 
 
 @pytest.mark.e2e
