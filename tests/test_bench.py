@@ -77,8 +77,31 @@ def test_scale_bench_reports_every_figure_of_one_run(tmp_path):
     assert figures["docs"] == 20 and figures["docs_tenth"] == 2 and figures["workers"] == 2
     assert figures["words"] > 20 * 100
     assert figures["words_per_s"] > 0 and figures["bare_words_per_s"] > 0 and figures["ratio"] > 0
+    # the run's CPU seconds count its workers and Prefect server: more than parsing alone costs
+    assert figures["run_cpu_s"] > figures["bare_cpu_s"] > 0
+    assert figures["cpu_ratio"] == pytest.approx(figures["bare_cpu_s"] / figures["run_cpu_s"], rel=0.02)
+    assert figures["paragraph_repeat"] < 1.2 and figures["corpus"].startswith("unique news")
+    assert figures["stage_seconds"]["extract"] > 0 and figures["stage_ms_per_doc"]["extract"] > 0
     assert figures["peak_rss_mb_tenth"] > 100 and figures["peak_rss_mb"] > 100
     assert figures["rss_ratio"] == pytest.approx(figures["peak_rss_mb"] / figures["peak_rss_mb_tenth"], rel=0.01)
     assert figures["noop_rerun_s"] > 0 and figures["empty_run_s"] > 0
     assert figures["added_docs"] == 20 and figures["added_to_full_s"] > 0 and figures["added_to_empty_s"] > 0
     assert figures["added_ratio"] == pytest.approx(figures["added_to_full_s"] / figures["added_to_empty_s"], rel=0.01)
+
+
+def test_scale_bench_on_a_raw_folder_takes_its_first_articles_and_the_next_as_added(tmp_path):
+    from newsfacts.bench import scale
+
+    source = tmp_path / "source"
+    (source / "day2").mkdir(parents=True)
+    for number in range(25):
+        folder = source / "day2" if number % 2 else source
+        (folder / f"story-{number:02d}.txt").write_text(f"Report {number} from the invented port of Velmont.\n")
+    (source / ".hidden.txt").write_text("not an article")
+    folders = {name: tmp_path / f"raw-{name}" for name in ("full", "tenth", "empty", "added")}
+    corpus = scale.write_folders(folders, tmp_path / "no-benchmark", 10, source, wire_copy=False)
+    assert corpus["docs"] == 10 and corpus["docs_tenth"] == 1 and corpus["added"] == 15
+    full = sorted(path.read_text() for path in folders["full"].iterdir())
+    added = sorted(path.read_text() for path in folders["added"].iterdir())
+    assert len(full) == 10 and len(added) == 15 and not set(full) & set(added)
+    assert len(list(folders["tenth"].iterdir())) == 1 and not list(folders["empty"].iterdir())

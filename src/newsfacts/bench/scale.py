@@ -151,9 +151,11 @@ def stage_seconds(warehouse: Path) -> dict[str, float]:
 
 
 def run_child(raw: Path, home: Path, workers: int) -> dict:
-    """`newsfacts run` in a child process: its wall time and the peak memory of its process tree."""
+    """`newsfacts run` in a child process: its wall time, the CPU seconds of its process tree (every
+    descendant waited for: the Prefect server, the extraction workers), and its peak memory."""
     command = [sys.executable, "-c", "from newsfacts.cli import main; main()", "run", "--raw", str(raw),
                "--warehouse", str(home), "--workers", str(workers)]
+    cpu_before = children_cpu()
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     peak = [0]
@@ -161,10 +163,22 @@ def run_child(raw: Path, home: Path, workers: int) -> dict:
     watcher.start()
     output, _ = child.communicate()
     seconds = time.perf_counter() - started
+    cpu = children_cpu() - cpu_before
     watcher.join()
     if child.returncode != 0:
         raise RuntimeError(f"`newsfacts run` on {raw} exited {child.returncode}:\n{output[-2000:]}")
-    return {"seconds": seconds, "peak_rss_mb": peak[0] / 2**20}
+    return {"seconds": seconds, "cpu_s": cpu, "peak_rss_mb": peak[0] / 2**20}
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's ended children and everything they waited for."""
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+def own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def watch_memory(pid: int, peak: list[int]) -> None:
@@ -186,10 +200,11 @@ def watch_memory(pid: int, peak: list[int]) -> None:
 def bare_pipe(texts: list[str], workers: int) -> dict:
     """Bare `nlp.pipe(n_process=workers)` over the texts; words as the extract stage counts them."""
     nlp = extract.load_nlp()
+    cpu_before = own_cpu() + children_cpu()
     started = time.perf_counter()
     words = sum(sum(1 for t in parsed if not (t.is_punct or t.is_space))
                 for parsed in nlp.pipe(texts, n_process=workers, batch_size=extract.BATCH_SIZE))
-    return {"seconds": time.perf_counter() - started, "words": words}
+    return {"seconds": time.perf_counter() - started, "cpu_s": own_cpu() + children_cpu() - cpu_before, "words": words}
 
 
 # A day's new documents, added to the full warehouse and to an empty one: the cost of a run must follow
@@ -236,6 +251,11 @@ def run_scale_bench(data: Path, docs: int | None, workers: int | None = None, wo
         "bare_s": round(bare["seconds"], 2),
         "bare_words_per_s": round(words / bare["seconds"], 1),
         "ratio": round(bare["seconds"] / full["seconds"], 3),
+        # CPU seconds, unlike wall seconds, barely move with what else the machine runs: on W idle cores
+        # both would keep every core busy, and this ratio is what the wall ratio would be
+        "run_cpu_s": round(full["cpu_s"], 1),
+        "bare_cpu_s": round(bare["cpu_s"], 1),
+        "cpu_ratio": round(bare["cpu_s"] / full["cpu_s"], 3),
         "stage_seconds": stages,
         "stage_ms_per_doc": {stage: round(1000 * seconds / docs, 1) for stage, seconds in stages.items()},
         "peak_rss_mb": round(full["peak_rss_mb"], 1),
@@ -292,6 +312,8 @@ def format_table(results: dict) -> str:
         f"bare nlp.pipe {results['bare_words_per_s']:>10.1f} words/s ({results['bare_s']} s, "
         f"n_process={results['workers']})",
         f"ratio         {results['ratio']:>10.3f} (run / bare)",
+        f"CPU seconds   {results['run_cpu_s']:>10.1f} run, {results['bare_cpu_s']:.1f} bare: ratio "
+        f"{results['cpu_ratio']:.3f} (bare / run; what the ratio is on idle cores)",
         "stages        " + ", ".join(f"{stage} {seconds:.1f} s ({per_doc[stage]:.1f} ms/doc)"
                                      for stage, seconds in stages.items() if seconds >= 0.05),
         f"peak memory   {results['peak_rss_mb']:>10.1f} MB at {results['docs']} documents, "
