@@ -29,6 +29,7 @@ from prefect.context import FlowRunContext  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: E402
 from prefect.states import Failed  # noqa: E402
+from prefect.utilities.annotations import quote  # noqa: E402
 
 from newsfacts import clean, extract, ingest, language, outlets, runs, schemas, store, stories, validate, warehouse  # noqa: E402
 from newsfacts import report as html_report  # noqa: E402
@@ -66,7 +67,9 @@ def ingest_raw(raw_dir: Path, warehouse_dir: Path, full_refresh: bool,
     return found, withdrawn, lines
 
 
-@task(cache_policy=NO_CACHE)
+# prepare_batch and store_batch are plain calls, not tasks: a task run costs the run's process and the
+# Prefect API a few round trips and a walk over its parameters (every document's text and facts), once
+# per batch; the extraction of each batch stays a task, since it is what workers are handed.
 def prepare_batch(raw_dir: Path, pending: list[ingest.PendingDocument], lines: clean.LineStatistics
                   ) -> tuple[list[RawDocument], list[CleanedDocument], list[IngestError]]:
     """A batch of new documents read again and cleaned; those left without article text set aside."""
@@ -82,7 +85,6 @@ def extract_batch(batch: list[CleanedDocument]) -> list[DocumentFacts]:
     return parallel.extract_batch(batch)
 
 
-@task(cache_policy=NO_CACHE)
 def store_batch(warehouse_dir: Path, run_id: str, number: int, raws: list[RawDocument],
                 cleaned: list[CleanedDocument], facts: list[DocumentFacts]) -> dict[str, int]:
     return store.store_batch(warehouse_dir, run_id, number, datetime.now(timezone.utc), raws, cleaned, facts)
@@ -121,7 +123,9 @@ def process_batches(raw: Path, home: Path, run_id: str, pending: list[ingest.Pen
             for number, batch in enumerate(batches):
                 raws, cleaned, errors = prepare_batch(raw, batch, lines)
                 readable, others = language.split_by_language(cleaned, extracted)
-                finish(number, raws, cleaned, errors, with_others(extract_batch(readable) if readable else [], others))
+                # quote: the batch holds no futures, so Prefect need not walk every document of it
+                facts = extract_batch(quote(readable)) if readable else []
+                finish(number, raws, cleaned, errors, with_others(facts, others))
         else:
             extract_on_cluster(raw, batches, lines, extracted, options["dask_address"], workers, finish)
     return done

@@ -324,20 +324,31 @@ def bench_extract(raw: RawOption = Path("data/raw"), as_json: JsonOption = False
 
 @bench_app.command("scale")
 def bench_scale(
-    docs: Annotated[int, typer.Option("--docs", min=10, help="Documents in the corpus (and N/10 for the memory ratio).")],
+    docs: Annotated[Optional[int], typer.Option("--docs", min=10, show_default=False,
+                                                help="Documents in the corpus (and N/10 for the memory ratio); "
+                                                     "with --raw, its first N articles (default: all).")] = None,
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Extraction processes (default: the cores).",
                                                    show_default=False)] = None,
     data: Annotated[Path, typer.Option("--data", help="A benchmark folder: ground-truth.json, html-text.json, "
                                                       "html/<key>.html.gz (article-extraction, dragnet).")] = Path(
         "../shared/benchmarks/article-extraction"),
+    raw: Annotated[Optional[Path], typer.Option("--raw", show_default=False,
+                                                help="A folder of distinct articles to run on, instead of the "
+                                                     "benchmark's pages.")] = None,
+    wire_copy: Annotated[bool, typer.Option("--wire-copy", help="The benchmark's pages with invented leads only: "
+                                            "bodies repeat, as syndicated copies do (the result says how often).")] = False,
     as_json: JsonOption = False,
 ):
-    """The whole run on N invented-lead copies of the benchmark's pages: words/s next to bare nlp.pipe,
-    peak memory at N and N/10, a no-op rerun next to a run on an empty folder."""
+    """The whole run on N documents whose paragraphs do not repeat (or on --raw DIR): words/s next to bare
+    nlp.pipe on the same texts, stage seconds, peak memory at N and N/10, a no-op rerun next to a run on an
+    empty folder."""
     from newsfacts.bench import scale
 
+    if docs is None and raw is None:
+        errors.print("[red]bench scale[/red]: give --docs N (a corpus made from the benchmark's pages) or --raw DIR")
+        raise typer.Exit(2)
     try:
-        results = scale.run_scale_bench(data, docs, workers)
+        results = scale.run_scale_bench(data, docs, workers, raw=raw, wire_copy=wire_copy)
     except (OSError, ValueError, RuntimeError) as exc:  # no pages, or a run of the benchmark failed
         errors.print(f"[red]bench scale failed[/red]: {escape(str(exc))}")
         raise typer.Exit(1)

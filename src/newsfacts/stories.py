@@ -210,14 +210,27 @@ class Rarity:
     def __init__(self, documents: list[StoryDocument]):
         self.frequency = Counter(feature for doc in documents for feature in doc.features)
         self.total = len(documents) + PSEUDO_DOCUMENTS
+        # Each feature's weight computed once, not once per pair that shares it (a run compares thousands).
+        self.weights = FeatureWeights(self.total, self.frequency)
 
     def weight(self, feature: str) -> float:
-        return math.log(self.total / (self.frequency[feature] + 0.5))
+        return self.weights[feature]
 
     def similarity(self, a: frozenset[str], b: frozenset[str]) -> float:
         """Rarity-weighted Jaccard: shared rare words count for much, shared common words for little."""
-        union = sum(map(self.weight, a | b))
-        return sum(map(self.weight, a & b)) / union if union else 0.0
+        union = sum(map(self.weights.__getitem__, a | b))
+        return sum(map(self.weights.__getitem__, a & b)) / union if union else 0.0
+
+
+class FeatureWeights(dict):
+    """feature -> log(total / (documents with it + 0.5)), for every feature of the corpus and any other."""
+
+    def __init__(self, total: int, frequency: Counter):
+        super().__init__((feature, math.log(total / (count + 0.5))) for feature, count in frequency.items())
+        self.unseen = math.log(total / 0.5)
+
+    def __missing__(self, feature: str) -> float:
+        return self.unseen
 
 
 def within_window(a: date | None, b: date | None, days: int = WINDOW_DAYS) -> bool:

@@ -203,12 +203,14 @@ def credit_quoted_figures(figures, quotes) -> None:
 
 def date_facts(parsed, figures, quotes, published) -> None:
     """Each figure and quote gets the date written in its sentence, resolved where possible."""
-    for fact in [*figures, *quotes]:
+    facts = [*figures, *quotes]
+    date_ents = [ent for ent in parsed.ents if ent.label_ == "DATE"] if facts else []
+    for fact in facts:
         span = parsed.char_span(fact.char_start, fact.char_end, alignment_mode="expand")
         if span is None:
             continue
         sent = span[0].sent
-        phrase = dates.date_phrase(sent, span.start)
+        phrase = dates.date_phrase(sent, span.start, date_ents)
         if phrase is not None:
             fact.event_date_text = phrase.text
             fact.event_date = dates.resolve(phrase.text, published)

@@ -19,9 +19,12 @@ RELATIVE_DAYS = frozenset({"yesterday", "today", "tonight", "tomorrow", "overnig
 DAY_NUMBER = re.compile(r"\b(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b")
 
 
-def date_phrase(sent: Span, around: int | None = None) -> Span | None:
-    """The DATE entity of a sentence nearest a token (the first one without a token)."""
-    dates = [ent for ent in sent.ents if ent.label_ == "DATE" and not all(t.like_num for t in ent)
+def date_phrase(sent: Span, around: int | None = None, date_ents: list[Span] | None = None) -> Span | None:
+    """The DATE entity of a sentence nearest a token (the first one without a token). `date_ents`: the
+    document's DATE entities, when the caller has them (Span.ents reads every entity of the document)."""
+    found = sent.ents if date_ents is None else [ent for ent in date_ents
+                                                  if sent.start <= ent.start and ent.end <= sent.end]
+    dates = [ent for ent in found if ent.label_ == "DATE" and not all(t.like_num for t in ent)
              and not ent.text.lower().endswith("old")]  # a bare count or an age is no date
     if not dates:
         return None
