@@ -43,6 +43,9 @@ LSH_BANDS = (128, 2)
 # A candidate reports the same event when the rarity-weighted share of what the two documents say
 # in common reaches this, and they share a few names.
 MIN_SIMILARITY = 0.125
+# Reports dated within CLOSE_DAYS of each other need only this much (see required_similarity).
+CLOSE_DAYS = 2
+CLOSE_SIMILARITY = 0.08
 MIN_SHARED_NAMES = 1
 # A document joins a story when its average similarity to the story's LINKAGE_SUPPORT reports most alike
 # to it reaches MIN_SIMILARITY (among the story's reports of its days, the MAX_LINKED_MEMBERS nearest in time:
@@ -53,6 +56,10 @@ MAX_LINKED_MEMBERS = 20
 # had been seen: in a small corpus all about one event, that event's words are still informative.
 PSEUDO_DOCUMENTS = 50
 WINDOW_DAYS = 7
+# A report published after WINDOW_DAYS about the same people and places, this alike to an earlier one, follows
+# its event up (a trial after a shooting): it starts a story of its own, related to the earlier one.
+FOLLOW_UP_SIMILARITY = 0.08
+MAX_EXPLAINED = 8  # names and words listed as what two matched documents share
 # A report's lead (its first LEAD_WORDS content words) says what happened; its tail repeats background (a
 # profile of the people in it, earlier events) that reports of other events repeat too. The lead's words and
 # names count again as lead features ("l:quake", "l:n:peru"), so what two leads say in common weighs double.
@@ -76,6 +83,17 @@ WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
 @dataclass
+class StoryMatch:
+    """Why a document was put where it is: the earlier document it matched, and on what."""
+
+    matched_doc_id: str
+    score: float  # rarity-weighted similarity of the two
+    shared_names: list[str]  # names both say, rarest first
+    shared_words: list[str]  # content words both say, rarest first
+    days_apart: int | None  # None when either is undated
+
+
+@dataclass
 class StoryDocument:
     """What a document says, as far as grouping it into a story needs."""
 
@@ -88,6 +106,8 @@ class StoryDocument:
     main_actor: str | None = None  # the person or organisation it names most often
     story_id: str | None = None
     minhash: list[int] | None = None  # its MinHash signature, kept so later runs need not recompute it
+    match: StoryMatch | None = None  # why it joined its story (None: it started it)
+    related_story_id: str | None = None  # the earlier story it follows up, when it started a story
 
     @property
     def features(self) -> frozenset[str]:
@@ -225,17 +245,37 @@ def within_window(a: date | None, b: date | None, days: int = WINDOW_DAYS) -> bo
 
 
 def mentions_name(doc: StoryDocument, name: str) -> bool:
-    return f"n:{name}" in doc.names or set(name.split()) <= doc.words
+    """Whether the document names it: whole, all its words, or (a person) by the surname it ends with."""
+    return f"n:{name}" in doc.names or set(name.split()) <= doc.words or (
+        " " in name and f"n:{name.rsplit(' ', 1)[-1]}" in doc.names)
+
+
+def headlines_apart(a: StoryDocument, b: StoryDocument) -> bool:
+    """Each headline says a name the other report never names: two events about one person (her tour,
+    her wedding) whose reports repeat the same background, not one event told twice."""
+    return all(any(not mentions_name(other, name[len(HEADLINE) + 2:]) for name in doc.headline_names)
+               for doc, other in ((a, b), (b, a)))
+
+
+def says_first(doc: StoryDocument, name: str) -> bool:
+    """Whether the document's headline or lead says the name (whole, or all its words)."""
+    words = set(name.split())
+    return any(f"{part}n:{name}" in doc.words or {part + word for word in words} <= doc.words
+               for part in (HEADLINE, LEAD))
 
 
 def apart(a: str | None, b: str | None, doc_a: StoryDocument, doc_b: StoryDocument) -> bool:
-    return bool(a and b and not mentions_name(doc_b, a) and not mentions_name(doc_a, b))
+    """Each document is mainly about its own name (a, b), which the other does not say in its headline or
+    lead: at most below it, as background (another player's arrest, recalled in a report of this one's)."""
+    return bool(a and b and a != b and not says_first(doc_b, a) and not says_first(doc_a, b))
 
 
 def elsewhere(a: StoryDocument, b: StoryDocument) -> bool:
-    """Each is mainly about a place (or a person, an organisation) the other never names: two events
-    of one kind, such as two earthquakes or two product launches, not one event."""
-    return apart(a.main_place, b.main_place, a, b) or apart(a.main_actor, b.main_actor, a, b)
+    """Each is mainly about a place (or a person, an organisation) the other does not put first, or each
+    headline says a name the other never names: two events of one kind, such as two earthquakes or two
+    product launches, or two events of one person, not one event."""
+    return (apart(a.main_place, b.main_place, a, b) or apart(a.main_actor, b.main_actor, a, b)
+            or headlines_apart(a, b))
 
 
 def pair_similarity(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float:
@@ -248,10 +288,25 @@ def pair_similarity(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float
     return rarity.similarity(a.features, b.features)
 
 
+def required_similarity(a: StoryDocument, b: StoryDocument) -> float:
+    """How alike two reports must be to tell one event: less when both are dated within CLOSE_DAYS (reports
+    of one event from opposed angles share few words, and the days already say much), MIN_SIMILARITY when
+    the dates are further apart or unknown (then what they say must tell the event alone)."""
+    if a.published_date is not None and b.published_date is not None and days_apart(
+            a.published_date, b.published_date) <= CLOSE_DAYS:
+        return CLOSE_SIMILARITY
+    return MIN_SIMILARITY
+
+
+def pair_strength(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float:
+    """Their similarity as a share of what they need to report one event (>= 1: one event)."""
+    return pair_similarity(a, b, rarity) / required_similarity(a, b)
+
+
 def same_event_score(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float | None:
-    """How alike two documents are when they report one event; None when they do not."""
-    score = pair_similarity(a, b, rarity)
-    return score if score >= MIN_SIMILARITY else None
+    """How far two documents are above the bar when they report one event (>= 1); None when they do not."""
+    strength = pair_strength(a, b, rarity)
+    return strength if strength >= 1 else None
 
 
 def agrees_with_story(doc: StoryDocument, members: list[StoryDocument], rarity: Rarity) -> bool:
@@ -261,8 +316,8 @@ def agrees_with_story(doc: StoryDocument, members: list[StoryDocument], rarity: 
     old one; nor need it be alike to every report of a large story, whose reports tell it from many angles."""
     near = sorted((m for m in members if within_window(doc.published_date, m.published_date)),
                   key=lambda m: days_apart(doc.published_date, m.published_date))[:MAX_LINKED_MEMBERS]
-    closest = sorted((pair_similarity(doc, m, rarity) for m in near), reverse=True)[:LINKAGE_SUPPORT]
-    return bool(closest) and sum(closest) / len(closest) >= MIN_SIMILARITY
+    closest = sorted((pair_strength(doc, m, rarity) for m in near), reverse=True)[:LINKAGE_SUPPORT]
+    return bool(closest) and sum(closest) / len(closest) >= 1
 
 
 def days_apart(a: date | None, b: date | None) -> int:
@@ -299,13 +354,44 @@ def story_id_for(doc_id: str) -> str:
     return f"story-{doc_id[:16]}"
 
 
+def explain(doc: StoryDocument, other: StoryDocument, score: float, rarity: Rarity) -> StoryMatch:
+    """What the two documents say in common, rarest first: the names and words that joined them."""
+    shared = sorted(doc.features & other.features, key=lambda f: (-rarity.weight(f), f))
+    plain = [f for f in shared if not f.startswith((HEADLINE, LEAD))]
+    names = [f[2:] for f in plain if f.startswith("n:")]
+    name_words = {word for name in names for word in name.split()}  # said once, as a name
+    words = [f for f in plain if not f.startswith("n:") and f not in name_words]
+    names, words = names[:MAX_EXPLAINED], words[:MAX_EXPLAINED]
+    days = None if doc.published_date is None or other.published_date is None else days_apart(
+        doc.published_date, other.published_date)
+    return StoryMatch(other.doc_id, round(score, 4), names, words, days)
+
+
+def follow_up_of(doc: StoryDocument, candidates: list[StoryDocument], rarity: Rarity) -> StoryDocument | None:
+    """The earlier report whose event this one follows up (a trial after a shooting): dated more than
+    WINDOW_DAYS before it, about the same people and places (not elsewhere, shared names) and alike
+    enough to be its sequel (FOLLOW_UP_SIMILARITY); None when there is none."""
+    best, best_score = None, FOLLOW_UP_SIMILARITY
+    for other in candidates:
+        if doc.published_date is None or other.published_date is None or within_window(
+                doc.published_date, other.published_date) or other.published_date > doc.published_date:
+            continue
+        if elsewhere(doc, other) or len(doc.names & other.names) < MIN_SHARED_NAMES:
+            continue
+        if (score := rarity.similarity(doc.features, other.features)) >= best_score:
+            best, best_score = other, score
+    return best
+
+
 def assign_stories(stored: list[StoryDocument], new: list[StoryDocument]) -> list[StoryDocument]:
     """Give each new document a story: the story of its best matching document, or a new one.
 
     `stored` documents keep their story_id. New documents are taken in publication order, so a
     story starts with its earliest document. A new document that matches several stories started in
     this run (not published yet) joins them into one: it links them, whichever came first on a day.
-    Stored stories are never joined (their ids are published). Returns stored and new documents together.
+    Stored stories are never joined (their ids are published). A document that starts a story and
+    follows up an earlier event (weeks later, the same people and places) names that story as related.
+    Each new document records what it matched (`match`). Returns stored and new documents together.
     """
     index = MinHashLSH(num_perm=NUM_PERM, params=LSH_BANDS)
     by_id: dict[str, StoryDocument] = {}
@@ -322,13 +408,20 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument]) -> lis
     position = {doc.doc_id: i for i, doc in enumerate(fresh)}
     for doc in fresh:
         minhash = signature(doc)
-        candidates = set(index.query(minhash)) | blocks.candidates(doc)
-        scored = [(score, other.doc_id, other.story_id) for other in map(by_id.get, sorted(candidates))
+        candidates = [by_id[doc_id] for doc_id in sorted(set(index.query(minhash)) | blocks.candidates(doc))]
+        scored = [(score, other.doc_id, other.story_id) for other in candidates
                   if (score := same_event_score(doc, other, rarity)) is not None]
         agreeing = {story_id for story_id in {match[2] for match in scored}
                     if agrees_with_story(doc, started.get(story_id) or stored_members[story_id], rarity)}
         scored = [match for match in scored if match[2] in agreeing]
         doc.story_id = story_to_join(scored, started, position) if scored else story_id_for(doc.doc_id)
+        doc.match, doc.related_story_id = None, None
+        if scored:
+            _, matched, _ = max(match for match in scored if match[2] == doc.story_id)
+            doc.match = explain(doc, by_id[matched], pair_similarity(doc, by_id[matched], rarity), rarity)
+        elif (earlier := follow_up_of(doc, candidates, rarity)) is not None:
+            doc.related_story_id = earlier.story_id
+            doc.match = explain(doc, earlier, rarity.similarity(doc.features, earlier.features), rarity)
         if not scored or doc.story_id in started:
             started.setdefault(doc.story_id, []).append(doc)
         else:
@@ -337,6 +430,9 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument]) -> lis
             joined = started.pop(story_id)  # the new document links it to doc's story: one event
             for member in joined:
                 member.story_id = doc.story_id
+            first = joined[0]  # it started no story now: explained by the document that joined it
+            first.match = explain(first, doc, rarity.similarity(first.features, doc.features), rarity)
+            first.related_story_id = None
             (started.get(doc.story_id) or stored_members[doc.story_id]).extend(joined)
         index.insert(doc.doc_id, minhash)
         blocks.add(doc)
@@ -351,14 +447,29 @@ def members_table(documents: list[StoryDocument]) -> pa.Table:
         "doc_id": d.doc_id, "story_id": d.story_id, "published_date": d.published_date, "title": d.title,
         "words": sorted(d.words), "names": sorted(d.names), "main_place": d.main_place, "main_actor": d.main_actor,
         "minhash": d.minhash if d.minhash is not None else [int(v) for v in signature(d).hashvalues],
+        "related_story_id": d.related_story_id, **match_columns(d.match),
     } for d in documents]
     return pa.Table.from_pylist(rows, schema=schemas.story_members)
+
+
+def match_columns(match: StoryMatch | None) -> dict:
+    if match is None:
+        return dict.fromkeys(("matched_doc_id", "match_score", "shared_names", "shared_words", "days_apart"))
+    return {"matched_doc_id": match.matched_doc_id, "match_score": match.score, "shared_names": match.shared_names,
+            "shared_words": match.shared_words, "days_apart": match.days_apart}
+
+
+def match_from_row(row: dict) -> StoryMatch | None:
+    if row.get("matched_doc_id") is None:
+        return None
+    return StoryMatch(row["matched_doc_id"], row["match_score"], row["shared_names"] or [], row["shared_words"] or [],
+                      row["days_apart"])
 
 
 def members_from_table(table: pa.Table) -> list[StoryDocument]:
     return [StoryDocument(row["doc_id"], row["published_date"], row["title"], frozenset(row["words"]),
                           frozenset(row["names"]), row["main_place"], row["main_actor"], row["story_id"],
-                          row["minhash"])
+                          row["minhash"], match_from_row(row), row.get("related_story_id"))
             for row in table.to_pylist()]
 
 

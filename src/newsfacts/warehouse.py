@@ -27,6 +27,7 @@ NEXT_NAME = "newsfacts.next.duckdb"
 PUBLISHED_TABLES = (
     "documents",
     "stories",
+    "story_matches",
     "removed_lines",
     "entities",
     "entity_mentions",
