@@ -22,8 +22,9 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+import numpy
 import pyarrow as pa
 import pyarrow.compute as pc
 from datasketch import MinHash, MinHashLSH
@@ -46,6 +47,7 @@ MIN_SIMILARITY = 0.125
 # Reports dated within CLOSE_DAYS of each other need only this much (see required_similarity).
 CLOSE_DAYS = 2
 CLOSE_SIMILARITY = 0.08
+BUSY_DAYS = 40  # documents within CLOSE_DAYS of a day from which its date says nothing more (MIN_SIMILARITY)
 MIN_SHARED_NAMES = 1
 # A document joins a story when its average similarity to the story's LINKAGE_SUPPORT reports most alike
 # to it reaches MIN_SIMILARITY (among the story's reports of its days, the MAX_LINKED_MEMBERS nearest in time:
@@ -59,6 +61,9 @@ WINDOW_DAYS = 7
 # A report published after WINDOW_DAYS about the same people and places, this alike to an earlier one, follows
 # its event up (a trial after a shooting): it starts a story of its own, related to the earlier one.
 FOLLOW_UP_SIMILARITY = 0.08
+FOLLOW_UP_DAYS = 120  # an earlier report older than this is no candidate at all
+# A new document is compared with at most this many stored ones (the likeliest, see nearest_candidates).
+MAX_CANDIDATES = 40
 MAX_EXPLAINED = 8  # names and words listed as what two matched documents share
 # A report's lead (its first LEAD_WORDS content words) says what happened; its tail repeats background (a
 # profile of the people in it, earlier events) that reports of other events repeat too. The lead's words and
@@ -230,6 +235,11 @@ class Rarity:
     def __init__(self, documents: list[StoryDocument]):
         self.frequency = Counter(feature for doc in documents for feature in doc.features)
         self.total = len(documents) + PSEUDO_DOCUMENTS
+        self.per_day = Counter(doc.published_date for doc in documents if doc.published_date is not None)
+
+    def crowd(self, day: date) -> int:
+        """How many documents of the corpus were published within CLOSE_DAYS of the day."""
+        return sum(self.per_day[day + timedelta(days=offset)] for offset in range(-CLOSE_DAYS, CLOSE_DAYS + 1))
 
     def weight(self, feature: str) -> float:
         return math.log(self.total / (self.frequency[feature] + 0.5))
@@ -257,23 +267,14 @@ def headlines_apart(a: StoryDocument, b: StoryDocument) -> bool:
                for doc, other in ((a, b), (b, a)))
 
 
-def says_first(doc: StoryDocument, name: str) -> bool:
-    """Whether the document's headline or lead says the name (whole, or all its words)."""
-    words = set(name.split())
-    return any(f"{part}n:{name}" in doc.words or {part + word for word in words} <= doc.words
-               for part in (HEADLINE, LEAD))
-
-
 def apart(a: str | None, b: str | None, doc_a: StoryDocument, doc_b: StoryDocument) -> bool:
-    """Each document is mainly about its own name (a, b), which the other does not say in its headline or
-    lead: at most below it, as background (another player's arrest, recalled in a report of this one's)."""
-    return bool(a and b and a != b and not says_first(doc_b, a) and not says_first(doc_a, b))
+    return bool(a and b and not mentions_name(doc_b, a) and not mentions_name(doc_a, b))
 
 
 def elsewhere(a: StoryDocument, b: StoryDocument) -> bool:
-    """Each is mainly about a place (or a person, an organisation) the other does not put first, or each
-    headline says a name the other never names: two events of one kind, such as two earthquakes or two
-    product launches, or two events of one person, not one event."""
+    """Each is mainly about a place (or a person, an organisation) the other never names, or each headline
+    says a name the other never names: two events of one kind, such as two earthquakes or two product
+    launches, or two events of one person (her tour, her wedding), not one event."""
     return (apart(a.main_place, b.main_place, a, b) or apart(a.main_actor, b.main_actor, a, b)
             or headlines_apart(a, b))
 
@@ -288,19 +289,22 @@ def pair_similarity(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float
     return rarity.similarity(a.features, b.features)
 
 
-def required_similarity(a: StoryDocument, b: StoryDocument) -> float:
-    """How alike two reports must be to tell one event: less when both are dated within CLOSE_DAYS (reports
-    of one event from opposed angles share few words, and the days already say much), MIN_SIMILARITY when
-    the dates are further apart or unknown (then what they say must tell the event alone)."""
-    if a.published_date is not None and b.published_date is not None and days_apart(
-            a.published_date, b.published_date) <= CLOSE_DAYS:
-        return CLOSE_SIMILARITY
-    return MIN_SIMILARITY
+def required_similarity(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float:
+    """How alike two reports must be to tell one event: MIN_SIMILARITY when the dates are far apart or
+    unknown (what they say must tell the event alone); less when both are dated within CLOSE_DAYS, and the
+    fewer other reports those days have, the less (down to CLOSE_SIMILARITY): a quiet week's two reports
+    that share a few rare names are one event told from opposed angles, while on a busy day many reports
+    share as much by chance. A date is evidence as a rare word is, by how few documents share it."""
+    if a.published_date is None or b.published_date is None or days_apart(
+            a.published_date, b.published_date) > CLOSE_DAYS:
+        return MIN_SIMILARITY
+    crowd = max(rarity.crowd(a.published_date), rarity.crowd(b.published_date))
+    return CLOSE_SIMILARITY + (MIN_SIMILARITY - CLOSE_SIMILARITY) * min(1.0, crowd / BUSY_DAYS)
 
 
 def pair_strength(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float:
     """Their similarity as a share of what they need to report one event (>= 1: one event)."""
-    return pair_similarity(a, b, rarity) / required_similarity(a, b)
+    return pair_similarity(a, b, rarity) / required_similarity(a, b, rarity)
 
 
 def same_event_score(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float | None:
@@ -337,6 +341,28 @@ class HeadlineBlocks:
     def candidates(self, doc: StoryDocument) -> set[str]:
         return {doc_id for name in doc.headline_names
                 if len(block := self.blocks.get(name, ())) <= MAX_HEADLINE_BLOCK for doc_id in block}
+
+
+def nearest_candidates(doc: StoryDocument, minhash: MinHash, found: set[str], by_id: dict[str, StoryDocument],
+                       signatures: dict[str, numpy.ndarray]) -> list[StoryDocument]:
+    """The stored documents a new one is compared with: those LSH and the headline blocks found, dated
+    where it could report their event or follow it up (FOLLOW_UP_DAYS before it to WINDOW_DAYS after),
+    at most MAX_CANDIDATES of them, those whose signatures agree most with its own (estimated Jaccard):
+    as the corpus grows, so does the number of documents that share a few common words, not the number
+    one is compared with."""
+    dated = [other for other in map(by_id.__getitem__, sorted(found)) if plausible_days(doc, other)]
+    if len(dated) <= MAX_CANDIDATES:
+        return dated
+    agreement = numpy.count_nonzero(numpy.stack([signatures[other.doc_id] for other in dated]) == minhash.hashvalues,
+                                    axis=1)
+    nearest = sorted(range(len(dated)), key=lambda i: (-int(agreement[i]), dated[i].doc_id))[:MAX_CANDIDATES]
+    return [dated[i] for i in nearest]
+
+
+def plausible_days(doc: StoryDocument, other: StoryDocument) -> bool:
+    if doc.published_date is None or other.published_date is None:
+        return True
+    return -WINDOW_DAYS <= (doc.published_date - other.published_date).days <= FOLLOW_UP_DAYS
 
 
 def story_to_join(scored: list[tuple[float, str, str]], started: dict[str, list[StoryDocument]],
@@ -383,7 +409,8 @@ def follow_up_of(doc: StoryDocument, candidates: list[StoryDocument], rarity: Ra
     return best
 
 
-def assign_stories(stored: list[StoryDocument], new: list[StoryDocument]) -> list[StoryDocument]:
+def assign_stories(stored: list[StoryDocument], new: list[StoryDocument],
+                   stats: Counter | None = None) -> list[StoryDocument]:
     """Give each new document a story: the story of its best matching document, or a new one.
 
     `stored` documents keep their story_id. New documents are taken in publication order, so a
@@ -391,15 +418,18 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument]) -> lis
     this run (not published yet) joins them into one: it links them, whichever came first on a day.
     Stored stories are never joined (their ids are published). A document that starts a story and
     follows up an earlier event (weeks later, the same people and places) names that story as related.
-    Each new document records what it matched (`match`). Returns stored and new documents together.
+    Each new document records what it matched (`match`). Returns stored and new documents together;
+    `stats`, when given, counts the comparisons made ("compared"), a handful per new document.
     """
     index = MinHashLSH(num_perm=NUM_PERM, params=LSH_BANDS)
     by_id: dict[str, StoryDocument] = {}
     blocks = HeadlineBlocks()
     stored_members: dict[str, list[StoryDocument]] = {}
+    signatures: dict[str, numpy.ndarray] = {}
     for doc in stored:
         stored_members.setdefault(doc.story_id, []).append(doc)
-        index.insert(doc.doc_id, signature(doc))
+        signatures[doc.doc_id] = signature(doc).hashvalues
+        index.insert(doc.doc_id, MinHash(num_perm=NUM_PERM, hashvalues=signatures[doc.doc_id], scheme=MINHASH_SCHEME))
         blocks.add(doc)
         by_id[doc.doc_id] = doc
     fresh = sorted((d for d in new if d.doc_id not in by_id), key=lambda d: (d.published_date or date.max, d.doc_id))
@@ -408,7 +438,10 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument]) -> lis
     position = {doc.doc_id: i for i, doc in enumerate(fresh)}
     for doc in fresh:
         minhash = signature(doc)
-        candidates = [by_id[doc_id] for doc_id in sorted(set(index.query(minhash)) | blocks.candidates(doc))]
+        candidates = nearest_candidates(doc, minhash, set(index.query(minhash)) | blocks.candidates(doc), by_id,
+                                        signatures)
+        if stats is not None:
+            stats["compared"] += len(candidates)
         scored = [(score, other.doc_id, other.story_id) for other in candidates
                   if (score := same_event_score(doc, other, rarity)) is not None]
         agreeing = {story_id for story_id in {match[2] for match in scored}
@@ -435,6 +468,7 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument]) -> lis
             first.related_story_id = None
             (started.get(doc.story_id) or stored_members[doc.story_id]).extend(joined)
         index.insert(doc.doc_id, minhash)
+        signatures[doc.doc_id] = minhash.hashvalues
         blocks.add(doc)
         by_id[doc.doc_id] = doc
     return list(by_id.values())
