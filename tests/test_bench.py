@@ -65,3 +65,20 @@ def test_scale_bench_reports_every_figure_of_one_run(tmp_path):
     assert figures["noop_rerun_s"] > 0 and figures["empty_run_s"] > 0
     assert figures["added_docs"] == 20 and figures["added_to_full_s"] > 0 and figures["added_to_empty_s"] > 0
     assert figures["added_ratio"] == pytest.approx(figures["added_to_full_s"] / figures["added_to_empty_s"], rel=0.01)
+
+
+def test_story_bench_compares_a_new_document_with_as_many_documents_at_n_as_at_10n(monkeypatch):
+    from newsfacts.bench import story_scale
+
+    monkeypatch.setattr(story_scale, "VOCABULARY", 5000)  # a small corpus: the test measures counts, not speed
+    result = story_scale.run(60)
+    assert (result["at_n"]["stored"], result["at_10n"]["stored"]) == (60, 600)
+    small, large = result["at_n"]["comparisons_per_new_document"], result["at_10n"]["comparisons_per_new_document"]
+    assert 0 < large <= stories_cap() and large <= 2 * max(small, 1)
+    assert "ms / new document" in story_scale.format_table(result)
+
+
+def stories_cap() -> int:
+    from newsfacts import stories
+
+    return stories.MAX_CANDIDATES
