@@ -15,6 +15,15 @@ with the whole corpus. Assignment is incremental: a document keeps its story for
 the story of its most similar matching document when it is also alike, on average, to the few reports of
 that story most alike to it (average linkage: one report's background is no bridge to another event), or
 starts a story whose id derives from it.
+
+Dates are evidence as rare words are: two reports published within CLOSE_DAYS of each other need less in
+common, the less the fewer other documents those days have (a quiet stretch's two reports of one vote, one
+a wire report and one an editorial, share a few rare names; on a busy day many reports share as much by
+chance). A report weeks after an earlier one about the same people and places (a trial after a shooting)
+starts a story of its own that names the earlier story (`related_story_id`). Every new document records
+what it matched and on what (StoryMatch: the earlier member, the score, the names and words both say,
+the days between them), published as story_matches. A new document is compared with at most
+MAX_CANDIDATES stored ones, however large the corpus grows.
 """
 from __future__ import annotations
 
@@ -50,7 +59,7 @@ CLOSE_SIMILARITY = 0.08
 BUSY_DAYS = 40  # documents within CLOSE_DAYS of a day from which its date says nothing more (MIN_SIMILARITY)
 MIN_SHARED_NAMES = 1
 # A document joins a story when its average similarity to the story's LINKAGE_SUPPORT reports most alike
-# to it reaches MIN_SIMILARITY (among the story's reports of its days, the MAX_LINKED_MEMBERS nearest in time:
+# to it reaches the bar (each pair's own, see required_similarity) (among the story's reports of its days, the MAX_LINKED_MEMBERS nearest in time:
 # a long-running story is compared by its recent reports).
 LINKAGE_SUPPORT = 3
 MAX_LINKED_MEMBERS = 20
