@@ -247,7 +247,7 @@ def bench_stories(
     docs: Annotated[int, typer.Option("--docs", min=30, help="Stored documents N (and 10N).")] = 1000,
     as_json: JsonOption = False,
 ):
-    """Story assignment of one more day's reports against N and 10N stored documents (an invented
+    """Story assignment of two more days' reports against N and 10N stored documents (an invented
     corpus): milliseconds and comparisons per new document, and their ratios (flat: about 1)."""
     from newsfacts.bench import story_scale
 

@@ -4,7 +4,7 @@ A synthetic corpus stands in for news (invented, distinct feature sets, no text 
 Zipf-distributed vocabulary (a few common words in every report, most words rare), each event told by
 three reports that share a core of its own words and names, EVENTS_PER_DAY events a day, so a corpus ten
 times larger spans ten times as many days, as a growing archive does. The same new documents (the events
-of one more day) are assigned against N and against 10N stored documents; assignment time is measured as
+of NEW_DAYS more days) are assigned against N and against 10N stored documents; assignment time is measured as
 the run's time minus the time of building the index alone, so per-document cost and per-run cost
 (reading the stored signatures into the index, O(N)) are reported apart.
 """
@@ -75,7 +75,7 @@ def assignment(stored: list[stories.StoryDocument], new_docs: int) -> dict:
 
 
 def run(documents: int) -> dict:
-    """Assignment of one more day's reports against `documents` and 10 x `documents` stored ones."""
+    """Assignment of NEW_DAYS more days' reports against `documents` and 10 x `documents` stored ones."""
     new_docs = EVENTS_PER_DAY * REPORTS_PER_EVENT * NEW_DAYS
     small, large = assignment(stored_corpus(documents), new_docs), assignment(stored_corpus(10 * documents), new_docs)
     return {"at_n": small, "at_10n": large,
