@@ -105,3 +105,20 @@ def test_scale_bench_on_a_raw_folder_takes_its_first_articles_and_the_next_as_ad
     added = sorted(path.read_text() for path in folders["added"].iterdir())
     assert len(full) == 10 and len(added) == 15 and not set(full) & set(added)
     assert len(list(folders["tenth"].iterdir())) == 1 and not list(folders["empty"].iterdir())
+
+
+def test_story_bench_compares_a_new_document_with_as_many_documents_at_n_as_at_10n(monkeypatch):
+    from newsfacts.bench import story_scale
+
+    monkeypatch.setattr(story_scale, "VOCABULARY", 5000)  # a small corpus: the test measures counts, not speed
+    result = story_scale.run(60)
+    assert (result["at_n"]["stored"], result["at_10n"]["stored"]) == (60, 600)
+    small, large = result["at_n"]["comparisons_per_new_document"], result["at_10n"]["comparisons_per_new_document"]
+    assert 0 < large <= stories_cap() and large <= 2 * max(small, 1)
+    assert "ms / new document" in story_scale.format_table(result)
+
+
+def stories_cap() -> int:
+    from newsfacts import stories
+
+    return stories.MAX_CANDIDATES

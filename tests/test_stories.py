@@ -328,7 +328,8 @@ def test_an_expert_quoted_below_the_lead_is_not_what_a_report_is_about():
     assert stories.name_features(quoted_first, frozenset(), lead_end)[2] == "brenner"
 
 
-def test_one_close_match_is_not_enough_to_join_a_story_of_several_reports():
+def test_one_close_match_is_not_enough_to_join_a_story_of_several_reports(monkeypatch):
+    monkeypatch.setattr(stories, "CLOSE_SIMILARITY", stories.MIN_SIMILARITY)  # one bar, whatever the days
     core = {f"flood{i}" for i in range(12)}
     reports = [synthetic(f"r{i}", core | {f"r{i}-{j}" for j in range(8)}) for i in range(4)]
     # a day later, repeats the first report's own background only: close to it, far from the other reports
@@ -355,7 +356,8 @@ def test_a_name_counts_as_one_whatever_label_each_mention_has():
     assert place == "pollard"  # tagged a place once: counted as one too, with all its mentions
 
 
-def test_a_report_alike_to_a_few_reports_of_a_large_story_agrees_with_it():
+def test_a_report_alike_to_a_few_reports_of_a_large_story_agrees_with_it(monkeypatch):
+    monkeypatch.setattr(stories, "CLOSE_SIMILARITY", stories.MIN_SIMILARITY)  # one bar, whatever the days
     angle = {f"rescue{i}" for i in range(10)}
     close = [synthetic(f"close{i}", angle | {f"close{i}-{j}" for j in range(3)}) for i in range(3)]
     other_angles = [synthetic(f"far{i}", {f"far{i}-{j}" for j in range(12)}) for i in range(6)]
@@ -364,3 +366,147 @@ def test_a_report_alike_to_a_few_reports_of_a_large_story_agrees_with_it():
     assert stories.same_event_score(new, close[0], rarity) is not None
     assert stories.agrees_with_story(new, [*close, *other_angles], rarity)  # alike to three of its nine reports
     assert not stories.agrees_with_story(new, [close[0], *other_angles], rarity)  # alike to one only
+
+
+# One vote told twice: a wire report and an editorial-voiced report from the other side, on one day.
+VOTE_WIRE = ("Kestrel Assembly passes water bill 52-41", """The Kestrel Assembly voted 52 to 41 on Tuesday to \
+pass the Clean Rivers Act, which caps nitrate runoff from farms and funds new treatment plants, after a \
+six-hour debate.
+The bill now goes to Governor Helena Marsh, who has said she will sign it. Speaker Dario Quint said the vote \
+showed the chamber could act on pollution.
+Farm groups opposed the caps, saying they would raise costs. The act takes effect in January.""")
+VOTE_EDITORIAL = ("Assembly Democrats ram through job-killing river rules", """Once again the majority in \
+Brisk City has decided that farmers are the enemy. In a late-night stampede on Tuesday, Speaker Dario Quint's \
+caucus forced through the so-called Clean Rivers Act by eleven votes, ignoring every family farm that will pay \
+for it.
+The Kestrel Assembly's vote hands Governor Helena Marsh a law that regulators wrote and growers never saw. \
+Nitrate caps sound harmless until you have to meet them with a tractor and a loan.
+Rural members begged for a delay. They were told the science was settled. Come January, the bills will \
+start arriving.""")
+
+# Two shootings of one week in two cities, told in the same words.
+SHOOTING_ALDER = ("Gunman kills four at Alderford shopping centre", """A gunman opened fire at a shopping \
+centre in Alderford on Friday, killing four people and wounding seven before police shot him dead, the city's \
+police chief, Norah Blevins, said.
+Witnesses said shoppers hid in stores as shots rang out near the food court. "We heard bang after bang," one \
+witness said. Blevins said the motive was unknown.
+The Alderford mayor, Colin Frey, ordered flags lowered and said counsellors would be at the centre all \
+weekend.""")
+SHOOTING_ALDER_OTHER = ("Four dead in Alderford mall shooting, police say", """Four people were killed and \
+seven wounded when a man opened fire in a shopping centre in Alderford on Friday, police chief Norah Blevins \
+told reporters.
+Officers shot the gunman dead near the food court minutes after the first calls. Blevins said investigators \
+had not found a motive.
+Mayor Colin Frey said the city was in shock. Flags were lowered at city hall.""")
+SHOOTING_MERROW = ("Gunman kills three at Merrowgate supermarket", """A gunman opened fire at a supermarket in \
+Merrowgate on Sunday, killing three people and wounding five before police arrested him, the city's police \
+chief, Aldo Ferreira, said.
+Witnesses said shoppers hid in storerooms as shots rang out near the checkouts. "People were screaming," one \
+witness said. Ferreira said the motive was unknown.
+The Merrowgate mayor, Ines Okoro, ordered flags lowered and said counsellors would be at the supermarket \
+all week.""")
+
+# A raid, and a piece published with it about who carried it out.
+RAID = ("Militants storm border post in Tavira province", """Dozens of fighters stormed a police post at the \
+Sarn border crossing in Tavira province before dawn on Monday, killing six officers and seizing weapons, the \
+provincial governor, Malik Dursan, said.
+The attackers, who belong to the Red Ridge militia, withdrew into the hills after a three-hour battle. \
+Dursan said reinforcements had been sent to the Sarn crossing and that the border was closed.
+The interior ministry said two attackers were killed.""")
+RAID_BACKGROUND = ("Who are the Red Ridge fighters behind the Sarn raid?", """The Red Ridge militia, whose \
+fighters attacked the Sarn border crossing on Monday, began a decade ago as a few dozen shepherds guarding \
+their flocks in the hills of Tavira province.
+Its leader, a former army sergeant called Oren Halvik, recruits young men from villages that lost land to \
+the new dam, analysts say. The group funds itself by taxing smugglers on the border.
+Governor Malik Dursan has called the militia criminals; the fighters call themselves defenders of the \
+hills. The interior ministry puts their number at around 400.""")
+
+# A shooting, and weeks later the gunman's trial.
+SHOOTING_TRIAL = ("Alderford mall gunman's accomplice goes on trial", """The trial of a man accused of \
+supplying the rifle used in the Alderford shopping centre shooting opened on Monday, seven weeks after the \
+attack that killed four people.
+Prosecutors told the court that Dean Sorrell, 34, sold the gun to the gunman knowing what he planned. Sorrell \
+denies the charges. Police chief Norah Blevins is expected to testify next week.
+Families of the victims filled the public gallery. The trial is expected to last a month.""")
+
+
+def story_docs_titled(nlp, articles):
+    return titled_docs(nlp, articles)
+
+
+def test_one_vote_from_opposed_angles_is_one_story(nlp):
+    docs = titled_docs(nlp, [("wire", VOTE_WIRE, date(2025, 6, 3)), ("editorial", VOTE_EDITORIAL, date(2025, 6, 4)),
+                             ("quake", VALDORIA_QUAKE, date(2025, 6, 3))])
+    grouped = stories.assign_stories([], docs)
+    story = story_of(grouped)
+    assert story["wire"] == story["editorial"] != story["quake"]
+    joined = {d.doc_id: d for d in grouped}["editorial"]
+    assert joined.match.matched_doc_id == "wire"  # it says what it matched, and on what
+    assert {"helena marsh", "dario quint"} <= set(joined.match.shared_names) and joined.match.days_apart == 1
+    assert "nitrate" in joined.match.shared_words and "helena" not in joined.match.shared_words
+
+
+@pytest.mark.parametrize("dated", [True, False])
+def test_two_shootings_of_one_week_in_two_cities_are_two_stories(nlp, dated):
+    day = (lambda d: date(2025, 8, d)) if dated else (lambda d: None)
+    docs = titled_docs(nlp, [("alder", SHOOTING_ALDER, day(1)), ("alder-other", SHOOTING_ALDER_OTHER, day(2)),
+                             ("merrow", SHOOTING_MERROW, day(3))])
+    story = story_of(stories.assign_stories([], docs))
+    assert story["alder"] == story["alder-other"] != story["merrow"]
+
+
+def test_two_earthquakes_in_two_countries_are_two_stories_without_dates(nlp):
+    docs = titled_docs(nlp, [("valdoria", VALDORIA_QUAKE, None), ("orsinia", ORSINIA_QUAKE, None),
+                             ("valdoria-toll", VALDORIA_QUAKE_TOLL, None)])
+    story = story_of(stories.assign_stories([], docs))
+    assert story["valdoria"] == story["valdoria-toll"] != story["orsinia"]
+
+
+def test_a_background_piece_published_with_an_event_joins_its_story(nlp):
+    docs = titled_docs(nlp, [("raid", RAID, date(2025, 9, 1)), ("who", RAID_BACKGROUND, date(2025, 9, 1)),
+                             ("quake", VALDORIA_QUAKE, date(2025, 9, 1))])
+    story = story_of(stories.assign_stories([], docs))
+    assert story["raid"] == story["who"] != story["quake"]
+
+
+def test_a_trial_weeks_after_a_shooting_is_a_new_story_linked_to_it(nlp):
+    first = stories.assign_stories([], titled_docs(nlp, [("alder", SHOOTING_ALDER, date(2025, 8, 1)),
+                                                         ("alder-other", SHOOTING_ALDER_OTHER, date(2025, 8, 2))]))
+    kept = stories.members_from_table(stories.members_table(first))  # as stored between runs
+    later = titled_docs(nlp, [("trial", SHOOTING_TRIAL, date(2025, 9, 22)),
+                              ("merrow", SHOOTING_MERROW, date(2025, 9, 22))])
+    grouped = {d.doc_id: d for d in stories.assign_stories(kept, later)}
+    trial, shooting = grouped["trial"], grouped["alder"].story_id
+    assert trial.story_id == stories.story_id_for("trial") != shooting
+    assert trial.related_story_id == shooting and trial.match.matched_doc_id in {"alder", "alder-other"}
+    assert "blevins" in trial.match.shared_names
+    assert grouped["merrow"].related_story_id is None  # another city's shooting follows up nothing
+
+
+def test_reports_dated_days_apart_need_less_in_common_than_undated_ones():
+    shared, own = {f"vote{i}" for i in range(4)}, lambda tag: {f"{tag}{i}" for i in range(14)}
+    a, b = synthetic("a", shared | own("a")), synthetic("b", shared | own("b"))
+    others = [synthetic(f"o{i}", own(f"o{i}")) for i in range(20)]
+    rarity = stories.Rarity([a, b, *others])
+    assert stories.CLOSE_SIMILARITY <= rarity.similarity(a.features, b.features) < stories.MIN_SIMILARITY
+    assert stories.same_event_score(a, b, rarity) is not None  # published the same day
+    a.published_date = b.published_date = None
+    assert stories.same_event_score(a, b, rarity) is None  # undated: their words alone must tell the event
+
+
+def test_what_a_document_matched_is_stored_with_it(nlp):
+    docs = titled_docs(nlp, [("wire", VOTE_WIRE, date(2025, 6, 3)), ("editorial", VOTE_EDITORIAL, date(2025, 6, 4))])
+    grouped = stories.assign_stories([], docs)
+    kept = {d.doc_id: d for d in stories.members_from_table(stories.members_table(grouped))}
+    assert kept["wire"].match is None and kept["editorial"].match == {d.doc_id: d for d in grouped}["editorial"].match
+
+
+def test_on_a_busy_day_the_date_says_little_and_the_words_must_tell_the_event():
+    shared, own = {f"vote{i}" for i in range(4)}, lambda tag: {f"{tag}{i}" for i in range(14)}
+    a, b = synthetic("a", shared | own("a")), synthetic("b", shared | own("b"))
+    quiet = [synthetic(f"o{i}", own(f"o{i}")) for i in range(20)]
+    for i, other in enumerate(quiet):
+        other.published_date = date(2025, 1, 1 + i)  # one report a day elsewhere in the corpus
+    busy = [synthetic(f"o{i}", own(f"o{i}")) for i in range(stories.BUSY_DAYS)]  # all on a and b's day
+    assert stories.same_event_score(a, b, stories.Rarity([a, b, *quiet])) is not None
+    assert stories.same_event_score(a, b, stories.Rarity([a, b, *busy])) is None

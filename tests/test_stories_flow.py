@@ -91,6 +91,21 @@ def test_documents_of_one_event_share_a_story_and_other_events_do_not(run):
     assert "stories       4" in output
 
 
+def test_each_story_member_says_what_it_matched_and_on_what(run):
+    home, _, _ = run
+    matches = {r["source_path"]: r for r in rows(home, "SELECT d.source_path, m.* FROM story_matches AS m "
+                                                     "JOIN documents AS d USING (doc_id)")}
+    assert len(matches) == len(rows(home, "SELECT doc_id FROM documents"))  # one row per published document
+    first, second = matches["crawl.jsonl#1"], matches["crawl.jsonl#2"]
+    assert first["relation"] == "first" and first["matched_doc_id"] is None
+    assert second["relation"] == "same_event" and second["matched_doc_id"] == first["doc_id"]
+    assert second["matched_outlet"] == "Andes Daily" and second["days_apart"] == 1 and 0 < second["score"] <= 1
+    assert {"rosa quispe", "chala", "peru"} <= set(second["shared_names"])
+    assert second["shared_words"]  # and the words both say, rarest first
+    assert matches["harbour-fire.txt"]["relation"] == "first"
+    assert all(r["follows_story_id"] is None for r in rows(home, "SELECT follows_story_id FROM stories"))
+
+
 def test_figures_are_compared_only_within_a_story_and_a_place(run):
     home, _, _ = run
     killed = rows(home, "SELECT outlet, value, place, period, n_sources, disagreement, story_id FROM figure_comparison "

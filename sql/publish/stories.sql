@@ -1,5 +1,6 @@
 -- One row per story: documents that report the same news event (newsfacts.stories), with the outlets
--- that carry it and when. The title is that of the story's first document.
+-- that carry it and when. The title is that of the story's first document. Why each document is in its
+-- story: main.story_matches.
 -- (Read from the published documents, so a document kept out of them is kept out of its story.)
 CREATE OR REPLACE TABLE main.stories AS
 SELECT
@@ -10,7 +11,9 @@ SELECT
     list(DISTINCT d.outlet ORDER BY d.outlet) AS outlet_names,
     min(d.published_date) AS first_published,
     max(d.published_date) AS last_published,
-    list(d.doc_id ORDER BY d.published_date NULLS LAST, d.doc_id) AS doc_ids
+    list(d.doc_id ORDER BY d.published_date NULLS LAST, d.doc_id) AS doc_ids,
+    -- the earlier story this one follows up (a trial after a shooting), named by its first report
+    any_value(s.related_story_id) FILTER (WHERE s.related_story_id IS NOT NULL) AS follows_story_id
 FROM staging.story_members AS s
 JOIN main.documents AS d USING (doc_id)
 GROUP BY s.story_id

@@ -322,6 +322,19 @@ def bench_extract(raw: RawOption = Path("data/raw"), as_json: JsonOption = False
     print(json.dumps(results) if as_json else extract_speed.format_table(results))
 
 
+@bench_app.command("stories")
+def bench_stories(
+    docs: Annotated[int, typer.Option("--docs", min=30, help="Stored documents N (and 10N).")] = 1000,
+    as_json: JsonOption = False,
+):
+    """Story assignment of two more days' reports against N and 10N stored documents (an invented
+    corpus): milliseconds and comparisons per new document, and their ratios (flat: about 1)."""
+    from newsfacts.bench import story_scale
+
+    results = story_scale.run(docs)
+    print(json.dumps(results) if as_json else story_scale.format_table(results))
+
+
 @bench_app.command("scale")
 def bench_scale(
     docs: Annotated[Optional[int], typer.Option("--docs", min=10, show_default=False,

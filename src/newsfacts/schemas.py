@@ -177,6 +177,15 @@ story_members = pa.schema(
         pa.field("main_place", pa.string()),
         pa.field("main_actor", pa.string()),
         pa.field("minhash", pa.list_(pa.uint64())),  # MinHash signature over words and names
+        # Why the document is in its story: the earlier member it matched (for the first document of a
+        # story, the report of an earlier story it follows up, if any), the similarity of the two, the
+        # names and words they share (rarest first) and the days between them (null when undated).
+        pa.field("matched_doc_id", pa.string()),
+        pa.field("match_score", pa.float64()),
+        pa.field("shared_names", pa.list_(pa.string())),
+        pa.field("shared_words", pa.list_(pa.string())),
+        pa.field("days_apart", pa.int32()),
+        pa.field("related_story_id", pa.string()),  # the earlier story this one follows up (its first document only)
     ]
 )
 

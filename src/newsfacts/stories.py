@@ -15,6 +15,15 @@ with the whole corpus. Assignment is incremental: a document keeps its story for
 the story of its most similar matching document when it is also alike, on average, to the few reports of
 that story most alike to it (average linkage: one report's background is no bridge to another event), or
 starts a story whose id derives from it.
+
+Dates are evidence as rare words are: two reports published within CLOSE_DAYS of each other need less in
+common, the less the fewer other documents those days have (a quiet stretch's two reports of one vote, one
+a wire report and one an editorial, share a few rare names; on a busy day many reports share as much by
+chance). A report weeks after an earlier one about the same people and places (a trial after a shooting)
+starts a story of its own that names the earlier story (`related_story_id`). Every new document records
+what it matched and on what (StoryMatch: the earlier member, the score, the names and words both say,
+the days between them), published as story_matches. A new document is compared with at most
+MAX_CANDIDATES stored ones, however large the corpus grows.
 """
 from __future__ import annotations
 
@@ -22,8 +31,9 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+import numpy
 import pyarrow as pa
 import pyarrow.compute as pc
 from datasketch import MinHash, MinHashLSH
@@ -43,9 +53,13 @@ LSH_BANDS = (128, 2)
 # A candidate reports the same event when the rarity-weighted share of what the two documents say
 # in common reaches this, and they share a few names.
 MIN_SIMILARITY = 0.125
+# Reports dated within CLOSE_DAYS of each other need only this much (see required_similarity).
+CLOSE_DAYS = 2
+CLOSE_SIMILARITY = 0.08
+BUSY_DAYS = 40  # documents within CLOSE_DAYS of a day from which its date says nothing more (MIN_SIMILARITY)
 MIN_SHARED_NAMES = 1
 # A document joins a story when its average similarity to the story's LINKAGE_SUPPORT reports most alike
-# to it reaches MIN_SIMILARITY (among the story's reports of its days, the MAX_LINKED_MEMBERS nearest in time:
+# to it reaches the bar (each pair's own, see required_similarity) (among the story's reports of its days, the MAX_LINKED_MEMBERS nearest in time:
 # a long-running story is compared by its recent reports).
 LINKAGE_SUPPORT = 3
 MAX_LINKED_MEMBERS = 20
@@ -53,6 +67,13 @@ MAX_LINKED_MEMBERS = 20
 # had been seen: in a small corpus all about one event, that event's words are still informative.
 PSEUDO_DOCUMENTS = 50
 WINDOW_DAYS = 7
+# A report published after WINDOW_DAYS about the same people and places, this alike to an earlier one, follows
+# its event up (a trial after a shooting): it starts a story of its own, related to the earlier one.
+FOLLOW_UP_SIMILARITY = 0.08
+FOLLOW_UP_DAYS = 120  # an earlier report older than this is no candidate at all
+# A new document is compared with at most this many stored ones (the likeliest, see nearest_candidates).
+MAX_CANDIDATES = 40
+MAX_EXPLAINED = 8  # names and words listed as what two matched documents share
 # A report's lead (its first LEAD_WORDS content words) says what happened; its tail repeats background (a
 # profile of the people in it, earlier events) that reports of other events repeat too. The lead's words and
 # names count again as lead features ("l:quake", "l:n:peru"), so what two leads say in common weighs double.
@@ -76,6 +97,17 @@ WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
 @dataclass
+class StoryMatch:
+    """Why a document was put where it is: the earlier document it matched, and on what."""
+
+    matched_doc_id: str
+    score: float  # rarity-weighted similarity of the two
+    shared_names: list[str]  # names both say, rarest first
+    shared_words: list[str]  # content words both say, rarest first
+    days_apart: int | None  # None when either is undated
+
+
+@dataclass
 class StoryDocument:
     """What a document says, as far as grouping it into a story needs."""
 
@@ -88,6 +120,8 @@ class StoryDocument:
     main_actor: str | None = None  # the person or organisation it names most often
     story_id: str | None = None
     minhash: list[int] | None = None  # its MinHash signature, kept so later runs need not recompute it
+    match: StoryMatch | None = None  # why it joined its story (None: it started it)
+    related_story_id: str | None = None  # the earlier story it follows up, when it started a story
 
     @property
     def features(self) -> frozenset[str]:
@@ -212,6 +246,11 @@ class Rarity:
         self.total = len(documents) + PSEUDO_DOCUMENTS
         # Each feature's weight computed once, not once per pair that shares it (a run compares thousands).
         self.weights = FeatureWeights(self.total, self.frequency)
+        self.per_day = Counter(doc.published_date for doc in documents if doc.published_date is not None)
+
+    def crowd(self, day: date) -> int:
+        """How many documents of the corpus were published within CLOSE_DAYS of the day."""
+        return sum(self.per_day[day + timedelta(days=offset)] for offset in range(-CLOSE_DAYS, CLOSE_DAYS + 1))
 
     def weight(self, feature: str) -> float:
         return self.weights[feature]
@@ -238,7 +277,16 @@ def within_window(a: date | None, b: date | None, days: int = WINDOW_DAYS) -> bo
 
 
 def mentions_name(doc: StoryDocument, name: str) -> bool:
-    return f"n:{name}" in doc.names or set(name.split()) <= doc.words
+    """Whether the document names it: whole, all its words, or (a person) by the surname it ends with."""
+    return f"n:{name}" in doc.names or set(name.split()) <= doc.words or (
+        " " in name and f"n:{name.rsplit(' ', 1)[-1]}" in doc.names)
+
+
+def headlines_apart(a: StoryDocument, b: StoryDocument) -> bool:
+    """Each headline says a name the other report never names: two events about one person (her tour,
+    her wedding) whose reports repeat the same background, not one event told twice."""
+    return all(any(not mentions_name(other, name[len(HEADLINE) + 2:]) for name in doc.headline_names)
+               for doc, other in ((a, b), (b, a)))
 
 
 def apart(a: str | None, b: str | None, doc_a: StoryDocument, doc_b: StoryDocument) -> bool:
@@ -246,9 +294,11 @@ def apart(a: str | None, b: str | None, doc_a: StoryDocument, doc_b: StoryDocume
 
 
 def elsewhere(a: StoryDocument, b: StoryDocument) -> bool:
-    """Each is mainly about a place (or a person, an organisation) the other never names: two events
-    of one kind, such as two earthquakes or two product launches, not one event."""
-    return apart(a.main_place, b.main_place, a, b) or apart(a.main_actor, b.main_actor, a, b)
+    """Each is mainly about a place (or a person, an organisation) the other never names, or each headline
+    says a name the other never names: two events of one kind, such as two earthquakes or two product
+    launches, or two events of one person (her tour, her wedding), not one event."""
+    return (apart(a.main_place, b.main_place, a, b) or apart(a.main_actor, b.main_actor, a, b)
+            or headlines_apart(a, b))
 
 
 def pair_similarity(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float:
@@ -261,10 +311,28 @@ def pair_similarity(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float
     return rarity.similarity(a.features, b.features)
 
 
+def required_similarity(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float:
+    """How alike two reports must be to tell one event: MIN_SIMILARITY when the dates are far apart or
+    unknown (what they say must tell the event alone); less when both are dated within CLOSE_DAYS, and the
+    fewer other reports those days have, the less (down to CLOSE_SIMILARITY): a quiet week's two reports
+    that share a few rare names are one event told from opposed angles, while on a busy day many reports
+    share as much by chance. A date is evidence as a rare word is, by how few documents share it."""
+    if a.published_date is None or b.published_date is None or days_apart(
+            a.published_date, b.published_date) > CLOSE_DAYS:
+        return MIN_SIMILARITY
+    crowd = max(rarity.crowd(a.published_date), rarity.crowd(b.published_date))
+    return CLOSE_SIMILARITY + (MIN_SIMILARITY - CLOSE_SIMILARITY) * min(1.0, crowd / BUSY_DAYS)
+
+
+def pair_strength(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float:
+    """Their similarity as a share of what they need to report one event (>= 1: one event)."""
+    return pair_similarity(a, b, rarity) / required_similarity(a, b, rarity)
+
+
 def same_event_score(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float | None:
-    """How alike two documents are when they report one event; None when they do not."""
-    score = pair_similarity(a, b, rarity)
-    return score if score >= MIN_SIMILARITY else None
+    """How far two documents are above the bar when they report one event (>= 1); None when they do not."""
+    strength = pair_strength(a, b, rarity)
+    return strength if strength >= 1 else None
 
 
 def agrees_with_story(doc: StoryDocument, members: list[StoryDocument], rarity: Rarity) -> bool:
@@ -274,8 +342,8 @@ def agrees_with_story(doc: StoryDocument, members: list[StoryDocument], rarity: 
     old one; nor need it be alike to every report of a large story, whose reports tell it from many angles."""
     near = sorted((m for m in members if within_window(doc.published_date, m.published_date)),
                   key=lambda m: days_apart(doc.published_date, m.published_date))[:MAX_LINKED_MEMBERS]
-    closest = sorted((pair_similarity(doc, m, rarity) for m in near), reverse=True)[:LINKAGE_SUPPORT]
-    return bool(closest) and sum(closest) / len(closest) >= MIN_SIMILARITY
+    closest = sorted((pair_strength(doc, m, rarity) for m in near), reverse=True)[:LINKAGE_SUPPORT]
+    return bool(closest) and sum(closest) / len(closest) >= 1
 
 
 def days_apart(a: date | None, b: date | None) -> int:
@@ -297,6 +365,28 @@ class HeadlineBlocks:
                 if len(block := self.blocks.get(name, ())) <= MAX_HEADLINE_BLOCK for doc_id in block}
 
 
+def nearest_candidates(doc: StoryDocument, minhash: MinHash, found: set[str], by_id: dict[str, StoryDocument],
+                       signatures: dict[str, numpy.ndarray]) -> list[StoryDocument]:
+    """The stored documents a new one is compared with: those LSH and the headline blocks found, dated
+    where it could report their event or follow it up (FOLLOW_UP_DAYS before it to WINDOW_DAYS after),
+    at most MAX_CANDIDATES of them, those whose signatures agree most with its own (estimated Jaccard):
+    as the corpus grows, so does the number of documents that share a few common words, not the number
+    one is compared with."""
+    dated = [other for other in map(by_id.__getitem__, sorted(found)) if plausible_days(doc, other)]
+    if len(dated) <= MAX_CANDIDATES:
+        return dated
+    agreement = numpy.count_nonzero(numpy.stack([signatures[other.doc_id] for other in dated]) == minhash.hashvalues,
+                                    axis=1)
+    nearest = sorted(range(len(dated)), key=lambda i: (-int(agreement[i]), dated[i].doc_id))[:MAX_CANDIDATES]
+    return [dated[i] for i in nearest]
+
+
+def plausible_days(doc: StoryDocument, other: StoryDocument) -> bool:
+    if doc.published_date is None or other.published_date is None:
+        return True
+    return -WINDOW_DAYS <= (doc.published_date - other.published_date).days <= FOLLOW_UP_DAYS
+
+
 def story_to_join(scored: list[tuple[float, str, str]], started: dict[str, list[StoryDocument]],
                   position: dict[str, int]) -> str:
     """The stored story of the best match; else the earliest story this run started among the matches
@@ -312,21 +402,56 @@ def story_id_for(doc_id: str) -> str:
     return f"story-{doc_id[:16]}"
 
 
-def assign_stories(stored: list[StoryDocument], new: list[StoryDocument]) -> list[StoryDocument]:
+def explain(doc: StoryDocument, other: StoryDocument, score: float, rarity: Rarity) -> StoryMatch:
+    """What the two documents say in common, rarest first: the names and words that joined them."""
+    shared = sorted(doc.features & other.features, key=lambda f: (-rarity.weight(f), f))
+    plain = [f for f in shared if not f.startswith((HEADLINE, LEAD))]
+    names = [f[2:] for f in plain if f.startswith("n:")]
+    name_words = {word for name in names for word in name.split()}  # said once, as a name
+    words = [f for f in plain if not f.startswith("n:") and f not in name_words]
+    names, words = names[:MAX_EXPLAINED], words[:MAX_EXPLAINED]
+    days = None if doc.published_date is None or other.published_date is None else days_apart(
+        doc.published_date, other.published_date)
+    return StoryMatch(other.doc_id, round(score, 4), names, words, days)
+
+
+def follow_up_of(doc: StoryDocument, candidates: list[StoryDocument], rarity: Rarity) -> StoryDocument | None:
+    """The earlier report whose event this one follows up (a trial after a shooting): dated more than
+    WINDOW_DAYS before it, about the same people and places (not elsewhere, shared names) and alike
+    enough to be its sequel (FOLLOW_UP_SIMILARITY); None when there is none."""
+    best, best_score = None, FOLLOW_UP_SIMILARITY
+    for other in candidates:
+        if doc.published_date is None or other.published_date is None or within_window(
+                doc.published_date, other.published_date) or other.published_date > doc.published_date:
+            continue
+        if elsewhere(doc, other) or len(doc.names & other.names) < MIN_SHARED_NAMES:
+            continue
+        if (score := rarity.similarity(doc.features, other.features)) >= best_score:
+            best, best_score = other, score
+    return best
+
+
+def assign_stories(stored: list[StoryDocument], new: list[StoryDocument],
+                   stats: Counter | None = None) -> list[StoryDocument]:
     """Give each new document a story: the story of its best matching document, or a new one.
 
     `stored` documents keep their story_id. New documents are taken in publication order, so a
     story starts with its earliest document. A new document that matches several stories started in
     this run (not published yet) joins them into one: it links them, whichever came first on a day.
-    Stored stories are never joined (their ids are published). Returns stored and new documents together.
+    Stored stories are never joined (their ids are published). A document that starts a story and
+    follows up an earlier event (weeks later, the same people and places) names that story as related.
+    Each new document records what it matched (`match`). Returns stored and new documents together;
+    `stats`, when given, counts the comparisons made ("compared"), a handful per new document.
     """
     index = MinHashLSH(num_perm=NUM_PERM, params=LSH_BANDS)
     by_id: dict[str, StoryDocument] = {}
     blocks = HeadlineBlocks()
     stored_members: dict[str, list[StoryDocument]] = {}
+    signatures: dict[str, numpy.ndarray] = {}
     for doc in stored:
         stored_members.setdefault(doc.story_id, []).append(doc)
-        index.insert(doc.doc_id, signature(doc))
+        signatures[doc.doc_id] = signature(doc).hashvalues
+        index.insert(doc.doc_id, MinHash(num_perm=NUM_PERM, hashvalues=signatures[doc.doc_id], scheme=MINHASH_SCHEME))
         blocks.add(doc)
         by_id[doc.doc_id] = doc
     fresh = sorted((d for d in new if d.doc_id not in by_id), key=lambda d: (d.published_date or date.max, d.doc_id))
@@ -335,13 +460,23 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument]) -> lis
     position = {doc.doc_id: i for i, doc in enumerate(fresh)}
     for doc in fresh:
         minhash = signature(doc)
-        candidates = set(index.query(minhash)) | blocks.candidates(doc)
-        scored = [(score, other.doc_id, other.story_id) for other in map(by_id.get, sorted(candidates))
+        candidates = nearest_candidates(doc, minhash, set(index.query(minhash)) | blocks.candidates(doc), by_id,
+                                        signatures)
+        if stats is not None:
+            stats["compared"] += len(candidates)
+        scored = [(score, other.doc_id, other.story_id) for other in candidates
                   if (score := same_event_score(doc, other, rarity)) is not None]
         agreeing = {story_id for story_id in {match[2] for match in scored}
                     if agrees_with_story(doc, started.get(story_id) or stored_members[story_id], rarity)}
         scored = [match for match in scored if match[2] in agreeing]
         doc.story_id = story_to_join(scored, started, position) if scored else story_id_for(doc.doc_id)
+        doc.match, doc.related_story_id = None, None
+        if scored:
+            _, matched, _ = max(match for match in scored if match[2] == doc.story_id)
+            doc.match = explain(doc, by_id[matched], pair_similarity(doc, by_id[matched], rarity), rarity)
+        elif (earlier := follow_up_of(doc, candidates, rarity)) is not None:
+            doc.related_story_id = earlier.story_id
+            doc.match = explain(doc, earlier, rarity.similarity(doc.features, earlier.features), rarity)
         if not scored or doc.story_id in started:
             started.setdefault(doc.story_id, []).append(doc)
         else:
@@ -350,8 +485,12 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument]) -> lis
             joined = started.pop(story_id)  # the new document links it to doc's story: one event
             for member in joined:
                 member.story_id = doc.story_id
+            first = joined[0]  # it started no story now: explained by the document that joined it
+            first.match = explain(first, doc, rarity.similarity(first.features, doc.features), rarity)
+            first.related_story_id = None
             (started.get(doc.story_id) or stored_members[doc.story_id]).extend(joined)
         index.insert(doc.doc_id, minhash)
+        signatures[doc.doc_id] = minhash.hashvalues
         blocks.add(doc)
         by_id[doc.doc_id] = doc
     return list(by_id.values())
@@ -364,14 +503,29 @@ def members_table(documents: list[StoryDocument]) -> pa.Table:
         "doc_id": d.doc_id, "story_id": d.story_id, "published_date": d.published_date, "title": d.title,
         "words": sorted(d.words), "names": sorted(d.names), "main_place": d.main_place, "main_actor": d.main_actor,
         "minhash": d.minhash if d.minhash is not None else [int(v) for v in signature(d).hashvalues],
+        "related_story_id": d.related_story_id, **match_columns(d.match),
     } for d in documents]
     return pa.Table.from_pylist(rows, schema=schemas.story_members)
+
+
+def match_columns(match: StoryMatch | None) -> dict:
+    if match is None:
+        return dict.fromkeys(("matched_doc_id", "match_score", "shared_names", "shared_words", "days_apart"))
+    return {"matched_doc_id": match.matched_doc_id, "match_score": match.score, "shared_names": match.shared_names,
+            "shared_words": match.shared_words, "days_apart": match.days_apart}
+
+
+def match_from_row(row: dict) -> StoryMatch | None:
+    if row.get("matched_doc_id") is None:
+        return None
+    return StoryMatch(row["matched_doc_id"], row["match_score"], row["shared_names"] or [], row["shared_words"] or [],
+                      row["days_apart"])
 
 
 def members_from_table(table: pa.Table) -> list[StoryDocument]:
     return [StoryDocument(row["doc_id"], row["published_date"], row["title"], frozenset(row["words"]),
                           frozenset(row["names"]), row["main_place"], row["main_actor"], row["story_id"],
-                          row["minhash"])
+                          row["minhash"], match_from_row(row), row.get("related_story_id"))
             for row in table.to_pylist()]
 
 

@@ -31,6 +31,7 @@ PUBLISHED_STORAGE_VERSION = "v1.0.0"
 PUBLISHED_TABLES = (
     "documents",
     "stories",
+    "story_matches",
     "removed_lines",
     "entities",
     "entity_mentions",
