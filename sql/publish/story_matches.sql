@@ -23,6 +23,8 @@ SELECT
     coalesce(s.shared_words, []) AS shared_words,
     s.days_apart
 FROM staging.story_members AS s
-JOIN main.documents AS d USING (doc_id)
-LEFT JOIN main.documents AS m ON m.doc_id = s.matched_doc_id
+-- every published document, also in an incremental publish (not its scoped view): a follow-up's
+-- matched report belongs to an earlier story that may lie outside the run's scope
+JOIN (SELECT doc_id, outlet, title, published_date FROM main.documents) AS d USING (doc_id)
+LEFT JOIN (SELECT doc_id, outlet, title FROM main.documents) AS m ON m.doc_id = s.matched_doc_id
 ORDER BY s.story_id, d.published_date NULLS LAST, s.doc_id;

@@ -236,7 +236,8 @@ def whole_batches(con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]])
 # Published tables with one row per document (or per row of one), and tables of stories: an incremental
 # publish replaces the rows of the documents, and the stories, in scope (staging.replaced_docs,
 # staging.scope_stories); the other tables are small and built whole.
-DOCUMENT_TABLES = ("documents", "removed_lines", "entity_mentions", "figures", "quotes", "source_profile")
+DOCUMENT_TABLES = ("documents", "story_matches", "removed_lines", "entity_mentions", "figures", "quotes",
+                   "source_profile")
 STORY_TABLES = ("stories", "figure_comparison", "source_agreement", "quote_corroboration")
 # What the publish SQL reads of tables published before it, narrowed to the scope in an incremental publish.
 SCOPED_PUBLISHED = {
