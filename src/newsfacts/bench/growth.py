@@ -130,12 +130,20 @@ def copy_corpus_tables(con: duckdb.DuckDBPyConnection, seed: Path, target: Path,
         schema = (schemas.CORPUS_TABLES | schemas.LINK_STATE_TABLES)[name]
         con.register("seed_rows", store.pq.read_table(path, schema=schema))
         select = {
-            "story_members": """SELECT ids.doc_id, CASE WHEN copy = 0 THEN story_id ELSE story_id || 'c' || copy END,
-                                       published_date - CAST(copy AS INTEGER), title, words, names, main_place,
-                                       main_actor,
-                                       CASE WHEN copy = 0 THEN minhash
-                                            ELSE list_transform(minhash, lambda h: hash(h, copy) % 4294967295) END
-                                FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id""",
+            # a copy's story, its match and the story it follows up are the copies of the seed's
+            "story_members": """SELECT r.* REPLACE (
+                                    ids.doc_id AS doc_id,
+                                    CASE WHEN ids.copy = 0 THEN story_id ELSE story_id || 'c' || ids.copy END AS story_id,
+                                    published_date - CAST(ids.copy AS INTEGER) AS published_date,
+                                    CASE WHEN ids.copy = 0 THEN minhash
+                                         ELSE list_transform(minhash, lambda h: hash(h, ids.copy) % 4294967295)
+                                    END AS minhash,
+                                    matched.doc_id AS matched_doc_id,
+                                    CASE WHEN ids.copy = 0 OR related_story_id IS NULL THEN related_story_id
+                                         ELSE related_story_id || 'c' || ids.copy END AS related_story_id)
+                                FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id
+                                LEFT JOIN ids AS matched ON matched.seed_id = r.matched_doc_id
+                                                        AND matched.copy = ids.copy""",
             "entity_links": "SELECT r.* REPLACE (ids.doc_id AS doc_id) FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id",
             "linked_documents": "SELECT r.* REPLACE (ids.doc_id AS doc_id) FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id",
             "entities": f"SELECT * REPLACE (document_count * {copies} AS document_count, "
