@@ -491,7 +491,7 @@ def local_groups(doc: Doc, spans: list[Found]) -> list[str]:
     tokens = [person_tokens(text) if f.label == "PERSON" else name_tokens(text) for f, text in zip(spans, texts)]
     written = [" ".join(words) or name for words, name in zip(tokens, names)]
     short = {i for i, f in enumerate(spans) if f.label in SHORT_FORM_LABELS and surname_form(texts[i], tokens[i])}
-    # A surname alone is not joined by its spelling: 'Clinton' may be either of two Clintons.
+    # A surname alone is not joined by its spelling: 'Roe' may be either of two Roes.
     for i, j in same_name_pairs([None if i in short else name for i, name in enumerate(written)]):
         union(i, j)
     for i, j in full_name_pairs(spans, tokens, texts):

@@ -101,7 +101,7 @@ def closing_mark(body: str, closer: str, start: int) -> int:
 
 
 def mixed_close(body: str, mark: str, start: int) -> int:
-    """The first `mark` that closes no quotation opened inside ('"ROE: It is like “Shark Tank.” But
+    """The first `mark` that closes no quotation opened inside ('"ROE: It is like “Dragon Den.” But
     ...': the curly pair is a quotation within the straight one, which runs on)."""
     depth = 0
     for i in range(start, len(body)):
