@@ -68,10 +68,12 @@ def fill_speakers(doc: Doc, refs: Referents, quotes: list[Quote], model: Speaker
     model = model or load_model()
     if model is None:
         return
+    counts = None  # how often the document names each referent, counted once when first needed
     for k, quote in enumerate(quotes):
         if quote.speaker_text is not None or quote.is_partial:  # a fragment in a sentence is the rules'
             continue  # ('a song called "River of Salt"' names, it does not quote)
-        scored = [(model.probability(c.features), c) for c in candidates(doc, refs, quotes, k)]
+        counts = counts if counts is not None else mention_counts(refs)
+        scored = [(model.probability(c.features), c) for c in candidates(doc, refs, quotes, k, counts)]
         if not scored:
             continue
         probability, best = max(scored, key=lambda pair: pair[0])
@@ -79,8 +81,17 @@ def fill_speakers(doc: Doc, refs: Referents, quotes: list[Quote], model: Speaker
             quote.speaker_text, quote.speaker_key = best.referent.text, best.referent.key
 
 
-def candidates(doc: Doc, refs: Referents, quotes: list[Quote], k: int) -> list[Candidate]:
-    """The named referents around quotation k, each with its features."""
+def mention_counts(refs: Referents) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for referent, _ in refs.entries:
+        if referent.key is not None:
+            counts[referent.key] = counts.get(referent.key, 0) + 1
+    return counts
+
+
+def candidates(doc: Doc, refs: Referents, quotes: list[Quote], k: int,
+               counts: dict[str, int] | None = None) -> list[Candidate]:
+    """The named referents around quotation k, each with its features (`counts`: mention_counts(refs))."""
     quote = quotes[k]
     text = doc.text
     inside = doc.char_span(quote.char_start, quote.char_end, alignment_mode="expand")
@@ -111,10 +122,7 @@ def candidates(doc: Doc, refs: Referents, quotes: list[Quote], k: int) -> list[C
             after[referent.key] = (token_i, subject)
     if not named:
         return []
-    counts: dict[str, int] = {}
-    for referent, _ in refs.entries:
-        if referent.key is not None:
-            counts[referent.key] = counts.get(referent.key, 0) + 1
+    counts = mention_counts(refs) if counts is None else counts
     by_distance = sorted(before, key=lambda key: -before[key][0])
     people = [key for key in by_distance if named[key].label == "PERSON"]
     previous_speaker = next((q.speaker_key for q in reversed(quotes[:k]) if q.speaker_key is not None), None)
