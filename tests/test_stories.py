@@ -185,9 +185,9 @@ def test_content_words_leave_out_stop_words_and_numbers():
 def test_a_place_named_most_often_tells_events_of_one_kind_apart():
     a = stories.StoryDocument("a", None, None, frozenset({"earthquake"}), frozenset({"n:peru"}), "peru")
     b = stories.StoryDocument("b", None, None, frozenset({"earthquake"}), frozenset({"n:turkey"}), "turkey")
-    c = stories.StoryDocument("c", None, None, frozenset({"earthquake", "peru"}), frozenset({"n:lima"}), "lima")
+    c = stories.StoryDocument("c", None, None, frozenset({"earthquake", "peru", "l:peru"}), frozenset({"n:lima"}), "lima")
     assert stories.elsewhere(a, b)
-    assert not stories.elsewhere(a, c)  # c names Peru: a city of the country, not another place
+    assert not stories.elsewhere(a, c)  # c's lead names Peru: a city of the country, not another place
 
 
 def test_new_documents_are_compared_only_with_lsh_candidates_not_the_whole_corpus(monkeypatch):
@@ -510,3 +510,47 @@ def test_on_a_busy_day_the_date_says_little_and_the_words_must_tell_the_event():
     busy = [synthetic(f"o{i}", own(f"o{i}")) for i in range(stories.BUSY_DAYS)]  # all on a and b's day
     assert stories.same_event_score(a, b, stories.Rarity([a, b, *quiet])) is not None
     assert stories.same_event_score(a, b, stories.Rarity([a, b, *busy])) is None
+
+
+# Two arrests of two players of one team in one month; the later reports recall the first in their tails.
+ARREST_HOLLIS = ("Harbor City Gulls receiver arrested on suspicion of drunk driving", """Harbor City Gulls \
+wide receiver Dorian Hatcher was arrested early Tuesday on suspicion of drunk driving, the state highway patrol \
+said.
+Hatcher was stopped on the coast highway after officers saw his car weaving between lanes, a patrol spokesman \
+said. He failed a sobriety test and was booked into the county jail, then released on bail.
+The Gulls said they were aware of the arrest and were gathering information. Hatcher, in his fourth season, \
+leads the team in receiving yards.""")
+ARREST_HOLLIS_OTHER = ("Gulls' Hatcher booked after late-night traffic stop", """Dorian Hatcher, the Harbor \
+City Gulls' leading receiver, spent part of Tuesday morning in the county jail after highway patrol officers \
+arrested him on suspicion of driving under the influence.
+Officers pulled Hatcher over on the coast highway shortly after 2 a.m. He was released on bail hours later.
+"We are disappointed," Gulls coach Marta Quinlan said. Hatcher is due in court next month.""")
+ARREST_BRANDT = ("Gulls lineman Brandt arrested on suspicion of drunk driving", """Harbor City Gulls defensive \
+tackle Oskar Brandt was arrested early Sunday on suspicion of drunk driving, the state highway patrol said.
+Brandt was stopped for speeding on the coast highway and failed a sobriety test, a patrol spokesman said. He \
+was booked into the county jail and released on bail.
+Brandt, a veteran of nine seasons, was named the team's most valuable player last year. He is the second Gulls \
+player arrested on the coast highway this month: wide receiver Dorian Hatcher was arrested there three weeks \
+ago.""")
+
+
+def test_two_arrests_of_two_players_of_one_team_are_two_stories_though_one_report_recalls_the_other(nlp):
+    docs = titled_docs(nlp, [("hatcher", ARREST_HOLLIS, None), ("hatcher-other", ARREST_HOLLIS_OTHER, None),
+                             ("brandt", ARREST_BRANDT, None)])
+    by_id = {d.doc_id: d for d in docs}
+    assert by_id["brandt"].main_actor == "brandt"  # the person named most often, not his team
+    assert stories.elsewhere(by_id["brandt"], by_id["hatcher"])  # Hatcher only in Brandt's tail
+    assert not stories.elsewhere(by_id["hatcher"], by_id["hatcher-other"])
+    story = story_of(stories.assign_stories([], docs))
+    assert story["hatcher"] == story["hatcher-other"] != story["brandt"]
+
+
+def test_a_name_the_other_report_says_up_front_is_no_sign_of_another_event():
+    def doc(doc_id, words, main):
+        return stories.StoryDocument(doc_id, None, None, frozenset(words), frozenset(), main_actor=main)
+    wire = doc("wire", {"vote", "l:vote", "marsh", "l:marsh", "quint"}, "marsh")
+    editorial = doc("editorial", {"vote", "quint", "t:quint", "marsh"}, "quint")
+    assert stories.said_up_front(wire, "helena marsh") is False and stories.said_up_front(wire, "marsh")
+    assert not stories.apart("marsh", "quint", wire, editorial)  # each names the other's; the editorial up front
+    recalls = doc("recalls", {"vote", "l:vote", "l:brandt", "hatcher"}, "brandt")
+    assert stories.apart("hatcher", "brandt", doc("first", {"vote", "l:hatcher"}, "hatcher"), recalls)

@@ -5,8 +5,9 @@ A document's story features are the content words of its title and body, the nam
 headline and a lead say which event a report is about; the tail repeats background), with its publication
 date. Two documents report one event when they were published within a few days of each other, share a
 name, say enough of the same rare things, and are not each mainly about a place (or a person, an
-organisation) the other never names: the words alone would put two earthquakes in one story, the names
-tell Peru from Turkey. What a document is mainly about is a name its headline or lead says and that it
+organisation) the other never names, or names only in passing, below its headline and lead (a report of a
+player's arrest that recalls a teammate's arrest last month): the words alone would put two earthquakes in
+one story, the names tell Peru from Turkey. What a document is mainly about is a name its headline or lead says and that it
 names most often: not an expert quoted at length further down.
 
 Candidates come from MinHash locality-sensitive hashing (datasketch), plus the documents whose headlines
@@ -182,7 +183,10 @@ def name_features(mentions: list[EntityMention], title_words: frozenset[str] = f
     persons = {group for group, mention in groups if mention.label == "PERSON"}
     counts, kinds, said_first = Counter(), defaultdict(set), set()
     for group, mention in groups:
-        if (kind := name_kind(mention.label, group)) is None:
+        kind = name_kind(mention.label, group)
+        if group in persons and kind == "actor":
+            kind = "person"  # a person's name, tagged an organisation here: still the person
+        if kind is None:
             continue  # a nationality, a building, an event: never what a report is mainly about
         main = group.rsplit(" ", 1)[-1] if group in persons else group  # a person is named by surname
         counts[main] += 1
@@ -190,8 +194,12 @@ def name_features(mentions: list[EntityMention], title_words: frozenset[str] = f
         if lead_end_at is None or mention.char_start < lead_end_at or set(main.split()) <= title_words:
             said_first.add(main)
     places = Counter({main: n for main, n in counts.items() if "place" in kinds[main]})
-    actors = Counter({main: n for main, n in counts.items() if "actor" in kinds[main]})
-    return frozenset(names), most_named(places, said_first), most_named(actors, said_first)
+    people = Counter({main: n for main, n in counts.items() if "person" in kinds[main]})
+    actors = Counter({main: n for main, n in counts.items() if kinds[main] & {"actor", "person"}})
+    # A report of a player's arrest names his team as often as him: it is about him, the team is every
+    # report's background. The person named most often is the actor; else the person or organisation.
+    actor = most_named(people, said_first) or most_named(actors, said_first)
+    return frozenset(names), most_named(places, said_first), actor
 
 
 def name_kind(label: str, key: str) -> str | None:
@@ -289,8 +297,20 @@ def headlines_apart(a: StoryDocument, b: StoryDocument) -> bool:
                for doc, other in ((a, b), (b, a)))
 
 
+def said_up_front(doc: StoryDocument, name: str) -> bool:
+    """Whether the document's headline or lead names it (whole, all its words, or a person by surname)."""
+    words = name.split()
+    return any(f"{part}n:{name}" in doc.words or all(f"{part}{word}" in doc.words for word in words)
+               or (len(words) > 1 and f"{part}n:{words[-1]}" in doc.words) for part in (HEADLINE, LEAD))
+
+
 def apart(a: str | None, b: str | None, doc_a: StoryDocument, doc_b: StoryDocument) -> bool:
-    return bool(a and b and not mentions_name(doc_b, a) and not mentions_name(doc_a, b))
+    """Each document is mainly about a name (a and b) that the other's headline and lead never say, and
+    one of them never names the other's at all: two events of one kind, the later report recalling the
+    earlier one in its tail ("... the second arrest of a player this month, after ..."), not one event."""
+    if not a or not b or a == b or said_up_front(doc_b, a) or said_up_front(doc_a, b):
+        return False
+    return not mentions_name(doc_b, a) or not mentions_name(doc_a, b)
 
 
 def elsewhere(a: StoryDocument, b: StoryDocument) -> bool:
