@@ -554,3 +554,14 @@ def test_a_name_the_other_report_says_up_front_is_no_sign_of_another_event():
     assert not stories.apart("marsh", "quint", wire, editorial)  # each names the other's; the editorial up front
     recalls = doc("recalls", {"vote", "l:vote", "l:brandt", "hatcher"}, "brandt")
     assert stories.apart("hatcher", "brandt", doc("first", {"vote", "l:hatcher"}, "hatcher"), recalls)
+
+
+def test_two_reports_mainly_about_one_name_need_less_in_common():
+    def doc(doc_id, main_actor):
+        return stories.StoryDocument(doc_id, None, None, frozenset({"arrest"}), frozenset({"n:gulls"}),
+                                     main_actor=main_actor)
+    rarity = stories.Rarity([])
+    same = stories.required_similarity(doc("a", "hatcher"), doc("b", "hatcher"), rarity)
+    other = stories.required_similarity(doc("a", "hatcher"), doc("c", "brandt"), rarity)
+    unknown = stories.required_similarity(doc("a", "hatcher"), doc("d", None), rarity)
+    assert same == pytest.approx(stories.MIN_SIMILARITY * stories.SAME_MAIN_DISCOUNT) < other == unknown

@@ -57,6 +57,10 @@ MIN_SIMILARITY = 0.125
 # Reports dated within CLOSE_DAYS of each other need only this much (see required_similarity).
 CLOSE_DAYS = 2
 CLOSE_SIMILARITY = 0.08
+# Two reports mainly about the same name (see same_main_name) need this share of the bar: a short undated
+# report of a player's arrest and a longer one with his career's background share few words, but both are
+# about him.
+SAME_MAIN_DISCOUNT = 0.8
 BUSY_DAYS = 40  # documents within CLOSE_DAYS of a day from which its date says nothing more (MIN_SIMILARITY)
 MIN_SHARED_NAMES = 1
 # A document joins a story when its average similarity to the story's LINKAGE_SUPPORT reports most alike
@@ -336,12 +340,20 @@ def required_similarity(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> f
     unknown (what they say must tell the event alone); less when both are dated within CLOSE_DAYS, and the
     fewer other reports those days have, the less (down to CLOSE_SIMILARITY): a quiet week's two reports
     that share a few rare names are one event told from opposed angles, while on a busy day many reports
-    share as much by chance. A date is evidence as a rare word is, by how few documents share it."""
+    share as much by chance. A date is evidence as a rare word is, by how few documents share it; so is
+    what both are mainly about (SAME_MAIN_DISCOUNT)."""
+    discount = SAME_MAIN_DISCOUNT if same_main_name(a, b) else 1.0
     if a.published_date is None or b.published_date is None or days_apart(
             a.published_date, b.published_date) > CLOSE_DAYS:
-        return MIN_SIMILARITY
+        return MIN_SIMILARITY * discount
     crowd = max(rarity.crowd(a.published_date), rarity.crowd(b.published_date))
-    return CLOSE_SIMILARITY + (MIN_SIMILARITY - CLOSE_SIMILARITY) * min(1.0, crowd / BUSY_DAYS)
+    return discount * (CLOSE_SIMILARITY + (MIN_SIMILARITY - CLOSE_SIMILARITY) * min(1.0, crowd / BUSY_DAYS))
+
+
+def same_main_name(a: StoryDocument, b: StoryDocument) -> bool:
+    """Both mainly about one place, or one person or organisation: what tells two events of one kind apart
+    (see elsewhere) joins two reports of one, so they need less in common (SAME_MAIN_DISCOUNT)."""
+    return bool(a.main_place and a.main_place == b.main_place) or bool(a.main_actor and a.main_actor == b.main_actor)
 
 
 def pair_strength(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float:
