@@ -513,14 +513,14 @@ def test_on_a_busy_day_the_date_says_little_and_the_words_must_tell_the_event():
 
 
 # Two arrests of two players of one team in one month; the later reports recall the first in their tails.
-ARREST_HOLLIS = ("Harbor City Gulls receiver arrested on suspicion of drunk driving", """Harbor City Gulls \
+ARREST_HATCHER = ("Harbor City Gulls receiver arrested on suspicion of drunk driving", """Harbor City Gulls \
 wide receiver Dorian Hatcher was arrested early Tuesday on suspicion of drunk driving, the state highway patrol \
 said.
 Hatcher was stopped on the coast highway after officers saw his car weaving between lanes, a patrol spokesman \
 said. He failed a sobriety test and was booked into the county jail, then released on bail.
 The Gulls said they were aware of the arrest and were gathering information. Hatcher, in his fourth season, \
 leads the team in receiving yards.""")
-ARREST_HOLLIS_OTHER = ("Gulls' Hatcher booked after late-night traffic stop", """Dorian Hatcher, the Harbor \
+ARREST_HATCHER_OTHER = ("Gulls' Hatcher booked after late-night traffic stop", """Dorian Hatcher, the Harbor \
 City Gulls' leading receiver, spent part of Tuesday morning in the county jail after highway patrol officers \
 arrested him on suspicion of driving under the influence.
 Officers pulled Hatcher over on the coast highway shortly after 2 a.m. He was released on bail hours later.
@@ -535,7 +535,7 @@ ago.""")
 
 
 def test_two_arrests_of_two_players_of_one_team_are_two_stories_though_one_report_recalls_the_other(nlp):
-    docs = titled_docs(nlp, [("hatcher", ARREST_HOLLIS, None), ("hatcher-other", ARREST_HOLLIS_OTHER, None),
+    docs = titled_docs(nlp, [("hatcher", ARREST_HATCHER, None), ("hatcher-other", ARREST_HATCHER_OTHER, None),
                              ("brandt", ARREST_BRANDT, None)])
     by_id = {d.doc_id: d for d in docs}
     assert by_id["brandt"].main_actor == "brandt"  # the person named most often, not his team
@@ -566,3 +566,19 @@ def test_two_reports_mainly_about_one_name_need_less_in_common():
     unknown = stories.required_similarity(doc("a", "hatcher"), doc("d", None), rarity)
     assert same == pytest.approx(stories.MIN_SIMILARITY * stories.SAME_MAIN_DISCOUNT)
     assert same < other == unknown == stories.MIN_SIMILARITY
+
+
+ARREST_BRANDT_RECALLS_FIRST = ("Gulls' Brandt is team's second player arrested this month", """For the second \
+time this month a Harbor City Gulls player has been arrested on suspicion of drunk driving: after wide receiver \
+Dorian Hatcher three weeks ago, defensive tackle Oskar Brandt was stopped early Sunday on the coast highway.
+Brandt failed a sobriety test and was booked into the county jail, a highway patrol spokesman said. He was \
+released on bail. Brandt, a veteran of nine seasons, was the team's most valuable player last year.""")
+
+
+def test_a_report_that_recalls_another_players_arrest_in_its_lead_but_not_its_headline_is_another_event(nlp):
+    docs = titled_docs(nlp, [("hatcher", ARREST_HATCHER_OTHER, None), ("brandt", ARREST_BRANDT_RECALLS_FIRST, None)])
+    hatcher, brandt = docs
+    assert stories.said_up_front(brandt, "hatcher") and not stories.said_in_headline(brandt, "hatcher")
+    assert stories.elsewhere(hatcher, brandt)  # each headline says whom it is about: Brandt's not Hatcher
+    untitled = stories.StoryDocument("u", None, None, frozenset({"l:hatcher", "l:n:hatcher"}), frozenset())
+    assert stories.said_in_headline(untitled, "hatcher")  # no headline: its lead stands for one

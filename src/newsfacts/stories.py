@@ -301,28 +301,43 @@ def headlines_apart(a: StoryDocument, b: StoryDocument) -> bool:
                for doc, other in ((a, b), (b, a)))
 
 
-def said_up_front(doc: StoryDocument, name: str) -> bool:
+def said_up_front(doc: StoryDocument, name: str, parts: tuple[str, ...] = (HEADLINE, LEAD)) -> bool:
     """Whether the document's headline or lead names it (whole, all its words, or a person by surname)."""
     words = name.split()
     return any(f"{part}n:{name}" in doc.words or all(f"{part}{word}" in doc.words for word in words)
-               or (len(words) > 1 and f"{part}n:{words[-1]}" in doc.words) for part in (HEADLINE, LEAD))
+               or (len(words) > 1 and f"{part}n:{words[-1]}" in doc.words) for part in parts)
 
 
-def apart(a: str | None, b: str | None, doc_a: StoryDocument, doc_b: StoryDocument) -> bool:
-    """Each document is mainly about a name (a and b) that the other's headline and lead never say, and
+def said_in_headline(doc: StoryDocument, name: str) -> bool:
+    """Whether the document's headline names it; its lead's first words stand for a headline it lacks."""
+    return said_up_front(doc, name, (HEADLINE,) if doc.headline else (HEADLINE, LEAD))
+
+
+def apart(a: str | None, b: str | None, doc_a: StoryDocument, doc_b: StoryDocument,
+          up_front=said_up_front) -> bool:
+    """Each document is mainly about a name (a and b) that the other does not say up front (`up_front`), and
     one of them never names the other's at all: two events of one kind, the later report recalling the
-    earlier one in its tail ("... the second arrest of a player this month, after ..."), not one event."""
-    if not a or not b or a == b or said_up_front(doc_b, a) or said_up_front(doc_a, b):
+    earlier one further down ("... the second arrest of a player this month, after ..."), not one event."""
+    if not a or not b or a == b or up_front(doc_b, a) or up_front(doc_a, b):
         return False
     return not mentions_name(doc_b, a) or not mentions_name(doc_a, b)
 
 
 def elsewhere(a: StoryDocument, b: StoryDocument) -> bool:
-    """Each is mainly about a place (or a person, an organisation) the other never names, or each headline
-    says a name the other never names: two events of one kind, such as two earthquakes or two product
-    launches, or two events of one person (her tour, her wedding), not one event."""
-    return (apart(a.main_place, b.main_place, a, b) or apart(a.main_actor, b.main_actor, a, b)
-            or headlines_apart(a, b))
+    """Each is mainly about a place (or a person, an organisation) the other never names or names only in
+    passing (a place below its lead, a person or organisation below its headline: where a report happened is
+    in its lead, whom it is about in its headline), or each headline says a name the other never names: two
+    events of one kind, such as two earthquakes or two product launches, or two events of one person (her
+    tour, her wedding), not one event."""
+    return (apart(a.main_place, b.main_place, a, b) or actors_apart(a, b) or headlines_apart(a, b))
+
+
+def actors_apart(a: StoryDocument, b: StoryDocument) -> bool:
+    """Each is mainly about a person or organisation the other does not say up front; when each headline
+    says whom it is about, up front is the headline: a report that names another event's protagonist in its
+    lead, not its headline, recalls that event ("the second player arrested this month, after ...")."""
+    headlined = all(doc.main_actor and said_in_headline(doc, doc.main_actor) for doc in (a, b))
+    return apart(a.main_actor, b.main_actor, a, b, said_in_headline if headlined else said_up_front)
 
 
 def pair_similarity(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float:
