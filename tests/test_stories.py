@@ -582,3 +582,13 @@ def test_a_report_that_recalls_another_players_arrest_in_its_lead_but_not_its_he
     assert stories.elsewhere(hatcher, brandt)  # each headline says whom it is about: Brandt's not Hatcher
     untitled = stories.StoryDocument("u", None, None, frozenset({"l:hatcher", "l:n:hatcher"}), frozenset())
     assert stories.said_in_headline(untitled, "hatcher")  # no headline: its lead stands for one
+
+
+def test_what_the_headline_says_is_what_a_report_is_about_though_another_name_is_as_frequent():
+    lead_end = stories.lead_end("Word " * 200)
+    mentions = [mention("Harbor City Gulls", "ORG", 0), mention("Gulls", "ORG", 40), mention("Gulls", "ORG", 90),
+                mention("Dorian Hatcher", "PERSON", 20), mention("Hatcher", "PERSON", 120),
+                mention("Marta Quinlan", "PERSON", 60), mention("Quinlan", "PERSON", 150)]
+    title = stories.content_words("Gulls place Dorian Hatcher on injured reserve")
+    assert stories.name_features(mentions, title, lead_end)[2] == "hatcher"
+    assert stories.name_features(mentions, frozenset(), lead_end)[2] == "harbor city gulls"  # no headline: most named

@@ -7,8 +7,8 @@ date. Two documents report one event when they were published within a few days 
 name, say enough of the same rare things, and are not each mainly about a place (or a person, an
 organisation) the other never names, or names only in passing, below its headline and lead (a report of a
 player's arrest that recalls a teammate's arrest last month): the words alone would put two earthquakes in
-one story, the names tell Peru from Turkey. What a document is mainly about is a name its headline or lead says and that it
-names most often: not an expert quoted at length further down.
+one story, the names tell Peru from Turkey. What a document is mainly about is the name its headline says,
+else one its lead says, that it names most often: not an expert quoted at length further down.
 
 Candidates come from MinHash locality-sensitive hashing (datasketch), plus the documents whose headlines
 say one of the same names (blocking): a new document is compared with a few stored documents, never
@@ -202,8 +202,8 @@ def name_features(mentions: list[EntityMention], title_words: frozenset[str] = f
     actors = Counter({main: n for main, n in counts.items() if kinds[main] & {"actor", "person"}})
     # A report of a player's arrest names his team as often as him: it is about him, the team is every
     # report's background. The person named most often is the actor; else the person or organisation.
-    actor = most_named(people, said_first) or most_named(actors, said_first)
-    return frozenset(names), most_named(places, said_first), actor
+    actor = most_named(people, said_first, title_words) or most_named(actors, said_first, title_words)
+    return frozenset(names), most_named(places, said_first, title_words), actor
 
 
 def name_kind(label: str, key: str) -> str | None:
@@ -212,11 +212,22 @@ def name_kind(label: str, key: str) -> str | None:
     return "actor" if label in ACTOR_LABELS else None
 
 
-def most_named(counts: Counter, said_first: set[str]) -> str | None:
+def most_named(counts: Counter, said_first: set[str], title_words: frozenset[str] = frozenset()) -> str | None:
+    """The name the headline says that the document names most often (MIN_MAIN_MENTIONS at least): a
+    headline says whom a report is about; else the name it names most often, if its headline or lead says
+    it; None when no name stands out."""
+    headlined = Counter({name: n for name, n in counts.items() if set(name.split()) <= title_words})
+    if (name := standing_out(headlined)) is not None:
+        return name
+    name = standing_out(counts)
+    return name if name in said_first else None
+
+
+def standing_out(counts: Counter) -> str | None:
     top = counts.most_common(2)
     if not top or top[0][1] < MIN_MAIN_MENTIONS or (len(top) > 1 and top[1][1] == top[0][1]):
         return None  # no name stands out
-    return top[0][0] if top[0][0] in said_first else None
+    return top[0][0]
 
 
 def headline_features(title: str | None, names: frozenset[str]) -> frozenset[str]:
