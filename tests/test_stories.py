@@ -592,3 +592,14 @@ def test_what_the_headline_says_is_what_a_report_is_about_though_another_name_is
     title = stories.content_words("Gulls place Dorian Hatcher on injured reserve")
     assert stories.name_features(mentions, title, lead_end)[2] == "hatcher"
     assert stories.name_features(mentions, frozenset(), lead_end)[2] == "harbor city gulls"  # no headline: most named
+
+
+def test_a_long_report_is_not_kept_from_a_brief_of_its_event_by_its_background():
+    rarity = stories.Rarity([])  # every word weighs the same
+    brief = frozenset(f"event{i}" for i in range(10))
+    feature = brief | frozenset(f"background{i}" for i in range(30))
+    same_size = brief - {"event0"} | {"other"}
+    jaccard = len(brief & same_size) / len(brief | same_size)
+    assert rarity.similarity(brief, same_size) == pytest.approx(jaccard)  # a Jaccard for reports of one size
+    assert rarity.similarity(brief, feature) > len(brief) / len(feature)  # above the Jaccard: 10 of 40
+    assert rarity.similarity(brief, frozenset()) == 0.0

@@ -279,9 +279,20 @@ class Rarity:
         return self.weights[feature]
 
     def similarity(self, a: frozenset[str], b: frozenset[str]) -> float:
-        """Rarity-weighted Jaccard: shared rare words count for much, shared common words for little."""
-        union = sum(map(self.weights.__getitem__, a | b))
-        return sum(map(self.weights.__getitem__, a & b)) / union if union else 0.0
+        """Rarity-weighted overlap: shared rare words count for much, shared common words for little.
+
+        On the scale of a weighted Jaccard, and equal to it for two documents that say as much: the mean
+        of the overlap's Dice (2 shared / (a + b)) and cosine (shared / sqrt(a b)) read as a Jaccard
+        (J = D / (2 - D)). The cosine half forgives a long report the background a short one lacks: a
+        wire brief and a long feature of one event share little of the feature's words, all of the brief's.
+        """
+        weight = self.weights.__getitem__
+        total_a, total_b = sum(map(weight, a)), sum(map(weight, b))
+        if not total_a or not total_b:
+            return 0.0
+        shared = sum(map(weight, a & b))
+        overlap = (2 * shared / (total_a + total_b) + shared / math.sqrt(total_a * total_b)) / 2
+        return overlap / (2 - overlap)
 
 
 class FeatureWeights(dict):
