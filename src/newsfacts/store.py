@@ -202,7 +202,7 @@ def read_committed(warehouse: Path, table_name: str, hidden: dict[str, set[str]]
                    columns: list[str] | None = None) -> pa.Table:
     """Committed rows of a table (only `columns`, when given), less the rows of documents in `hidden`
     (run_id -> doc_ids)."""
-    schema = schemas.COMMITTED_TABLES[table_name]
+    schema = schemas.PART_TABLES[table_name]
     wanted = columns or schema.names
     read = list(dict.fromkeys([*wanted, "doc_id"])) if hidden else wanted
     pieces = []
@@ -240,7 +240,12 @@ def read_dataset(warehouse: Path, table_name: str, columns: list[str] | None = N
         table = pq.read_table(path, schema=schema, columns=columns) if path.exists() else schema.empty_table()
         return table.select(columns) if columns else table
     hidden = withdrawn_keys(warehouse) if table_name in schemas.PER_DOCUMENT_TABLES else None
-    return read_committed(warehouse, table_name, hidden, columns)
+    table = read_committed(warehouse, table_name, hidden, columns)
+    if table_name in schemas.DOCUMENT_STATE_TABLES:  # hidden by the run that stored the document
+        rows = read_committed(warehouse, table_name, columns=["doc_id", "document_run_id"])
+        table = table.filter(pc.invert(hidden_rows(rows.rename_columns(["doc_id", COMMIT_RUN_COLUMN]),
+                                                   withdrawn_keys(warehouse))))
+    return table
 
 
 def live_documents(warehouse: Path) -> pa.Table:
@@ -254,7 +259,7 @@ def stored_doc_ids(warehouse: Path) -> set[str]:
 
 def ensure_datasets(warehouse: Path) -> None:
     """Create the store's folders (readers treat a table with no committed part as empty)."""
-    for name in schemas.STORED_TABLES:
+    for name in {**schemas.STORED_TABLES, **schemas.PART_TABLES}:
         parquet_dir(warehouse, name).mkdir(parents=True, exist_ok=True)
     commits_dir(warehouse).mkdir(parents=True, exist_ok=True)
 
@@ -312,7 +317,7 @@ def compact(warehouse: Path, published_run_id: str | None, max_commits: int = MA
     first_run_id = merged[0].get("first_run_id", merged[0]["run_id"])
     commit_id = f"{first_run_id}{COMPACTED_SUFFIX}-{new_run_id()}"  # sorts just before the commits it merged
     parts = {}
-    for name, schema in schemas.COMMITTED_TABLES.items():
+    for name, schema in schemas.PART_TABLES.items():
         pieces = [read_part(warehouse / m["parts"][name], "" if m.get("replaces") else m["run_id"], schema)
                   for m in merged if name in m["parts"]]
         if pieces:
@@ -352,7 +357,8 @@ def reject_run(warehouse: Path, run_id: str) -> Path:
     commit goes last: until then, its batches' documents are still withdrawn from nothing.
     """
     target = warehouse / "rejected" / run_id
-    manifests = sorted(commits_dir(warehouse).glob(f"{run_id}-b*.json")) + [commits_dir(warehouse) / f"{run_id}.json"]
+    manifests = (sorted(commits_dir(warehouse).glob(f"{run_id}-b*.json"))
+                 + [commits_dir(warehouse) / f"{run_id}-stories.json", commits_dir(warehouse) / f"{run_id}.json"])
     for manifest in manifests:
         if manifest.exists():
             commit_id = manifest.stem

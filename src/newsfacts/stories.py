@@ -539,13 +539,18 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument],
 
 # ---------- the stored assignments (table story_members, schemas.story_members) ----------
 
-def members_table(documents: list[StoryDocument]) -> pa.Table:
+def members_table(documents: list[StoryDocument], document_run_ids: list[str] | None = None,
+                  member_seqs: list[int] | None = None) -> pa.Table:
+    """Rows of story_members; `document_run_ids`: the run that stored each document, `member_seqs`: the
+    order they were assigned in (their positions by default)."""
+    runs = document_run_ids or [""] * len(documents)
+    seqs = member_seqs or list(range(1, len(documents) + 1))
     rows = [{
-        "doc_id": d.doc_id, "story_id": d.story_id, "published_date": d.published_date, "title": d.title,
+        "doc_id": d.doc_id, "document_run_id": run, "member_seq": seq, "story_id": d.story_id, "published_date": d.published_date, "title": d.title,
         "words": sorted(d.words), "names": sorted(d.names), "main_place": d.main_place, "main_actor": d.main_actor,
         "minhash": d.minhash if d.minhash is not None else [int(v) for v in signature(d).hashvalues],
         "related_story_id": d.related_story_id, **match_columns(d.match),
-    } for d in documents]
+    } for d, run, seq in zip(documents, runs, seqs)]
     return pa.Table.from_pylist(rows, schema=schemas.story_members)
 
 
