@@ -457,3 +457,9 @@ def read_members(warehouse: Path) -> pa.Table:
     """Every visible member row, in the order assigned (tests, benches: not a run's path)."""
     with connect(warehouse) as con:
         return con.sql("SELECT * FROM members ORDER BY member_seq").to_arrow_table()
+
+
+def read_index(warehouse: Path) -> pa.Table:
+    """Every story_index row (benches)."""
+    with connect(warehouse) as con:
+        return con.sql("SELECT * FROM bands").to_arrow_table()
