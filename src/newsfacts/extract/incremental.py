@@ -18,7 +18,9 @@ stays as it was until one of its own members is touched.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import dataclasses
+import hashlib
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -96,11 +98,42 @@ def update(state: LinkState, live_documents: pa.Table, mentions: pa.Table) -> tu
         if not clashes:
             break
         touched |= clashes
+    entities, links, keys = continued(entities, links, keys, members, state.entities["entity_id"])
     kept = [table.filter(pc.invert(pc.is_in(table["entity_id"], value_set=id_array(touched))))
             for table in (state.entities, kept_links, state.keys)]
     change.relinked_locals, change.remade_entities, change.kept_entities = len(locals_), len(entities), kept[0].num_rows
     return LinkState(*(pa.concat_tables([old, new]) for old, new in zip(kept, result_tables(entities, links, keys))),
                      live), change
+
+
+def continued(entities: list[Entity], links: list[EntityLink], keys: list[tuple[str, str]], before: pa.Table,
+              stored_ids: pa.ChunkedArray) -> tuple[list[Entity], list[EntityLink], list[tuple[str, str]]]:
+    """The re-made entities under the ids of the entities they continue, so that ids stay stable: each
+    touched entity's id goes to the re-made entity holding most of its members (`before`: their links),
+    ties to the lower ids; an entity that continues none keeps the id its name gives (made unique
+    when a continued one holds it)."""
+    old_of = {(row["doc_id"], row["local_key"]): row["entity_id"] for row in before.to_pylist()}
+    overlap: Counter = Counter((link.entity_id, old_of[(link.doc_id, link.local_key)]) for link in links
+                               if (link.doc_id, link.local_key) in old_of)
+    new_id: dict[str, str] = {}
+    taken: set[str] = set()
+    for (remade, old), _ in sorted(overlap.items(), key=lambda item: (-item[1], item[0])):
+        if remade not in new_id and old not in taken:
+            new_id[remade] = old
+            taken.add(old)
+    for entity in sorted(entities, key=lambda e: e.entity_id):
+        if entity.entity_id not in new_id:
+            unique, n = entity.entity_id, 0
+            while unique in taken:  # the id its name gives is a continued entity's
+                n += 1
+                unique = hashlib.sha1(f"{entity.entity_id}\x1f{n}".encode()).hexdigest()[:16]
+            new_id[entity.entity_id] = unique
+            taken.add(unique)
+    if all(new == old for old, new in new_id.items()):
+        return entities, links, keys
+    return ([dataclasses.replace(e, entity_id=new_id[e.entity_id]) for e in entities],
+            [EntityLink(link.doc_id, link.local_key, new_id[link.entity_id]) for link in links],
+            [(new_id[entity_id], key) for entity_id, key in keys])
 
 
 def missing(documents: pa.Table, other: pa.Table) -> pa.Table:
