@@ -173,7 +173,8 @@ def test_the_store_keeps_the_state_and_a_state_left_half_written_means_a_full_li
 def test_a_run_with_many_new_documents_links_them_in_steps_with_the_same_result(tmp_path, monkeypatch):
     everything = sorted(DOCS)
     monkeypatch.setattr(store, "live_documents", lambda home: live(everything))
-    monkeypatch.setattr(store, "read_dataset", lambda home, name: mentions_table(everything))
+    monkeypatch.setattr(store, "rows_of_documents", lambda home, name, documents, columns: mentions_table(
+        documents["doc_id"].to_pylist()))
     monkeypatch.setattr(store, "LINK_CHUNK_DOCS", 2)
     change = store.link_entities(tmp_path)
     stepped = store.read_link_state(tmp_path)
@@ -181,3 +182,19 @@ def test_a_run_with_many_new_documents_links_them_in_steps_with_the_same_result(
     at_once = incremental.link_all(live(everything), mentions_table(everything))[0]
     assert partition(stepped) == partition(at_once)
     assert entity_rows(stepped) == entity_rows(at_once)
+
+
+def test_the_store_reads_the_mentions_of_the_documents_asked_for_as_their_run_stored_them(tmp_path):
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc)
+    store.commit_tables(tmp_path, "r1", "r1-b00000", now, {"entity_mentions": mentions_table(["d1", "d2"])})
+    again = mentions_table(["d1"]).set_column(2, "text", pa.array(["Halvard Ostberg again"] * 4))
+    store.commit_tables(tmp_path, "r2", "r2-b00000", now, {"entity_mentions": again})  # d1 stored again by r2
+    asked = pa.table({"doc_id": ["d1", "d2"], "run_id": ["r2", "r1"]})
+    rows = store.rows_of_documents(tmp_path, "entity_mentions", asked, store.MENTION_COLUMNS)
+    assert sorted(set(zip(rows["doc_id"].to_pylist(), rows["text"].to_pylist())))[:1] == [("d1", "Halvard Ostberg again")]
+    assert rows.num_rows == 4 + len(DOCS["d2"])
+    only_first = store.rows_of_documents(tmp_path, "entity_mentions", pa.table({"doc_id": ["d1"], "run_id": ["r1"]}),
+                                         ["doc_id", "text"])
+    assert only_first["text"].to_pylist() == [m[0] for m in DOCS["d1"]]

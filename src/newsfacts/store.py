@@ -511,12 +511,47 @@ LINK_STATE_KEY = b"newsfacts_link_state"
 LINK_CHUNK_DOCS = 500
 
 
+def rows_of_documents(warehouse: Path, table: str, documents: pa.Table, columns: list[str]) -> pa.Table:
+    """A per-document table's rows of these documents (doc_id, run_id: as that run stored them), read by
+    DuckDB from the parts of those runs only, filtered as it reads: what is held is what is asked for."""
+    import duckdb
+
+    runs = {run.removesuffix(QUARANTINE_SUFFIX) for run in documents["run_id"].to_pylist()}
+    parts = []
+    for manifest in committed(warehouse):
+        first, last = manifest.get("first_run_id", manifest["run_id"]), manifest["run_id"]
+        if table in manifest["parts"] and any(first <= run <= last for run in runs):
+            parts.append(("" if manifest.get("replaces") else manifest["run_id"],
+                          str(warehouse / manifest["parts"][table])))
+    schema = schemas.PART_TABLES[table]
+    if not parts or not documents.num_rows:
+        return pa.schema([schema.field(c) for c in columns]).empty_table()
+    compacted = any(not run for run, _ in parts)
+    run = f"coalesce(nullif(p.run_id, ''), r.{COMMIT_RUN_COLUMN})" if compacted else "p.run_id"
+    selected = ", ".join(f'r."{c}"' for c in columns)
+    with duckdb.connect() as con:
+        con.register("wanted", documents.select(["doc_id", "run_id"]))
+        con.register("part_runs", pa.table({"run_id": [r for r, _ in parts], "filename": [f for _, f in parts]}))
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for _, f in parts)
+        rows = con.sql(f"SELECT {selected} FROM read_parquet([{listed}], filename = true, union_by_name = true) AS r "
+                       f"JOIN part_runs AS p ON p.filename = r.filename "
+                       f"SEMI JOIN wanted AS w ON w.doc_id = r.doc_id AND w.run_id = {run}").to_arrow_table()
+    return rows.cast(pa.schema([schema.field(c) for c in columns]))
+
+
+MENTION_COLUMNS = ["doc_id", "text", "label", "char_start", "char_end", "local_key"]
+
+
 def link_entities(warehouse: Path) -> incremental.LinkChange:
     """Link the live documents' entity mentions: only what changed since the stored linking state,
     or all of them when there is none (a new or reset warehouse, or a state a crash left half written)."""
     from newsfacts.extract import incremental  # here, not above: readers of the store need no spaCy
 
-    live, mentions = live_documents(warehouse), read_dataset(warehouse, "entity_mentions")
+    live = live_documents(warehouse).select(["doc_id", "run_id"])
+
+    def mentions(documents: pa.Table) -> pa.Table:  # of the documents linking asks for, not the corpus's
+        return rows_of_documents(warehouse, "entity_mentions", documents, MENTION_COLUMNS)
+
     state = before = read_link_state(warehouse) or incremental.empty_state()
     linked = pc.is_in(live["doc_id"], value_set=state.documents["doc_id"])
     settled, fresh = live.filter(linked), live.filter(pc.invert(linked))
@@ -525,7 +560,7 @@ def link_entities(warehouse: Path) -> incremental.LinkChange:
     # gives what one link of them all gives): a first run's memory is bounded like its batches'.
     for start in range(0, max(fresh.num_rows, 1), LINK_CHUNK_DOCS):
         upto = pa.concat_tables([settled, fresh.slice(0, start + LINK_CHUNK_DOCS)])
-        state, step = incremental.update(state, upto, mentions.filter(pc.is_in(mentions["doc_id"], value_set=upto["doc_id"])))
+        state, step = incremental.update(state, upto, mentions)
         steps.append(step)
     if state is not before:
         write_link_state(warehouse, state)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -65,17 +66,26 @@ def empty_state() -> LinkState:
                      schemas.entity_keys.empty_table(), schemas.linked_documents.empty_table())
 
 
-def link_all(live_documents: pa.Table, mentions: pa.Table) -> tuple[LinkState, LinkChange]:
+def reader(mentions) -> Callable[[pa.Table], pa.Table]:
+    """`mentions` as a function of documents (doc_id, run_id) to their mentions: a table is filtered,
+    a function (store.link_entities': read from the store) called."""
+    if callable(mentions):
+        return mentions
+    return lambda documents: mentions.filter(pc.is_in(mentions["doc_id"], value_set=documents["doc_id"]))
+
+
+def link_all(live_documents: pa.Table, mentions) -> tuple[LinkState, LinkChange]:
     """The full link: every live document's mentions, from nothing."""
-    locals_ = local_entities(mentions_of(mentions))
+    locals_ = local_entities(mentions_of(reader(mentions)(live_documents)))
     entities, links, keys = link_locals(locals_)
     state = LinkState(*result_tables(entities, links, keys), documents_of(live_documents))
     return state, LinkChange(True, live_documents.num_rows, 0, len(locals_), len(entities), 0, 1)
 
 
-def update(state: LinkState, live_documents: pa.Table, mentions: pa.Table) -> tuple[LinkState, LinkChange]:
+def update(state: LinkState, live_documents: pa.Table, mentions) -> tuple[LinkState, LinkChange]:
     """The state after the change from `state.documents` to `live_documents` (doc_id, run_id);
-    `mentions`: the live documents' entity mentions (only the touched ones are read into Python)."""
+    `mentions`: the live documents' entity mentions, or a function giving those of some documents
+    (see reader): only the new documents' and the touched entities' members' are asked for."""
     if state.documents.num_rows == 0:
         return link_all(live_documents, mentions)
     live = documents_of(live_documents)
@@ -85,13 +95,15 @@ def update(state: LinkState, live_documents: pa.Table, mentions: pa.Table) -> tu
         return state, change
     gone_link = pc.is_in(state.links["doc_id"], value_set=gone_docs["doc_id"])
     kept_links = state.links.filter(pc.invert(gone_link))
-    new_mentions = mentions.filter(pc.is_in(mentions["doc_id"], value_set=new_docs["doc_id"]))
+    read = reader(mentions)
+    new_mentions = read(new_docs)
     touched = touched_entities(state.keys, set(pc.unique(state.links.filter(gone_link)["entity_id"]).to_pylist()),
                                new_mentions)
     while True:  # until no re-made entity takes the id of an untouched one
         change.rounds += 1
         members = kept_links.filter(pc.is_in(kept_links["entity_id"], value_set=id_array(touched)))
-        locals_ = local_entities(mentions_of(new_mentions) + mentions_of(mentions_of_locals(mentions, members)))
+        member_docs = live.filter(pc.is_in(live["doc_id"], value_set=pc.unique(members["doc_id"])))
+        locals_ = local_entities(mentions_of(new_mentions) + mentions_of(mentions_of_locals(read(member_docs), members)))
         entities, links, keys = link_locals(locals_)
         remade = id_array(e.entity_id for e in entities)
         clashes = set(remade.filter(pc.is_in(remade, value_set=state.entities["entity_id"])).to_pylist()) - touched
