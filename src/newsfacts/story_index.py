@@ -11,16 +11,16 @@ Three tables, appended together by one commit per run (`<run_id>-stories`, taken
   one, once: GONE_KEY marks it done), beside the members per day and in all: the rarity of what a new
   document and its candidates say, read for their features only.
 
-Of the members found, only dates (and, when more than stories.MAX_CANDIDATES are dated near enough,
-signatures) are read for all; features are read for the few each new document is compared with, and
-for the members of their stories nearest in time (stories.MAX_LINKED_MEMBERS). Assignment itself is
+Of the members found, only dates and signatures (which rank them when more than stories.MAX_CANDIDATES
+are near in time) are read for all; features are read for the few each new document is compared with,
+and for the members of their stories nearest in time (stories.MAX_LINKED_MEMBERS). Assignment itself is
 stories.assign_stories, unchanged: the same stories as an index of the whole corpus in memory gives.
 """
 from __future__ import annotations
 
 import hashlib
 import math
-from collections import Counter
+from collections import ChainMap, Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -29,9 +29,10 @@ import duckdb
 import numpy
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from datasketch import MinHash, MinHashLSH
 
-from newsfacts import schemas, store, stories
+from newsfacts import pause, schemas, store, stories
 from newsfacts.records import CleanedDocument, EntityMention
 
 COMMIT_SUFFIX = "stories"
@@ -112,12 +113,10 @@ def members_where(con: duckdb.DuckDBPyConnection, column: str, values, columns: 
     values = sorted(set(values))
     if not values:
         return con.sql(f"SELECT {columns} FROM members WHERE false").to_arrow_table()
-    arrow_type = pa.int64() if column == "member_seq" else pa.string()
-    con.register("wanted_values", pa.table({"value": pa.array(values, arrow_type)}))
-    table = con.sql(f"SELECT {columns} FROM members WHERE {column} IN (SELECT value FROM wanted_values) "
-                        "ORDER BY member_seq").to_arrow_table()
-    con.unregister("wanted_values")
-    return table
+    # constants, not a join: DuckDB checks them against each row group's range and reads only those that may
+    # hold one (the parts are written in member_seq order, in small row groups: see ROW_GROUP_ROWS)
+    listed = ", ".join(str(int(v)) if column == "member_seq" else "'" + v.replace("'", "''") + "'" for v in values)
+    return con.sql(f"SELECT {columns} FROM members WHERE {column} IN ({listed}) ORDER BY member_seq").to_arrow_table()
 
 
 def documents_of(table: pa.Table) -> list[stories.StoryDocument]:
@@ -158,6 +157,7 @@ class StoreIndex:
         self.total = stored_counts(con, {TOTAL_KEY}).get(TOTAL_KEY, 0)
         self.load_counts(fresh)
         self.stubs: dict[int, Stub] = {}
+        self.seq_of: dict[str, int] = {}  # doc_id -> member_seq of the stored members met
         self.position = {doc.doc_id: i for i, doc in enumerate(fresh)}
         self.stored_hits()
         self.prefetch()
@@ -188,6 +188,8 @@ class StoreIndex:
             self.stubs[row["member_seq"]] = Stub(row["doc_id"], row["published_date"], row["story_id"], row["member_seq"])
             # read with them: nearest_candidates ranks them by signature when many are near in time
             self.signatures[row["doc_id"]] = numpy.array(row["minhash"], dtype=numpy.uint64)
+        self.stub_ids = {stub.doc_id: stub for stub in self.stubs.values()}
+        self.seq_of.update((stub.doc_id, stub.member_seq) for stub in self.stubs.values())
         self.band_hits: list[set[str]] = [set() for _ in self.fresh]
         self.headline_hits: list[dict[str, set[str]]] = [{} for _ in self.fresh]
         for i, band, key, seq in found:
@@ -202,13 +204,11 @@ class StoreIndex:
     def stored_count(self, feature: str) -> int:
         return self.counts.get(feature, 0) - self.fresh_counts.get(feature, 0)
 
-    def stub_by_id(self) -> dict[str, Stub]:
-        return {stub.doc_id: stub for stub in self.stubs.values()}
-
     def prefetch(self) -> None:
-        """Read at once the stored members the new documents are likely compared with: the nearest
+        """Read in one query each the stored members the new documents are likely compared with: the nearest
         (stories.nearest_candidates) of what their keys found, and the members of their stories nearest to
-        them. What this misses is read when needed (candidates, story_members)."""
+        them (what this misses is read when needed: candidates, story_members). One query per document
+        would cost more than the ranking done twice."""
         chosen: list[set[str]] = []
         for i, doc in enumerate(self.fresh):
             found = self.band_hits[i].union(*self.headline_hits[i].values())
@@ -220,24 +220,12 @@ class StoreIndex:
                    for stub in self.near_members(story_id, doc)})
 
     def nearest(self, doc: stories.StoryDocument, minhash: MinHash, found: set[str]) -> list:
-        by_id = {**self.stub_by_id(), **self.by_id}
-        dated = [doc_id for doc_id in found if stories.plausible_days(doc, by_id[doc_id])]
-        if len(dated) > stories.MAX_CANDIDATES:
-            self.read_signatures({by_id[doc_id].member_seq for doc_id in dated
-                                  if doc_id not in self.signatures and hasattr(by_id[doc_id], "member_seq")})
-        return stories.nearest_candidates(doc, minhash, found, by_id, self.signatures)
-
-    def read_signatures(self, seqs: set[int]) -> None:
-        if not seqs:
-            return
-        for row in members_where(self.con, "member_seq", seqs, "doc_id, minhash").to_pylist():
-            self.signatures[row["doc_id"]] = numpy.array(row["minhash"], dtype=numpy.uint64)
+        """stories.nearest_candidates over what was found (read: signatures of all, dates; features of none yet)."""
+        return stories.nearest_candidates(doc, minhash, found, ChainMap(self.by_id, self.stub_ids), self.signatures)
 
     def load(self, doc_ids: set[str]) -> None:
         """Read the stored members' features (and the counts of what they say) not read yet."""
-        seqs = {stub.member_seq for stub in self.stubs.values() if stub.doc_id in doc_ids and stub.doc_id not in self.by_id}
-        seqs |= {stub.member_seq for rows in self.story_rows.values() for stub in rows
-                 if stub.doc_id in doc_ids and stub.doc_id not in self.by_id}
+        seqs = {self.seq_of[doc_id] for doc_id in doc_ids if doc_id not in self.by_id}
         if not seqs:
             return
         docs = documents_of(members_where(self.con, "member_seq", seqs))
@@ -267,6 +255,7 @@ class StoreIndex:
         for row in table.to_pylist():
             self.story_rows[row["story_id"]].append(Stub(row["doc_id"], row["published_date"], row["story_id"],
                                                           row["member_seq"]))
+            self.seq_of[row["doc_id"]] = row["member_seq"]
 
     def near_members(self, story_id: str, doc: stories.StoryDocument) -> list[Stub]:
         """The stored members of the story that stories.agrees_with_story could compare `doc` with: those
@@ -369,9 +358,28 @@ def update(warehouse: Path, run_id: str, now: datetime | None = None) -> Stories
             first_seq = (con.execute("SELECT max(member_seq) FROM members_all").fetchone()[0] or 0) + 1
             runs = dict(zip(new_live["doc_id"].to_pylist(), new_live["run_id"].to_pylist()))
             tables = run_tables(assigned_docs, runs, first_seq, gone)
-            store.commit_tables(warehouse, run_id, commit_id(run_id), now, tables)
+            commit_tables(warehouse, run_id, now, tables)
         change.stories = stories_count(warehouse)
     return change
+
+
+# Row groups of the story tables' parts: small, so that a lookup by member number or feature reads the few
+# row groups whose range holds it (their rows are in member_seq, features in feature order).
+ROW_GROUP_ROWS = 2048
+
+
+def commit_tables(warehouse: Path, run_id: str, now: datetime, tables: dict[str, pa.Table]) -> Path:
+    """The run's story tables committed as store.commit_tables commits a batch (parts first, then the
+    manifest renamed in), written in small row groups."""
+    parts = {}
+    for name, table in tables.items():
+        path = store.part_path(warehouse, name, commit_id(run_id))
+        parts[name] = store.write_durably(path, lambda out, table=table: pq.write_table(
+            table, out, compression="zstd", row_group_size=ROW_GROUP_ROWS))
+        pause.point(f"store:{name}")
+    manifest = store.commit(warehouse, run_id, now, parts, commit_id(run_id))
+    pause.point("store:committed")
+    return manifest
 
 
 def keys_of(doc_ids, run_ids) -> pa.Array:

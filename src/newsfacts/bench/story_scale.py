@@ -66,7 +66,7 @@ def stored_warehouse(stored: list[stories.StoryDocument], home: Path) -> Path:
     """The corpus committed to a store's story tables, as a run that assigned it leaves them."""
     store.ensure_datasets(home)
     tables = story_index.run_tables(stored, {d.doc_id: "r0" for d in stored}, 1, schemas.story_members.empty_table())
-    store.commit_tables(home, "r0", story_index.commit_id("r0"), datetime.now(timezone.utc), tables)
+    story_index.commit_tables(home, "r0", datetime.now(timezone.utc), tables)
     return home
 
 
