@@ -30,7 +30,7 @@ import numpy
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
 from newsfacts import pause, schemas, store, stories
 from newsfacts.records import CleanedDocument, EntityMention
