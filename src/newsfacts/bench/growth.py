@@ -140,7 +140,13 @@ def copy_story_tables(con: duckdb.DuckDBPyConnection, seed: Path, target: Path, 
                    CASE WHEN ids.copy = 0 THEN minhash
                         ELSE list_transform(minhash, lambda h: hash(h, ids.copy) % 4294967295) END AS minhash,
                    matched.doc_id AS matched_doc_id,
-                   CASE WHEN ids.copy = 0 OR related_story_id IS NULL THEN related_story_id
+                   -- a match whose document the last, partial copy lacks is no match
+                   CASE WHEN matched.doc_id IS NOT NULL THEN match_score END AS match_score,
+                   CASE WHEN matched.doc_id IS NOT NULL THEN shared_names END AS shared_names,
+                   CASE WHEN matched.doc_id IS NOT NULL THEN shared_words END AS shared_words,
+                   CASE WHEN matched.doc_id IS NOT NULL THEN days_apart END AS days_apart,
+                   CASE WHEN matched.doc_id IS NULL OR related_story_id IS NULL THEN NULL
+                        WHEN ids.copy = 0 THEN related_story_id
                         ELSE related_story_id || 'c' || ids.copy END AS related_story_id),
                r.member_seq AS seed_seq
         FROM seed_members AS r JOIN ids ON ids.seed_id = r.doc_id
