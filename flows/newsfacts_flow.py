@@ -31,7 +31,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
-from newsfacts import clean, extract, ingest, language, outlets, runs, schemas, store, stories, validate, warehouse  # noqa: E402
+from newsfacts import clean, extract, ingest, language, outlets, runs, schemas, store, story_index, validate, warehouse  # noqa: E402
 from newsfacts import report as html_report  # noqa: E402
 from newsfacts.clean.empty import set_aside_empty  # noqa: E402
 from newsfacts.extract import parallel  # noqa: E402
@@ -210,12 +210,9 @@ def link_entities(warehouse_dir: Path) -> int:
 
 
 @task(cache_policy=NO_CACHE)
-def assign_stories(warehouse_dir: Path) -> int:
-    members = stories.update_stories(store.read_dataset(warehouse_dir, "documents"),
-                                     store.read_dataset(warehouse_dir, "entity_mentions"),
-                                     store.read_dataset(warehouse_dir, "story_members"))
-    store.replace_current(warehouse_dir, "story_members", members)
-    return len(set(members.column("story_id").to_pylist()))
+def assign_stories(warehouse_dir: Path, run_id: str) -> int:
+    """Only the new documents are given a story, compared with the stored ones their keys find."""
+    return story_index.update(warehouse_dir, run_id).stories
 
 
 @task(cache_policy=NO_CACHE)
@@ -372,7 +369,7 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
     runs.enter_stage(home, run_id, "link")
     entity_count = link_entities(home)
     runs.enter_stage(home, run_id, "stories")
-    story_count = assign_stories(home)
+    story_count = assign_stories(home, run_id)
     runs.enter_stage(home, run_id, "load")
     staged = load_staging(home, None if full_refresh else definitions)
     runs.enter_stage(home, run_id, "validate")

@@ -29,13 +29,14 @@ NEWSFACTS = str(Path(sys.executable).with_name("newsfacts"))
 EDIT = "\nPolice said on Friday that 6 people were detained after the protest outside the ministry.\n"
 # Every part file write and every stage boundary of a run that adds, supersedes and removes documents,
 # in the order a run reaches them: its batch of new documents (written, then committed), then its
-# ingest errors and withdrawals (written, then committed). A run killed after a commit leaves it
+# ingest errors and withdrawals (written, then committed), its linking state, its story tables (written
+# before their commit). A run killed after a commit leaves it
 # committed: the next run goes on from there. Before the first write nothing is written: the lock
 # test kills a run there (in extract) and checks the same.
 KILL_POINTS = (
     "store:documents", "store:removed_lines", "store:entity_mentions", "store:figures", "store:quotes",
     "store:committed", "store:ingest_errors", "store:withdrawn_documents", "store:committed", "link:entities",
-    "stage:load", "stage:validate", "stage:publish", "publish:built", "publish:swapped",
+    "store:story_members", "store:story_features", "stage:load", "stage:validate", "stage:publish", "publish:built", "publish:swapped",
 )
 
 
@@ -165,11 +166,12 @@ def test_kills_while_compacting_lose_nothing_and_the_next_run_finishes_the_compa
     home = tmp_path / "warehouse"
     shutil.copytree(uninterrupted, home)
     after = snapshot(uninterrupted)
-    assert len(list((home / "commits").glob("*.json"))) == 3  # two batches and a run's withdrawals
+    # two batches, a run's withdrawals, and each of the two runs' stories
+    assert len(list((home / "commits").glob("*.json"))) == 5
     for point in ("compact:documents", "compact:withdrawn_documents", "compact:committed"):
         kill_at(api_env, raw_versions[1], home, point, tmp_path / "reached", "--max-commits", "1")
         assert snapshot(home) == after, f"killed at {point}"
-        assert store.committed(home) and len(store.committed(home)) in (1, 3)
+        assert store.committed(home) and len(store.committed(home)) in (1, 5)
     finished = subprocess.run([NEWSFACTS, "run", "--raw", str(raw_versions[1]), "--warehouse", str(home),
                                "--max-commits", "1"], env=api_env, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stdout + finished.stderr

@@ -60,6 +60,15 @@ def partition(state) -> set[frozenset]:
     return {frozenset(group) for group in members.values()}
 
 
+def entities_by_members(state) -> dict[frozenset, dict]:
+    """Each entity's row but its id, by its members: what a full link and runs adding documents must agree on."""
+    members: dict[str, set] = {}
+    for row in state.links.to_pylist():
+        members.setdefault(row["entity_id"], set()).add((row["doc_id"], row["local_key"]))
+    return {frozenset(members[entity_id]): {k: v for k, v in row.items() if k != "entity_id"}
+            for entity_id, row in entity_rows(state).items()}
+
+
 def test_an_empty_state_links_everything():
     state, change = incremental.update(incremental.empty_state(), live(["d1", "d2"]), mentions_table(["d1", "d2"]))
     assert change.full and entity_of(state, "d1", "tarnland") == entity_of(state, "d2", "tarnland")
@@ -111,11 +120,31 @@ def test_documents_added_one_by_one_link_as_all_at_once(order):
     for end in range(1, len(order) + 1):
         state = linked(state, order[:end])
     assert partition(state) == partition(at_once)
-    assert sorted(state.entities.to_pylist(), key=str) == sorted(at_once.entities.to_pylist(), key=str)
+    assert entities_by_members(state) == entities_by_members(at_once)  # ids apart: a run keeps those it had
     # and withdrawing again leaves what linking the rest at once gives
     rest = order[2:]
     withdrawn = linked(state, rest)
     assert partition(withdrawn) == partition(incremental.link_all(live(rest), mentions_table(rest))[0])
+
+
+def test_an_entity_keeps_its_id_when_a_new_document_gives_it_a_fuller_name_and_others_keep_theirs():
+    docs = {"g1": [("Ostberg", "PERSON"), ("Tarnland", "GPE")], "g2": [("Brenholt", "GPE")],
+            "g3": [("Halvard Ostberg", "PERSON"), ("Halvard Ostberg", "PERSON")]}
+    DOCS.update(docs)
+    try:
+        before = linked(incremental.empty_state(), ["g1", "g2"])
+        after = linked(before, ["g1", "g2", "g3"])
+        ostberg = entity_of(after, "g3", "halvard ostberg")
+        assert ostberg == entity_of(after, "g1", "ostberg") and ostberg["canonical_name"] == "Halvard Ostberg"
+        assert ostberg["entity_id"] == entity_of(before, "g1", "ostberg")["entity_id"], "the id it had"
+        assert entity_of(after, "g2", "brenholt") == entity_of(before, "g2", "brenholt")
+        assert entity_of(after, "g1", "tarnland") == entity_of(before, "g1", "tarnland")
+        # a full link names it after its name; the two agree on everything else
+        assert entities_by_members(after) == entities_by_members(incremental.link_all(
+            live(["g1", "g2", "g3"]), mentions_table(["g1", "g2", "g3"]))[0])
+    finally:
+        for doc_id in docs:
+            DOCS.pop(doc_id)
 
 
 def test_a_remade_entity_taking_an_untouched_ones_id_is_joined_with_it():
@@ -144,7 +173,8 @@ def test_the_store_keeps_the_state_and_a_state_left_half_written_means_a_full_li
 def test_a_run_with_many_new_documents_links_them_in_steps_with_the_same_result(tmp_path, monkeypatch):
     everything = sorted(DOCS)
     monkeypatch.setattr(store, "live_documents", lambda home: live(everything))
-    monkeypatch.setattr(store, "read_dataset", lambda home, name: mentions_table(everything))
+    monkeypatch.setattr(store, "rows_of_documents", lambda home, name, documents, columns: mentions_table(
+        documents["doc_id"].to_pylist()))
     monkeypatch.setattr(store, "LINK_CHUNK_DOCS", 2)
     change = store.link_entities(tmp_path)
     stepped = store.read_link_state(tmp_path)
@@ -152,3 +182,19 @@ def test_a_run_with_many_new_documents_links_them_in_steps_with_the_same_result(
     at_once = incremental.link_all(live(everything), mentions_table(everything))[0]
     assert partition(stepped) == partition(at_once)
     assert entity_rows(stepped) == entity_rows(at_once)
+
+
+def test_the_store_reads_the_mentions_of_the_documents_asked_for_as_their_run_stored_them(tmp_path):
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc)
+    store.commit_tables(tmp_path, "r1", "r1-b00000", now, {"entity_mentions": mentions_table(["d1", "d2"])})
+    again = mentions_table(["d1"]).set_column(2, "text", pa.array(["Halvard Ostberg again"] * 4))
+    store.commit_tables(tmp_path, "r2", "r2-b00000", now, {"entity_mentions": again})  # d1 stored again by r2
+    asked = pa.table({"doc_id": ["d1", "d2"], "run_id": ["r2", "r1"]})
+    rows = store.rows_of_documents(tmp_path, "entity_mentions", asked, store.MENTION_COLUMNS)
+    assert sorted(set(zip(rows["doc_id"].to_pylist(), rows["text"].to_pylist())))[:1] == [("d1", "Halvard Ostberg again")]
+    assert rows.num_rows == 4 + len(DOCS["d2"])
+    only_first = store.rows_of_documents(tmp_path, "entity_mentions", pa.table({"doc_id": ["d1"], "run_id": ["r1"]}),
+                                         ["doc_id", "text"])
+    assert only_first["text"].to_pylist() == [m[0] for m in DOCS["d1"]]

@@ -6,7 +6,7 @@ import json
 
 from datetime import date, datetime, timezone
 
-from newsfacts import store, stories, validate, warehouse
+from newsfacts import store, story_index, validate, warehouse
 from newsfacts.records import (
     CleanedDocument,
     DocumentFacts,
@@ -53,8 +53,7 @@ def stage(home, documents, run_id="r1", town_type="GPE"):
     store.store_entities(home, [Entity("e1", "Anna Smith", "PERSON", ["Anna Smith"], len(raws), len(raws)), *towns],
                          [EntityLink(r.doc_id, "Anna Smith", "e1") for r in raws]
                          + [EntityLink(r.doc_id, "town", f"t{r.doc_id}") for r in raws])
-    store.replace_current(home, "story_members", stories.update_stories(
-        *(store.read_dataset(home, table) for table in ("documents", "entity_mentions", "story_members"))))
+    story_index.update(home, run_id)
     con = warehouse.connect(home)
     warehouse.load_staging(con, home)
     return con

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from newsfacts import store, stories, validate, warehouse
+from newsfacts import store, story_index, validate, warehouse
 from newsfacts.records import (
     CleanedDocument,
     DocumentFacts,
@@ -50,8 +50,7 @@ def stage(tmp_path, body: str = BODY, quote_end: int | None = None):
     store.store_run(tmp_path, "r1", now, [raw], [cleaned], [facts], [IngestError("bad.txt", "empty", "no bytes", 0)])
     store.store_entities(tmp_path, [Entity("e1", "Anna Smith", "PERSON", ["Anna Smith"], 1, 1)],
                          [EntityLink("d1", "Anna Smith", "e1")])
-    store.replace_current(tmp_path, "story_members", stories.update_stories(
-        *(store.read_dataset(tmp_path, table) for table in ("documents", "entity_mentions", "story_members"))))
+    story_index.update(tmp_path, "r1")
     con = warehouse.connect(tmp_path)
     warehouse.load_staging(con, tmp_path)
     return con

@@ -165,10 +165,15 @@ withdrawn_documents = pa.schema(
 )
 
 # A document's story (newsfacts.stories) and the features it was grouped by, kept so that later
-# runs compare new documents with it without re-reading its text.
+# runs compare new documents with it without re-reading its text. Appended by each run that assigns
+# stories (newsfacts.story_index), never rewritten: a row is the document as one run stored it
+# (document_run_id), hidden like the document's other rows once it is withdrawn; member_seq numbers
+# the members in the order they were assigned (a story's members are compared in that order).
 story_members = pa.schema(
     [
         pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("document_run_id", pa.string(), nullable=False),
+        pa.field("member_seq", pa.int64(), nullable=False),
         pa.field("story_id", pa.string(), nullable=False),
         pa.field("published_date", pa.date32()),
         pa.field("title", pa.string()),
@@ -189,6 +194,28 @@ story_members = pa.schema(
     ]
 )
 
+# The stored candidate index of stories (newsfacts.story_index): each member's LSH band keys (band 0..127:
+# its two MinHash values of that band) and the names its headline says (band -1: a 64-bit hash of the
+# name), which a run joins with its new documents' keys in DuckDB; appended with the members.
+story_index = pa.schema(
+    [
+        pa.field("band", pa.int16(), nullable=False),
+        pa.field("key", pa.uint64(), nullable=False),
+        pa.field("member_seq", pa.int64(), nullable=False),
+    ]
+)
+
+# How many stored members say each feature (word, name, headline or lead feature; and the keys
+# story_index.DAY_KEY, TOTAL_KEY, GONE_KEY), as changes: +1 for each new member, -1 for each withdrawn
+# one; a feature's count is the sum of its rows. The rarity of what a new document and its candidates
+# say is read for their features only.
+story_features = pa.schema(
+    [
+        pa.field("feature", pa.string(), nullable=False),
+        pa.field("documents", pa.int64(), nullable=False),
+    ]
+)
+
 # Tables written per document batch (appended run by run, each run's files committed together) ...
 PER_DOCUMENT_TABLES = {
     "documents": documents,
@@ -201,14 +228,24 @@ PER_DOCUMENT_TABLES = {
 HISTORY_TABLES = {
     "withdrawn_documents": withdrawn_documents,
 }
-COMMITTED_TABLES = {**PER_DOCUMENT_TABLES, **HISTORY_TABLES}
+# ... the story assignments, appended by the run that assigns stories (committed per run, taken back with
+# it; a row hidden once its document, as document_run_id stored it, is withdrawn) ...
+DOCUMENT_STATE_TABLES = {
+    "story_members": story_members,
+}
+COMMITTED_TABLES = {**PER_DOCUMENT_TABLES, **HISTORY_TABLES, **DOCUMENT_STATE_TABLES}
+# ... with the story index beside them (committed with them, never staged or published) ...
+STORY_INDEX_TABLES = {
+    "story_index": story_index,
+    "story_features": story_features,
+}
+PART_TABLES = {**COMMITTED_TABLES, **STORY_INDEX_TABLES}
 # ... and tables rewritten whole on every run: entities and errors rebuilt from the committed tables and
-# the raw folder; story_members carried forward (a story id never changes once given).
+# the raw folder.
 CORPUS_TABLES = {
     "entities": entities,
     "entity_links": entity_links,
     "ingest_errors": ingest_errors,
-    "story_members": story_members,
 }
 STORED_TABLES = {**COMMITTED_TABLES, **CORPUS_TABLES}
 # The state of incremental linking: entities and entity_links with their keys and documents, rewritten

@@ -202,7 +202,7 @@ def read_committed(warehouse: Path, table_name: str, hidden: dict[str, set[str]]
                    columns: list[str] | None = None) -> pa.Table:
     """Committed rows of a table (only `columns`, when given), less the rows of documents in `hidden`
     (run_id -> doc_ids)."""
-    schema = schemas.COMMITTED_TABLES[table_name]
+    schema = schemas.PART_TABLES[table_name]
     wanted = columns or schema.names
     read = list(dict.fromkeys([*wanted, "doc_id"])) if hidden else wanted
     pieces = []
@@ -240,7 +240,12 @@ def read_dataset(warehouse: Path, table_name: str, columns: list[str] | None = N
         table = pq.read_table(path, schema=schema, columns=columns) if path.exists() else schema.empty_table()
         return table.select(columns) if columns else table
     hidden = withdrawn_keys(warehouse) if table_name in schemas.PER_DOCUMENT_TABLES else None
-    return read_committed(warehouse, table_name, hidden, columns)
+    table = read_committed(warehouse, table_name, hidden, columns)
+    if table_name in schemas.DOCUMENT_STATE_TABLES:  # hidden by the run that stored the document
+        rows = read_committed(warehouse, table_name, columns=["doc_id", "document_run_id"])
+        table = table.filter(pc.invert(hidden_rows(rows.rename_columns(["doc_id", COMMIT_RUN_COLUMN]),
+                                                   withdrawn_keys(warehouse))))
+    return table
 
 
 def live_documents(warehouse: Path) -> pa.Table:
@@ -254,7 +259,7 @@ def stored_doc_ids(warehouse: Path) -> set[str]:
 
 def ensure_datasets(warehouse: Path) -> None:
     """Create the store's folders (readers treat a table with no committed part as empty)."""
-    for name in schemas.STORED_TABLES:
+    for name in {**schemas.STORED_TABLES, **schemas.PART_TABLES}:
         parquet_dir(warehouse, name).mkdir(parents=True, exist_ok=True)
     commits_dir(warehouse).mkdir(parents=True, exist_ok=True)
 
@@ -312,7 +317,7 @@ def compact(warehouse: Path, published_run_id: str | None, max_commits: int = MA
     first_run_id = merged[0].get("first_run_id", merged[0]["run_id"])
     commit_id = f"{first_run_id}{COMPACTED_SUFFIX}-{new_run_id()}"  # sorts just before the commits it merged
     parts = {}
-    for name, schema in schemas.COMMITTED_TABLES.items():
+    for name, schema in schemas.PART_TABLES.items():
         pieces = [read_part(warehouse / m["parts"][name], "" if m.get("replaces") else m["run_id"], schema)
                   for m in merged if name in m["parts"]]
         if pieces:
@@ -352,7 +357,8 @@ def reject_run(warehouse: Path, run_id: str) -> Path:
     commit goes last: until then, its batches' documents are still withdrawn from nothing.
     """
     target = warehouse / "rejected" / run_id
-    manifests = sorted(commits_dir(warehouse).glob(f"{run_id}-b*.json")) + [commits_dir(warehouse) / f"{run_id}.json"]
+    manifests = (sorted(commits_dir(warehouse).glob(f"{run_id}-b*.json"))
+                 + [commits_dir(warehouse) / f"{run_id}-stories.json", commits_dir(warehouse) / f"{run_id}.json"])
     for manifest in manifests:
         if manifest.exists():
             commit_id = manifest.stem
@@ -505,12 +511,47 @@ LINK_STATE_KEY = b"newsfacts_link_state"
 LINK_CHUNK_DOCS = 500
 
 
+def rows_of_documents(warehouse: Path, table: str, documents: pa.Table, columns: list[str]) -> pa.Table:
+    """A per-document table's rows of these documents (doc_id, run_id: as that run stored them), read by
+    DuckDB from the parts of those runs only, filtered as it reads: what is held is what is asked for."""
+    import duckdb
+
+    runs = {run.removesuffix(QUARANTINE_SUFFIX) for run in documents["run_id"].to_pylist()}
+    parts = []
+    for manifest in committed(warehouse):
+        first, last = manifest.get("first_run_id", manifest["run_id"]), manifest["run_id"]
+        if table in manifest["parts"] and any(first <= run <= last for run in runs):
+            parts.append(("" if manifest.get("replaces") else manifest["run_id"],
+                          str(warehouse / manifest["parts"][table])))
+    schema = schemas.PART_TABLES[table]
+    if not parts or not documents.num_rows:
+        return pa.schema([schema.field(c) for c in columns]).empty_table()
+    compacted = any(not run for run, _ in parts)
+    run = f"coalesce(nullif(p.run_id, ''), r.{COMMIT_RUN_COLUMN})" if compacted else "p.run_id"
+    selected = ", ".join(f'r."{c}"' for c in columns)
+    with duckdb.connect() as con:
+        con.register("wanted", documents.select(["doc_id", "run_id"]))
+        con.register("part_runs", pa.table({"run_id": [r for r, _ in parts], "filename": [f for _, f in parts]}))
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for _, f in parts)
+        rows = con.sql(f"SELECT {selected} FROM read_parquet([{listed}], filename = true, union_by_name = true) AS r "
+                       f"JOIN part_runs AS p ON p.filename = r.filename "
+                       f"SEMI JOIN wanted AS w ON w.doc_id = r.doc_id AND w.run_id = {run}").to_arrow_table()
+    return rows.cast(pa.schema([schema.field(c) for c in columns]))
+
+
+MENTION_COLUMNS = ["doc_id", "text", "label", "char_start", "char_end", "local_key"]
+
+
 def link_entities(warehouse: Path) -> incremental.LinkChange:
     """Link the live documents' entity mentions: only what changed since the stored linking state,
     or all of them when there is none (a new or reset warehouse, or a state a crash left half written)."""
     from newsfacts.extract import incremental  # here, not above: readers of the store need no spaCy
 
-    live, mentions = live_documents(warehouse), read_dataset(warehouse, "entity_mentions")
+    live = live_documents(warehouse).select(["doc_id", "run_id"])
+
+    def mentions(documents: pa.Table) -> pa.Table:  # of the documents linking asks for, not the corpus's
+        return rows_of_documents(warehouse, "entity_mentions", documents, MENTION_COLUMNS)
+
     state = before = read_link_state(warehouse) or incremental.empty_state()
     linked = pc.is_in(live["doc_id"], value_set=state.documents["doc_id"])
     settled, fresh = live.filter(linked), live.filter(pc.invert(linked))
@@ -519,7 +560,7 @@ def link_entities(warehouse: Path) -> incremental.LinkChange:
     # gives what one link of them all gives): a first run's memory is bounded like its batches'.
     for start in range(0, max(fresh.num_rows, 1), LINK_CHUNK_DOCS):
         upto = pa.concat_tables([settled, fresh.slice(0, start + LINK_CHUNK_DOCS)])
-        state, step = incremental.update(state, upto, mentions.filter(pc.is_in(mentions["doc_id"], value_set=upto["doc_id"])))
+        state, step = incremental.update(state, upto, mentions)
         steps.append(step)
     if state is not before:
         write_link_state(warehouse, state)

@@ -500,8 +500,57 @@ def follow_up_of(doc: StoryDocument, candidates: list[StoryDocument], rarity: Ra
     return best
 
 
+class MemoryIndex:
+    """The stored documents a run's new ones are compared with, held in memory: an LSH index of their
+    signatures, their headline blocks, and each story's members (see story_index.StoreIndex for the same
+    read from the store, by what the new documents say). New documents are added as they are assigned."""
+
+    def __init__(self, stored: list[StoryDocument]):
+        self.lsh = MinHashLSH(num_perm=NUM_PERM, params=LSH_BANDS)
+        self.by_id: dict[str, StoryDocument] = {}
+        self.blocks = HeadlineBlocks()
+        self.members: dict[str, list[StoryDocument]] = {}
+        self.signatures: dict[str, numpy.ndarray] = {}
+        for doc in stored:
+            self.members.setdefault(doc.story_id, []).append(doc)
+            self.signatures[doc.doc_id] = signature(doc).hashvalues
+            self.lsh.insert(doc.doc_id, MinHash(num_perm=NUM_PERM, hashvalues=self.signatures[doc.doc_id],
+                                                scheme=MINHASH_SCHEME))
+            self.blocks.add(doc)
+            self.by_id[doc.doc_id] = doc
+
+    def has(self, doc_id: str) -> bool:
+        return doc_id in self.by_id
+
+    def get(self, doc_id: str) -> StoryDocument:
+        return self.by_id[doc_id]
+
+    def rarity(self, fresh: list[StoryDocument]) -> Rarity:
+        return Rarity([*self.by_id.values(), *fresh])
+
+    def candidates(self, doc: StoryDocument, minhash: MinHash) -> list[StoryDocument]:
+        return nearest_candidates(doc, minhash, set(self.lsh.query(minhash)) | self.blocks.candidates(doc), self.by_id,
+                                  self.signatures)
+
+    def story_members(self, story_id: str, doc: StoryDocument) -> list[StoryDocument]:
+        """The members of a stored story (those `doc` is compared with: here, all of them)."""
+        return self.members[story_id]
+
+    def join_story(self, story_id: str, docs: list[StoryDocument]) -> None:
+        self.members[story_id].extend(docs)
+
+    def add(self, doc: StoryDocument, minhash: MinHash) -> None:
+        self.lsh.insert(doc.doc_id, minhash)
+        self.signatures[doc.doc_id] = minhash.hashvalues
+        self.blocks.add(doc)
+        self.by_id[doc.doc_id] = doc
+
+    def documents(self) -> list[StoryDocument]:
+        return list(self.by_id.values())
+
+
 def assign_stories(stored: list[StoryDocument], new: list[StoryDocument],
-                   stats: Counter | None = None) -> list[StoryDocument]:
+                   stats: Counter | None = None, index=None) -> list[StoryDocument]:
     """Give each new document a story: the story of its best matching document, or a new one.
 
     `stored` documents keep their story_id. New documents are taken in publication order, so a
@@ -511,45 +560,37 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument],
     follows up an earlier event (weeks later, the same people and places) names that story as related.
     Each new document records what it matched (`match`). Returns stored and new documents together;
     `stats`, when given, counts the comparisons made ("compared"), a handful per new document.
+    `index`: where the stored documents are found (a MemoryIndex of `stored` by default; a
+    story_index.StoreIndex reads them from the store instead, and the new documents alone are returned).
     """
-    index = MinHashLSH(num_perm=NUM_PERM, params=LSH_BANDS)
-    by_id: dict[str, StoryDocument] = {}
-    blocks = HeadlineBlocks()
-    stored_members: dict[str, list[StoryDocument]] = {}
-    signatures: dict[str, numpy.ndarray] = {}
-    for doc in stored:
-        stored_members.setdefault(doc.story_id, []).append(doc)
-        signatures[doc.doc_id] = signature(doc).hashvalues
-        index.insert(doc.doc_id, MinHash(num_perm=NUM_PERM, hashvalues=signatures[doc.doc_id], scheme=MINHASH_SCHEME))
-        blocks.add(doc)
-        by_id[doc.doc_id] = doc
-    fresh = sorted((d for d in new if d.doc_id not in by_id), key=lambda d: (d.published_date or date.max, d.doc_id))
-    rarity = Rarity([*stored, *fresh])
+    index = index or MemoryIndex(stored)
+    fresh = sorted((d for d in new if not index.has(d.doc_id)), key=lambda d: (d.published_date or date.max, d.doc_id))
+    rarity = index.rarity(fresh)
     started: dict[str, list[StoryDocument]] = {}  # stories this run started: not published, so they may join
     position = {doc.doc_id: i for i, doc in enumerate(fresh)}
     for doc in fresh:
         minhash = signature(doc)
-        candidates = nearest_candidates(doc, minhash, set(index.query(minhash)) | blocks.candidates(doc), by_id,
-                                        signatures)
+        candidates = index.candidates(doc, minhash)
         if stats is not None:
             stats["compared"] += len(candidates)
         scored = [(score, other.doc_id, other.story_id) for other in candidates
                   if (score := same_event_score(doc, other, rarity)) is not None]
         agreeing = {story_id for story_id in {match[2] for match in scored}
-                    if agrees_with_story(doc, started.get(story_id) or stored_members[story_id], rarity)}
+                    if agrees_with_story(doc, started.get(story_id) or index.story_members(story_id, doc), rarity)}
         scored = [match for match in scored if match[2] in agreeing]
         doc.story_id = story_to_join(scored, started, position) if scored else story_id_for(doc.doc_id)
         doc.match, doc.related_story_id = None, None
         if scored:
             _, matched, _ = max(match for match in scored if match[2] == doc.story_id)
-            doc.match = explain(doc, by_id[matched], pair_similarity(doc, by_id[matched], rarity), rarity)
+            matched_doc = index.get(matched)
+            doc.match = explain(doc, matched_doc, pair_similarity(doc, matched_doc, rarity), rarity)
         elif (earlier := follow_up_of(doc, candidates, rarity)) is not None:
             doc.related_story_id = earlier.story_id
             doc.match = explain(doc, earlier, rarity.similarity(doc.features, earlier.features), rarity)
         if not scored or doc.story_id in started:
             started.setdefault(doc.story_id, []).append(doc)
         else:
-            stored_members[doc.story_id].append(doc)
+            index.join_story(doc.story_id, [doc])
         for story_id in {story_id for _, _, story_id in scored} & started.keys() - {doc.story_id}:
             joined = started.pop(story_id)  # the new document links it to doc's story: one event
             for member in joined:
@@ -557,23 +598,28 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument],
             first = joined[0]  # it started no story now: explained by the document that joined it
             first.match = explain(first, doc, rarity.similarity(first.features, doc.features), rarity)
             first.related_story_id = None
-            (started.get(doc.story_id) or stored_members[doc.story_id]).extend(joined)
-        index.insert(doc.doc_id, minhash)
-        signatures[doc.doc_id] = minhash.hashvalues
-        blocks.add(doc)
-        by_id[doc.doc_id] = doc
-    return list(by_id.values())
+            if doc.story_id in started:
+                started[doc.story_id].extend(joined)
+            else:
+                index.join_story(doc.story_id, joined)
+        index.add(doc, minhash)
+    return index.documents()
 
 
 # ---------- the stored assignments (table story_members, schemas.story_members) ----------
 
-def members_table(documents: list[StoryDocument]) -> pa.Table:
+def members_table(documents: list[StoryDocument], document_run_ids: list[str] | None = None,
+                  member_seqs: list[int] | None = None) -> pa.Table:
+    """Rows of story_members; `document_run_ids`: the run that stored each document, `member_seqs`: the
+    order they were assigned in (their positions by default)."""
+    runs = document_run_ids or [""] * len(documents)
+    seqs = member_seqs or list(range(1, len(documents) + 1))
     rows = [{
-        "doc_id": d.doc_id, "story_id": d.story_id, "published_date": d.published_date, "title": d.title,
+        "doc_id": d.doc_id, "document_run_id": run, "member_seq": seq, "story_id": d.story_id, "published_date": d.published_date, "title": d.title,
         "words": sorted(d.words), "names": sorted(d.names), "main_place": d.main_place, "main_actor": d.main_actor,
         "minhash": d.minhash if d.minhash is not None else [int(v) for v in signature(d).hashvalues],
         "related_story_id": d.related_story_id, **match_columns(d.match),
-    } for d in documents]
+    } for d, run, seq in zip(documents, runs, seqs)]
     return pa.Table.from_pylist(rows, schema=schemas.story_members)
 
 

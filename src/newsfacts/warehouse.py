@@ -204,8 +204,11 @@ def stored_select(warehouse: Path, table: str, scoped: bool = False) -> str:
     listed = ", ".join(quoted(path) for _, path in parts)  # a view keeps no parameters
     compacted = any(not run_id for run_id, _ in parts)  # a compacted part names each row's run
     run = f"coalesce(nullif(p.part_run_id, ''), r.{store.COMMIT_RUN_COLUMN})" if compacted else "p.part_run_id"
+    if table in schemas.DOCUMENT_STATE_TABLES:  # a story member is hidden by the run that stored its document
+        run = "r.document_run_id"
     hidden = (f" AND NOT EXISTS (SELECT 1 FROM staging.withdrawn_keys AS w WHERE w.doc_id = r.doc_id "
-              f"AND w.document_run_id = {run})" if table in schemas.PER_DOCUMENT_TABLES else "")
+              f"AND w.document_run_id = {run})"
+              if table in {**schemas.PER_DOCUMENT_TABLES, **schemas.DOCUMENT_STATE_TABLES} else "")
     return (f"SELECT {columns} FROM read_parquet([{listed}], filename = true, union_by_name = true) AS r "
             f"JOIN staging.part_runs AS p ON p.filename = r.filename AND p.table_name = '{table}' "
             f"WHERE true{hidden}{in_scope}")

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from newsfacts import runs, schemas, store, warehouse
+from newsfacts import runs, schemas, store, story_index, warehouse
 from newsfacts.bench import scale
 
 SIZES = (2_000, 20_000, 200_000)
@@ -97,6 +97,7 @@ def grow(seed: Path, target: Path, size: int) -> dict:
             con.unregister("seed_rows")
         parts["withdrawn_documents"] = store.append_part(
             target, "withdrawn_documents", schemas.withdrawn_documents.empty_table(), run_id)
+        parts |= copy_story_tables(con, seed, target, run_id)
         store.commit(target, run_id, datetime.now(timezone.utc), parts, run_id)
         copy_corpus_tables(con, seed, target, copies)
     publish_grown(seed, target)
@@ -123,27 +124,64 @@ def copy_rows(con: duckdb.DuckDBPyConnection, select: str, path: Path) -> None:
     partial.replace(path)
 
 
+def copy_story_tables(con: duckdb.DuckDBPyConnection, seed: Path, target: Path, run_id: str) -> dict[str, Path]:
+    """The seed's story members copied like the documents they describe (a copy's story, its match and
+    the story it follows up are the copies of the seed's), with their index rows (band keys of the
+    scrambled signature, the same headline names) and feature counts (days shifted with the copy)."""
+    con.register("seed_members", story_index.read_members(seed))
+    con.register("seed_index", story_index.read_index(seed))
+    con.execute("""
+        CREATE TABLE grown_members AS
+        SELECT r.* REPLACE (
+                   ids.doc_id AS doc_id, ? AS document_run_id,
+                   row_number() OVER (ORDER BY ids.copy, r.member_seq) AS member_seq,
+                   CASE WHEN ids.copy = 0 THEN story_id ELSE story_id || 'c' || ids.copy END AS story_id,
+                   published_date - CAST(ids.copy AS INTEGER) AS published_date,
+                   CASE WHEN ids.copy = 0 THEN minhash
+                        ELSE list_transform(minhash, lambda h: hash(h, ids.copy) % 4294967295) END AS minhash,
+                   matched.doc_id AS matched_doc_id,
+                   -- a match whose document the last, partial copy lacks is no match
+                   CASE WHEN matched.doc_id IS NOT NULL THEN match_score END AS match_score,
+                   CASE WHEN matched.doc_id IS NOT NULL THEN shared_names END AS shared_names,
+                   CASE WHEN matched.doc_id IS NOT NULL THEN shared_words END AS shared_words,
+                   CASE WHEN matched.doc_id IS NOT NULL THEN days_apart END AS days_apart,
+                   CASE WHEN matched.doc_id IS NULL OR related_story_id IS NULL THEN NULL
+                        WHEN ids.copy = 0 THEN related_story_id
+                        ELSE related_story_id || 'c' || ids.copy END AS related_story_id),
+               r.member_seq AS seed_seq
+        FROM seed_members AS r JOIN ids ON ids.seed_id = r.doc_id
+        LEFT JOIN ids AS matched ON matched.seed_id = r.matched_doc_id AND matched.copy = ids.copy""", [run_id])
+    members = ", ".join(schemas.story_members.names)
+    selects = {
+        "story_members": f"SELECT {members} FROM grown_members ORDER BY member_seq",
+        "story_index": f"""SELECT CAST(b AS SMALLINT) AS band,
+                                  (CAST(minhash[2 * b + 1] AS UBIGINT) << 32) | CAST(minhash[2 * b + 2] AS UBIGINT) AS key,
+                                  member_seq
+                           FROM grown_members CROSS JOIN range({story_index.BANDS}) AS r(b)
+                           UNION ALL
+                           SELECT i.band, i.key, m.member_seq FROM seed_index AS i
+                           JOIN grown_members AS m ON m.seed_seq = i.member_seq WHERE i.band = {story_index.HEADLINE_BAND}""",
+        "story_features": f"""SELECT feature, count(*) AS documents FROM (
+                                  SELECT unnest(words || names) AS feature FROM grown_members
+                                  UNION ALL SELECT '{story_index.TOTAL_KEY}' FROM grown_members
+                                  UNION ALL SELECT '{story_index.DAY_KEY}' || strftime(published_date, '%Y-%m-%d')
+                                  FROM grown_members WHERE published_date IS NOT NULL)
+                              GROUP BY feature ORDER BY feature""",
+    }
+    parts = {}
+    for name, select in selects.items():
+        parts[name] = store.part_path(target, name, run_id)
+        copy_rows(con, select, parts[name])
+    return parts
+
+
 def copy_corpus_tables(con: duckdb.DuckDBPyConnection, seed: Path, target: Path, copies: int) -> None:
-    """Story features and the linking state, copied like the documents they describe."""
-    for name in ("story_members", "entity_links", "linked_documents", "entities", "entity_keys"):
+    """The linking state, copied like the documents it describes."""
+    for name in ("entity_links", "linked_documents", "entities", "entity_keys"):
         path = store.parquet_dir(seed, name) / "current.parquet"
         schema = (schemas.CORPUS_TABLES | schemas.LINK_STATE_TABLES)[name]
         con.register("seed_rows", store.pq.read_table(path, schema=schema))
         select = {
-            # a copy's story, its match and the story it follows up are the copies of the seed's
-            "story_members": """SELECT r.* REPLACE (
-                                    ids.doc_id AS doc_id,
-                                    CASE WHEN ids.copy = 0 THEN story_id ELSE story_id || 'c' || ids.copy END AS story_id,
-                                    published_date - CAST(ids.copy AS INTEGER) AS published_date,
-                                    CASE WHEN ids.copy = 0 THEN minhash
-                                         ELSE list_transform(minhash, lambda h: hash(h, ids.copy) % 4294967295)
-                                    END AS minhash,
-                                    matched.doc_id AS matched_doc_id,
-                                    CASE WHEN ids.copy = 0 OR related_story_id IS NULL THEN related_story_id
-                                         ELSE related_story_id || 'c' || ids.copy END AS related_story_id)
-                                FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id
-                                LEFT JOIN ids AS matched ON matched.seed_id = r.matched_doc_id
-                                                        AND matched.copy = ids.copy""",
             "entity_links": "SELECT r.* REPLACE (ids.doc_id AS doc_id) FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id",
             "linked_documents": "SELECT r.* REPLACE (ids.doc_id AS doc_id) FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id",
             "entities": f"SELECT * REPLACE (document_count * {copies} AS document_count, "

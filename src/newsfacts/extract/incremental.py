@@ -18,7 +18,10 @@ stays as it was until one of its own members is touched.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import dataclasses
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -63,17 +66,26 @@ def empty_state() -> LinkState:
                      schemas.entity_keys.empty_table(), schemas.linked_documents.empty_table())
 
 
-def link_all(live_documents: pa.Table, mentions: pa.Table) -> tuple[LinkState, LinkChange]:
+def reader(mentions) -> Callable[[pa.Table], pa.Table]:
+    """`mentions` as a function of documents (doc_id, run_id) to their mentions: a table is filtered,
+    a function (store.link_entities': read from the store) called."""
+    if callable(mentions):
+        return mentions
+    return lambda documents: mentions.filter(pc.is_in(mentions["doc_id"], value_set=documents["doc_id"]))
+
+
+def link_all(live_documents: pa.Table, mentions) -> tuple[LinkState, LinkChange]:
     """The full link: every live document's mentions, from nothing."""
-    locals_ = local_entities(mentions_of(mentions))
+    locals_ = local_entities(mentions_of(reader(mentions)(live_documents)))
     entities, links, keys = link_locals(locals_)
     state = LinkState(*result_tables(entities, links, keys), documents_of(live_documents))
     return state, LinkChange(True, live_documents.num_rows, 0, len(locals_), len(entities), 0, 1)
 
 
-def update(state: LinkState, live_documents: pa.Table, mentions: pa.Table) -> tuple[LinkState, LinkChange]:
+def update(state: LinkState, live_documents: pa.Table, mentions) -> tuple[LinkState, LinkChange]:
     """The state after the change from `state.documents` to `live_documents` (doc_id, run_id);
-    `mentions`: the live documents' entity mentions (only the touched ones are read into Python)."""
+    `mentions`: the live documents' entity mentions, or a function giving those of some documents
+    (see reader): only the new documents' and the touched entities' members' are asked for."""
     if state.documents.num_rows == 0:
         return link_all(live_documents, mentions)
     live = documents_of(live_documents)
@@ -83,24 +95,57 @@ def update(state: LinkState, live_documents: pa.Table, mentions: pa.Table) -> tu
         return state, change
     gone_link = pc.is_in(state.links["doc_id"], value_set=gone_docs["doc_id"])
     kept_links = state.links.filter(pc.invert(gone_link))
-    new_mentions = mentions.filter(pc.is_in(mentions["doc_id"], value_set=new_docs["doc_id"]))
+    read = reader(mentions)
+    new_mentions = read(new_docs)
     touched = touched_entities(state.keys, set(pc.unique(state.links.filter(gone_link)["entity_id"]).to_pylist()),
                                new_mentions)
     while True:  # until no re-made entity takes the id of an untouched one
         change.rounds += 1
         members = kept_links.filter(pc.is_in(kept_links["entity_id"], value_set=id_array(touched)))
-        locals_ = local_entities(mentions_of(new_mentions) + mentions_of(mentions_of_locals(mentions, members)))
+        member_docs = live.filter(pc.is_in(live["doc_id"], value_set=pc.unique(members["doc_id"])))
+        locals_ = local_entities(mentions_of(new_mentions) + mentions_of(mentions_of_locals(read(member_docs), members)))
         entities, links, keys = link_locals(locals_)
         remade = id_array(e.entity_id for e in entities)
         clashes = set(remade.filter(pc.is_in(remade, value_set=state.entities["entity_id"])).to_pylist()) - touched
         if not clashes:
             break
         touched |= clashes
+    entities, links, keys = continued(entities, links, keys, members, state.entities["entity_id"])
     kept = [table.filter(pc.invert(pc.is_in(table["entity_id"], value_set=id_array(touched))))
             for table in (state.entities, kept_links, state.keys)]
     change.relinked_locals, change.remade_entities, change.kept_entities = len(locals_), len(entities), kept[0].num_rows
     return LinkState(*(pa.concat_tables([old, new]) for old, new in zip(kept, result_tables(entities, links, keys))),
                      live), change
+
+
+def continued(entities: list[Entity], links: list[EntityLink], keys: list[tuple[str, str]], before: pa.Table,
+              stored_ids: pa.ChunkedArray) -> tuple[list[Entity], list[EntityLink], list[tuple[str, str]]]:
+    """The re-made entities under the ids of the entities they continue, so that ids stay stable: each
+    touched entity's id goes to the re-made entity holding most of its members (`before`: their links),
+    ties to the lower ids; an entity that continues none keeps the id its name gives (made unique
+    when a continued one holds it)."""
+    old_of = {(row["doc_id"], row["local_key"]): row["entity_id"] for row in before.to_pylist()}
+    overlap: Counter = Counter((link.entity_id, old_of[(link.doc_id, link.local_key)]) for link in links
+                               if (link.doc_id, link.local_key) in old_of)
+    new_id: dict[str, str] = {}
+    taken: set[str] = set()
+    for (remade, old), _ in sorted(overlap.items(), key=lambda item: (-item[1], item[0])):
+        if remade not in new_id and old not in taken:
+            new_id[remade] = old
+            taken.add(old)
+    for entity in sorted(entities, key=lambda e: e.entity_id):
+        if entity.entity_id not in new_id:
+            unique, n = entity.entity_id, 0
+            while unique in taken:  # the id its name gives is a continued entity's
+                n += 1
+                unique = hashlib.sha1(f"{entity.entity_id}\x1f{n}".encode()).hexdigest()[:16]
+            new_id[entity.entity_id] = unique
+            taken.add(unique)
+    if all(new == old for old, new in new_id.items()):
+        return entities, links, keys
+    return ([dataclasses.replace(e, entity_id=new_id[e.entity_id]) for e in entities],
+            [EntityLink(link.doc_id, link.local_key, new_id[link.entity_id]) for link in links],
+            [(new_id[entity_id], key) for entity_id, key in keys])
 
 
 def missing(documents: pa.Table, other: pa.Table) -> pa.Table:
