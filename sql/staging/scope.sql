@@ -29,7 +29,10 @@ SELECT doc_id FROM (
     SELECT story_id, doc_id, matched_doc_id, related_story_id, score, days_apart, shared_names, shared_words
     FROM main.story_matches
 )
-WHERE doc_id IN (SELECT doc_id FROM main.documents) AND doc_id IN (SELECT doc_id FROM staging.live_docs);
+WHERE doc_id IN (SELECT doc_id FROM main.documents) AND doc_id IN (SELECT doc_id FROM staging.live_docs)
+-- and those whose row shows a gone document as the report they matched (its outlet and title go with it)
+UNION SELECT doc_id FROM main.story_matches
+WHERE matched_doc_id IN (SELECT doc_id FROM staging.gone_docs) AND doc_id IN (SELECT doc_id FROM staging.live_docs);
 
 -- the documents staged and checked row by row, and those whose published rows are all replaced
 CREATE OR REPLACE TABLE staging.scope AS
@@ -84,6 +87,14 @@ LEFT JOIN whole.entity_links AS l USING (doc_id, local_key)
 LEFT JOIN whole.entities AS e ON e.entity_id = l.entity_id
 LEFT JOIN main.entity_mentions AS m ON m.doc_id = c.doc_id AND m.local_key = c.local_key
 GROUP BY c.doc_id, c.local_key;
+
+-- an entity the changed links left without any link is no longer published (a full build leaves out
+-- entities that no document links to)
+INSERT INTO staging.dropped_entities
+SELECT DISTINCT m.entity_id FROM main.entity_mentions AS m
+JOIN staging.relinks AS r ON m.doc_id = r.doc_id AND m.local_key = r.local_key
+WHERE m.entity_id IS NOT NULL AND m.entity_id NOT IN (SELECT entity_id FROM whole.entity_links)
+  AND m.entity_id NOT IN (SELECT entity_id FROM staging.dropped_entities);
 
 -- stories rebuilt: those of replaced documents (before and after), and those whose documents' names changed
 -- (the story tables show claimants', speakers' and places' names)
