@@ -58,25 +58,57 @@ SELECT p.entity_id FROM main.entities AS p JOIN whole.entities AS e USING (entit
 WHERE p.canonical_name IS DISTINCT FROM e.canonical_name OR p.entity_type IS DISTINCT FROM e.entity_type
 UNION SELECT entity_id FROM staging.dropped_entities;
 
--- links of kept documents that are not what was published: only links to a changed or dropped entity
--- can be (a link to an unchanged entity was made with it), and only those are compared
+-- Which changed entities may have gained or lost a kept document's link: those whose links of kept
+-- documents (count, and a sum of their hashes) are not what the published file's digest of them
+-- (publish_state.entity_links) leaves once the replaced documents' published links are taken out. An
+-- entity whose row changed only because new documents joined it (its count) is not suspect, and
+-- its millions of unchanged links are summed, never compared one by one.
+CREATE OR REPLACE TABLE staging.kept_digest AS
+SELECT entity_id, count(*) AS links, sum(hash(doc_id, local_key)::HUGEINT) AS link_hash
+FROM whole.entity_links
+WHERE entity_id IN (SELECT entity_id FROM staging.changed_entities)
+  AND doc_id NOT IN (SELECT doc_id FROM staging.replaced_docs)
+GROUP BY entity_id;
+
+CREATE OR REPLACE TABLE staging.suspect_entities AS
+WITH replaced_links AS (
+    SELECT entity_id, count(*) AS links, sum(hash(doc_id, local_key)::HUGEINT) AS link_hash
+    FROM (SELECT DISTINCT doc_id, local_key, entity_id FROM main.entity_mentions
+          WHERE doc_id IN (SELECT doc_id FROM staging.replaced_docs) AND entity_id IS NOT NULL)
+    GROUP BY entity_id
+),
+published_kept AS (
+    SELECT p.entity_id, p.links - coalesce(r.links, 0) AS links, p.link_hash - coalesce(r.link_hash, 0) AS link_hash
+    FROM publish_state.entity_links AS p
+    LEFT JOIN replaced_links AS r USING (entity_id)
+    WHERE p.entity_id IN (SELECT entity_id FROM staging.changed_entities)
+)
+SELECT entity_id
+FROM staging.kept_digest AS k
+FULL JOIN (SELECT * FROM published_kept WHERE links > 0) AS p USING (entity_id)
+WHERE k.links IS DISTINCT FROM p.links OR k.link_hash IS DISTINCT FROM p.link_hash;
+
+-- links of kept documents that are not what was published: only links to a suspect or dropped entity
+-- can be, and only those are compared
 CREATE OR REPLACE TABLE staging.relinks AS
 WITH stored_links AS (
     SELECT l.doc_id, l.local_key, l.entity_id FROM whole.entity_links AS l
-    WHERE (l.entity_id IN (SELECT entity_id FROM staging.changed_entities)
+    WHERE (l.entity_id IN (SELECT entity_id FROM staging.suspect_entities)
            OR l.entity_id NOT IN (SELECT entity_id FROM whole.entities))
       AND l.doc_id NOT IN (SELECT doc_id FROM staging.replaced_docs)
 ),
 published_links AS (
     SELECT DISTINCT doc_id, local_key, entity_id FROM main.entity_mentions
-    WHERE (entity_id IN (SELECT entity_id FROM staging.changed_entities)
+    WHERE (entity_id IN (SELECT entity_id FROM staging.suspect_entities)
            OR entity_id IN (SELECT entity_id FROM staging.dropped_entities))
       AND doc_id NOT IN (SELECT doc_id FROM staging.replaced_docs)
 ),
 changed AS (
     SELECT doc_id, local_key FROM (SELECT * FROM stored_links EXCEPT SELECT * FROM published_links)
     UNION SELECT doc_id, local_key FROM (SELECT * FROM published_links EXCEPT SELECT * FROM stored_links)
-    UNION SELECT doc_id, local_key FROM published_links WHERE entity_id IN (SELECT entity_id FROM staging.renamed_entities)
+    UNION SELECT doc_id, local_key FROM main.entity_mentions
+          WHERE entity_id IN (SELECT entity_id FROM staging.renamed_entities)
+            AND doc_id NOT IN (SELECT doc_id FROM staging.replaced_docs)
 )
 SELECT c.doc_id, c.local_key, any_value(l.entity_id) AS entity_id,
        -- the name the mention now shows is not the published one
@@ -109,3 +141,14 @@ UNION SELECT story_id FROM main.documents
 CREATE OR REPLACE TABLE staging.story_docs AS
 SELECT doc_id FROM main.documents WHERE story_id IN (SELECT story_id FROM staging.scope_stories)
 UNION SELECT doc_id FROM staging.scope;
+
+-- the entities whose digest of published links (publish_state.entity_links) this publish rewrites: every
+-- entity a changed, replaced or relinked link leaves or joins
+CREATE OR REPLACE TABLE staging.digest_entities AS
+SELECT entity_id FROM staging.changed_entities
+UNION SELECT entity_id FROM staging.dropped_entities
+UNION SELECT entity_id FROM staging.relinks WHERE entity_id IS NOT NULL
+UNION SELECT entity_id FROM main.entity_mentions
+      WHERE doc_id IN (SELECT doc_id FROM staging.replaced_docs UNION SELECT doc_id FROM staging.relinks)
+        AND entity_id IS NOT NULL
+UNION SELECT entity_id FROM whole.entity_links WHERE doc_id IN (SELECT doc_id FROM staging.scope);

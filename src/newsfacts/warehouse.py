@@ -138,10 +138,12 @@ def load_staging(con: duckdb.DuckDBPyConnection, warehouse: Path, incremental: b
     for table in schemas.STORED_TABLES:
         con.execute(f"CREATE OR REPLACE VIEW whole.{table} AS {stored_select(warehouse, table)}")
     if incremental:
+        con.execute(read_sql("staging", "publish_state")).fetchall()
         con.execute(read_sql("staging", "scope")).fetchall()
     else:
         con.execute("CREATE OR REPLACE TABLE staging.scope AS SELECT doc_id FROM whole.documents")
         con.execute("CREATE OR REPLACE TABLE staging.changed_entities AS SELECT entity_id FROM whole.entities")
+        con.execute("CREATE OR REPLACE TABLE staging.digest_entities AS SELECT DISTINCT entity_id FROM whole.entity_links")
     parts = scope_parts(con, warehouse) if incremental else None
     counts = {}
     for table in schemas.STORED_TABLES:
@@ -336,12 +338,14 @@ def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table, run_rows:
         else:
             for table in PUBLISHED_TABLES:
                 con.execute(read_sql("publish", table)).fetchall()
+        con.execute(read_sql("publish", "publish_state")).fetchall()
         con.register("validation_rows", validation_rows)
         con.execute(read_sql("publish", "validation_results")).fetchall()
         con.unregister("validation_rows")
         con.register("run_rows", schemas.runs.empty_table() if run_rows is None else run_rows)
         con.execute(read_sql("publish", "runs")).fetchall()
         con.unregister("run_rows")
+        pause.point("publish:changed")  # every table changed, not yet committed
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
