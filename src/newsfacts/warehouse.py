@@ -31,7 +31,6 @@ PUBLISHED_STORAGE_VERSION = "v1.0.0"
 PUBLISHED_TABLES = (
     "documents",
     "story_matches",
-    "stories",
     "removed_lines",
     "entities",
     "entity_mentions",
@@ -40,6 +39,7 @@ PUBLISHED_TABLES = (
     "ingest_errors",
     "withdrawn_documents",
     "source_profile",
+    "stories",  # the story tables last: an incremental publish rebuilds them from the published document tables
     "figure_comparison",
     "source_agreement",
     "quote_corroboration",
@@ -331,6 +331,10 @@ def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table, run_rows:
     try:
         con.register("quarantine_rows", schemas.quarantine.empty_table() if quarantine_rows is None else quarantine_rows)
         con.execute(read_sql("staging", "quarantine")).fetchall()
+        # entities no published document links to (it reads every link: an incremental publish without
+        # quarantine leaves it to scope.sql, which drops the entities its changed links leave unlinked)
+        if not incremental or con.execute("SELECT count(*) FROM staging.quarantine").fetchone()[0]:
+            con.execute(read_sql("staging", "quarantine_entities")).fetchall()
         con.execute(read_sql("publish", "quarantine")).fetchall()
         con.unregister("quarantine_rows")
         if incremental:
@@ -365,9 +369,15 @@ def publish_changes(con: duckdb.DuckDBPyConnection) -> None:
     for schema, views in SCOPED_PUBLISHED.items():
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         for table, condition in views.items():
-            con.execute(f"CREATE OR REPLACE VIEW {schema}.{table} AS SELECT * FROM main.{table} WHERE {condition}")
+            if schema == "scoped" or table not in DOCUMENT_TABLES:
+                con.execute(f"CREATE OR REPLACE VIEW {schema}.{table} AS SELECT * FROM main.{table} WHERE {condition}")
     replaced = "SELECT doc_id FROM staging.replaced_docs UNION SELECT doc_id FROM staging.quarantine"
     for table in PUBLISHED_TABLES:
+        if table == STORY_TABLES[0]:  # the document tables are published: the stories' rows, taken once
+            for name, condition in SCOPED_PUBLISHED["scoped_stories"].items():
+                if name in DOCUMENT_TABLES:
+                    con.execute(f"CREATE OR REPLACE TABLE scoped_stories.{name} AS "
+                                f"SELECT * FROM main.{name} WHERE {condition}")
         if table in DOCUMENT_TABLES:
             if table == "source_profile":
                 con.execute(read_sql("publish", "relinks")).fetchall()
