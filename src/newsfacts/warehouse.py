@@ -247,9 +247,10 @@ WHOLE_SOURCES = {"entities": "SELECT entity_id FROM whole.entities"}
 
 def whole_batches(con: duckdb.DuckDBPyConnection, expectations: dict[str, list[dict]]) -> dict[str, list[dict]]:
     """For an incremental run, the expectations that judge a whole column (keys unique across the corpus,
-    shares of it) measured in DuckDB over every stored row, one query per table (the check SQL on the
-    `whole` views): table -> one measure per expectation {element_count, missing_count, unexpected_count,
-    examples}. Only counts and a few examples come back to Python, never the column."""
+    shares of it) measured in DuckDB over every stored row (the check SQL on the `whole` views, its
+    judged columns read once into a temporary table, then counted per expectation): table -> one measure
+    per expectation {element_count, missing_count, unexpected_count, examples}. Only counts and a few
+    examples come back to Python, never the column."""
     measured = {}
     for table, items in expectations.items():
         if table not in SCOPED_CHECKS:
