@@ -74,3 +74,16 @@ def test_growth_bench_times_one_run_per_size_and_counts_its_files(api_env, sampl
         assert row["run_s"] > 0 and row["peak_rss_mb"] > 100
         assert {"ingest", "extract", "link", "stories", "load", "validate", "publish"} <= set(row["stage_seconds"])
     assert rows[0]["files"] == rows[1]["files"] > 0, "the store's files do not grow with its documents"
+
+
+def test_publish_only_times_load_validate_and_publish_of_the_new_documents_alone(api_env, samples_dir):
+    result = runner.invoke(app, ["bench", "growth", "--data", str(samples_dir), "--sizes", "5,15", "--seed-docs", "5",
+                                 "--workers", "1", "--publish-only", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output.strip().splitlines()[-1])["rows"]
+    assert [row["stored_documents"] for row in rows] == [5, 15]
+    for row in rows:
+        assert set(row["stage_seconds"]) == {"copy", "load", "validate", "publish"}
+        assert row["staged_documents"] == 20, "the new documents, not the stored ones, are staged"
+        assert row["published_documents"] == row["stored_documents"] + 20
+        assert row["peak_rss_mb"] > 100

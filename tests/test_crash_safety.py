@@ -30,13 +30,15 @@ EDIT = "\nPolice said on Friday that 6 people were detained after the protest ou
 # Every part file write and every stage boundary of a run that adds, supersedes and removes documents,
 # in the order a run reaches them: its batch of new documents (written, then committed), then its
 # ingest errors and withdrawals (written, then committed), its linking state, its story tables (written
-# before their commit). A run killed after a commit leaves it
-# committed: the next run goes on from there. Before the first write nothing is written: the lock
-# test kills a run there (in extract) and checks the same.
+# before their commit). A run killed after a commit leaves it committed: the next run goes on from
+# there. Then its incremental publish: killed with every change made in the work file but not
+# committed, once its file is built, and once swapped in. Before the first write nothing is written:
+# the lock test kills a run there (in extract) and checks the same.
 KILL_POINTS = (
     "store:documents", "store:removed_lines", "store:entity_mentions", "store:figures", "store:quotes",
     "store:committed", "store:ingest_errors", "store:withdrawn_documents", "store:committed", "link:entities",
-    "store:story_members", "store:story_features", "stage:load", "stage:validate", "stage:publish", "publish:built", "publish:swapped",
+    "store:story_members", "store:story_features", "stage:load", "stage:validate", "stage:publish",
+    "publish:changed", "publish:built", "publish:swapped",
 )
 
 

@@ -17,7 +17,7 @@ WITH casualty AS (
             lambda y: d.published_date IS NULL OR CAST(y AS INTEGER) <> year(d.published_date)))), '-'), '') AS period,
         -- where the sentence starts in the body: its first occurrence from one sentence-length before the number
         greatest(f.char_start - length(f.sentence), 0) AS search_from
-    FROM staging.figures AS f
+    FROM main.figures AS f  -- with its claimant's name
     JOIN main.documents AS d USING (doc_id)
     WHERE f.kind IN ('killed', 'died', 'wounded', 'displaced', 'evacuated', 'destroyed', 'detained', 'missing',
                      'infected', 'laid_off')
@@ -49,12 +49,9 @@ linked AS (
         s.* EXCLUDE (body_text, sentence_start),
         CASE s.kind WHEN 'died' THEN 'killed' ELSE s.kind END AS fact_kind,
         coalesce(s.counted_class, 'unspecified') AS fact_class,
-        l.place,
-        e.canonical_name AS claimant_name
+        l.place
     FROM spans AS s
     LEFT JOIN located AS l USING (figure_id)
-    LEFT JOIN staging.entity_links AS el ON el.doc_id = s.doc_id AND el.local_key = s.claimant_key
-    LEFT JOIN staging.entities AS e ON e.entity_id = el.entity_id
 ),
 keyed AS (
     SELECT

@@ -8,12 +8,10 @@ WITH q AS (
         d.story_id,
         d.outlet,
         q.text,
-        e.canonical_name AS speaker_name,
+        q.speaker_name,
         trim(regexp_replace(lower(q.text), '[^[:alnum:]]+', ' ', 'g')) AS words
-    FROM staging.quotes AS q
+    FROM main.quotes AS q  -- with its speaker's name
     JOIN main.documents AS d USING (doc_id)
-    LEFT JOIN staging.entity_links AS l ON l.doc_id = q.doc_id AND l.local_key = q.speaker_key
-    LEFT JOIN staging.entities AS e ON e.entity_id = l.entity_id
 ),
 pairs AS (
     SELECT a.quote_id, b.doc_id AS other_doc_id, b.outlet AS other_outlet, b.speaker_name AS other_speaker

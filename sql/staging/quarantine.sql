@@ -9,7 +9,3 @@ DELETE FROM staging.entity_mentions WHERE doc_id IN (SELECT doc_id FROM staging.
 DELETE FROM staging.figures WHERE doc_id IN (SELECT doc_id FROM staging.quarantine);
 DELETE FROM staging.quotes WHERE doc_id IN (SELECT doc_id FROM staging.quarantine);
 DELETE FROM staging.entity_links WHERE doc_id IN (SELECT doc_id FROM staging.quarantine);
--- an entity only the quarantined documents name is not published either (all_entity_links: every stored
--- link, also where staging holds only the documents in scope)
-DELETE FROM staging.entities WHERE entity_id NOT IN (
-    SELECT entity_id FROM staging.all_entity_links WHERE doc_id NOT IN (SELECT doc_id FROM staging.quarantine));

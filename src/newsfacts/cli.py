@@ -378,6 +378,8 @@ def bench_growth(
         "../shared/benchmarks/article-extraction"),
     work_dir: Annotated[Optional[Path], typer.Option("--work-dir", help="Where the warehouses are built "
                                                      "(default: the system's temporary folder).")] = None,
+    publish_only: Annotated[bool, typer.Option("--publish-only", help="Time only load, validate and publish of the "
+                                               "20 new documents (committed, linked and in stories).")] = False,
     as_json: JsonOption = False,
 ):
     """One run adding the same 20 new documents to warehouses of N stored documents (grown from a seed
@@ -386,7 +388,7 @@ def bench_growth(
 
     try:
         chosen = tuple(int(size) for size in sizes.split(","))
-        results = growth.run_growth_bench(data, chosen, workers, seed_docs, work_dir)
+        results = growth.run_growth_bench(data, chosen, workers, seed_docs, work_dir, publish_only)
     except (OSError, ValueError, RuntimeError) as exc:
         errors.print(f"[red]bench growth failed[/red]: {escape(str(exc))}")
         raise typer.Exit(1)

@@ -86,15 +86,34 @@ def judges_whole_column(item: dict) -> bool:
         item["type"] == "expect_column_values_to_be_unique" or "mostly" in item["kwargs"])
 
 
-def whole_columns(tables) -> dict[str, list[str]]:
-    """table -> the columns its whole-column expectations judge (tables that have some)."""
+def whole_columns(tables) -> dict[str, list[dict]]:
+    """table -> its whole-column expectations (tables that have some), as written in its suite; an
+    incremental run measures them in DuckDB over every stored row (warehouse.whole_batches)."""
     found = {}
     for table in tables:
-        items = json.loads(suite_path(table).read_text())["expectations"]
-        columns = sorted({item["kwargs"]["column"] for item in items if judges_whole_column(item)})
-        if columns:
-            found[table] = columns
+        items = [item for item in json.loads(suite_path(table).read_text())["expectations"] if judges_whole_column(item)]
+        if items:
+            found[table] = items
     return found
+
+
+def whole_rows(table: str, items: list[dict], measures: list[dict], run_id: str) -> list[dict]:
+    """schemas.validation_results rows of whole-column expectations measured in SQL, judged as GX judges
+    them: the share of unexpected non-missing values at most 1 - mostly (none, without mostly)."""
+    rows = []
+    for item, found in zip(items, measures, strict=True):
+        judged = found["element_count"] - found["missing_count"]
+        allowed = (1 - item["kwargs"].get("mostly", 1.0)) * judged
+        meta = item.get("meta", {})
+        rows.append({
+            "run_id": run_id, "table_name": table, "expectation": item["type"],
+            "column_name": item["kwargs"].get("column"), "scope": meta.get("scope", TABLE_LEVEL),
+            "success": found["unexpected_count"] <= allowed + 1e-9,
+            "element_count": found["element_count"], "unexpected_count": found["unexpected_count"],
+            "unexpected_examples": json.dumps(found["examples"], default=plain) if found["examples"] else None,
+            "notes": meta.get("notes"),
+        })
+    return rows
 
 
 def load_suite(path: Path, whole: bool | None = None) -> gx.ExpectationSuite:
@@ -124,8 +143,9 @@ def gx_context(warehouse: Path):
 def validate(batches: dict, warehouse: Path, run_id: str, whole: dict | None = None) -> ValidationReport:
     """Validate each table's batch (a pandas frame) with its suite; every suite runs even after a failure.
     `batches` holds "documents" (doc_id, source_path), which names the quarantined documents' files.
-    `whole`: for an incremental run, table -> every stored value of the columns its whole-column
-    expectations judge (those run on it, the others on the batch of rows in scope)."""
+    `whole`: for an incremental run, table -> its whole-column expectations measured over every stored
+    row (warehouse.whole_batches): those are judged from the measures, the rest run by GX on the batch
+    of rows in scope."""
     context = gx_context(warehouse)
     source = context.data_sources.add_or_update_pandas("staging")
     rows: list[dict] = []
@@ -133,7 +153,8 @@ def validate(batches: dict, warehouse: Path, run_id: str, whole: dict | None = N
     runs = []
     for table, frame in batches.items():
         if whole is not None and table in whole:
-            runs += [(table, frame, False), (table, whole[table], True)]
+            runs.append((table, frame, False))
+            rows += whole_rows(table, whole_columns([table])[table], whole[table], run_id)
         else:
             runs.append((table, frame, None))
     for table, frame, part in runs:

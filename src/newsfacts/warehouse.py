@@ -30,7 +30,6 @@ PUBLISHED_STORAGE_VERSION = "v1.0.0"
 # Publish order: later tables may read earlier published ones.
 PUBLISHED_TABLES = (
     "documents",
-    "stories",
     "story_matches",
     "removed_lines",
     "entities",
@@ -40,6 +39,7 @@ PUBLISHED_TABLES = (
     "ingest_errors",
     "withdrawn_documents",
     "source_profile",
+    "stories",  # the story tables last: an incremental publish rebuilds them from the published document tables
     "figure_comparison",
     "source_agreement",
     "quote_corroboration",
@@ -127,36 +127,55 @@ def load_staging(con: duckdb.DuckDBPyConnection, warehouse: Path, incremental: b
     the committed part files itself: the corpus never passes through Python.
 
     Incremental (the work file is a copy of the published one): staging holds only the documents in
-    scope (sql/staging/scope.sql: new, withdrawn, or touched by a re-made entity, and the other
-    documents of their stories), the rows a publish replaces; `whole` holds views over every stored
-    row for the checks that judge a whole column. Otherwise every document is in scope."""
+    scope (sql/staging/scope.sql: new, or moved to another story), read from the part files that can
+    hold them (the commits since the last publish, and the runs of the published ones in scope), and
+    the entities; `whole` holds views over every stored row, for the keys scope.sql compares and the
+    checks that judge a whole column. Otherwise every document is in scope."""
     con.execute("CREATE SCHEMA IF NOT EXISTS staging").fetchall()
     con.execute("CREATE OR REPLACE TABLE staging.mode AS SELECT ? AS incremental", [incremental])
     store_tables(con, warehouse)
+    con.execute("CREATE SCHEMA IF NOT EXISTS whole")
+    for table in schemas.STORED_TABLES:
+        con.execute(f"CREATE OR REPLACE VIEW whole.{table} AS {stored_select(warehouse, table)}")
     if incremental:
-        con.execute("CREATE SCHEMA IF NOT EXISTS whole")
-        for table in schemas.STORED_TABLES:
-            con.execute(f"CREATE OR REPLACE VIEW whole.{table} AS {stored_select(warehouse, table)}")
+        con.execute(read_sql("staging", "publish_state")).fetchall()
         con.execute(read_sql("staging", "scope")).fetchall()
     else:
-        con.execute("CREATE OR REPLACE TABLE staging.scope AS SELECT doc_id FROM ("
-                    f"{stored_select(warehouse, 'documents')})")
+        con.execute("CREATE OR REPLACE TABLE staging.scope AS SELECT doc_id FROM whole.documents")
+        con.execute("CREATE OR REPLACE TABLE staging.changed_entities AS SELECT entity_id FROM whole.entities")
+        con.execute("CREATE OR REPLACE TABLE staging.digest_entities AS SELECT DISTINCT entity_id FROM whole.entity_links")
+    parts = scope_parts(con, warehouse) if incremental else None
     counts = {}
     for table in schemas.STORED_TABLES:
         scoped = incremental and table in SCOPED_TABLES
-        if scoped and table == "entity_links":
-            con.execute("CREATE OR REPLACE VIEW staging.all_entity_links AS SELECT * FROM whole.entity_links")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW stored_rows AS {stored_select(warehouse, table, scoped)}")
+        select = stored_select(warehouse, table, scoped, parts.get(table) if scoped and parts is not None else None)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW stored_rows AS {select}")
         con.execute(read_sql("staging", table)).fetchall()
         con.execute("DROP VIEW stored_rows")
         counts[table] = con.execute(f"SELECT count(*) FROM staging.{table}").fetchall()[0][0]
-    if not incremental:
-        con.execute("CREATE OR REPLACE VIEW staging.all_entity_links AS SELECT * FROM staging.entity_links")
+    con.execute("CREATE OR REPLACE VIEW staging.all_entity_links AS SELECT * FROM whole.entity_links")
     return counts
 
 
 # Staged tables with a doc_id whose rows an incremental run stages for the documents in scope only.
 SCOPED_TABLES = (*schemas.PER_DOCUMENT_TABLES, "entity_links", "story_members")
+
+
+def scope_parts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, list[tuple[str, Path]]]:
+    """table -> the committed parts that can hold rows of the documents in scope: those of commits the
+    last publish did not include (its new documents), and those of the runs that stored the published
+    documents in scope (a compacted part: when one of its runs is). Nothing else is read."""
+    published = con.execute("SELECT max(run_id) FROM main.runs WHERE status = 'published'").fetchone()[0] or ""
+    runs_in_scope = sorted(r for (r,) in con.execute(
+        "SELECT DISTINCT run_id FROM main.documents WHERE doc_id IN (SELECT doc_id FROM staging.scope)").fetchall())
+    wanted: dict[str, list[tuple[str, Path]]] = {table: [] for table in schemas.COMMITTED_TABLES}
+    for manifest in store.committed(warehouse):
+        last = manifest["run_id"].removesuffix(store.QUARANTINE_SUFFIX)
+        first = manifest.get("first_run_id", last)
+        if last > published or any(first <= run <= last for run in runs_in_scope):
+            for table, part in manifest["parts"].items():
+                wanted[table].append(("" if manifest.get("replaces") else manifest["run_id"], warehouse / part))
+    return wanted
 
 
 def store_tables(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
@@ -186,10 +205,12 @@ def empty_select(schema: pa.Schema) -> str:
     return f"SELECT {columns} WHERE false"
 
 
-def stored_select(warehouse: Path, table: str, scoped: bool = False) -> str:
+def stored_select(warehouse: Path, table: str, scoped: bool = False,
+                  parts: list[tuple[str, Path]] | None = None) -> str:
     """SQL for what store.read_dataset returns, read by DuckDB from the part files: each part's rows
     with the run that committed them, less the withdrawn documents' rows (staging.withdrawn_keys);
-    `scoped`: only the rows of the documents in staging.scope."""
+    `scoped`: only the rows of the documents in staging.scope; `parts`: only these committed parts
+    (run_id, path) are read."""
     schema = schemas.STORED_TABLES[table]
     columns = ", ".join(f'r."{name}"' for name in schema.names)
     in_scope = " AND r.doc_id IN (SELECT doc_id FROM staging.scope)" if scoped else ""
@@ -198,7 +219,7 @@ def stored_select(warehouse: Path, table: str, scoped: bool = False) -> str:
         if not path.exists():
             return empty_select(schema)
         return f"SELECT {columns} FROM read_parquet({quoted(path)}) AS r WHERE true{in_scope}"
-    parts = store.committed_parts(warehouse, table)
+    parts = store.committed_parts(warehouse, table) if parts is None else parts
     if not parts:
         return empty_select(schema)
     listed = ", ".join(quoted(path) for _, path in parts)  # a view keeps no parameters
@@ -220,35 +241,87 @@ def check_batches(con: duckdb.DuckDBPyConnection):
     return {table: con.execute(read_sql("checks", table)).df() for table in CHECKED_TABLES}
 
 
-# Checked tables whose staging an incremental run narrows to the documents in scope.
-SCOPED_CHECKS = ("documents", "removed_lines", "entity_mentions", "figures", "quotes", "story_members")
+# Checked tables whose staging an incremental run narrows to the documents (and entities) in scope.
+SCOPED_CHECKS = ("documents", "removed_lines", "entity_mentions", "figures", "quotes", "story_members", "entities")
+# Where a whole-column check reads a table's every stored row when its check SQL would build more than
+# the column (an entity's documents, for its id).
+WHOLE_SOURCES = {"entities": "SELECT entity_id FROM whole.entities"}
 
 
-def whole_batches(con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]]) -> dict:
-    """For an incremental run, the columns that checks of a whole column (keys unique across the corpus,
-    shares of it) judge, over every stored row: the same check SQL on the `whole` views, only those
-    columns (DuckDB reads no other column of the part files)."""
-    batches = {}
-    for table, wanted in columns.items():
-        if table in SCOPED_CHECKS:
-            select = read_sql("checks", table).replace("staging.", "whole.").strip().rstrip(";")
-            batches[table] = con.execute(f"SELECT {', '.join(wanted)} FROM ({select})").df()
-    return batches
+def whole_batches(con: duckdb.DuckDBPyConnection, expectations: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """For an incremental run, the expectations that judge a whole column (keys unique across the corpus,
+    shares of it) measured in DuckDB over every stored row (the check SQL on the `whole` views, its
+    judged columns read once into a temporary table, then counted per expectation): table -> one measure
+    per expectation {element_count, missing_count, unexpected_count, examples}. Only counts and a few
+    examples come back to Python, never the column."""
+    measured = {}
+    for table, items in expectations.items():
+        if table not in SCOPED_CHECKS:
+            continue
+        source = WHOLE_SOURCES.get(table) or read_sql("checks", table).replace("staging.", "whole.").strip().rstrip(";")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE whole_rows AS SELECT {', '.join(sorted({column_of(i) for i in items}))} "
+                    f"FROM ({source})")
+        measured[table] = [measure(con, item) for item in items]
+        con.execute("DROP TABLE whole_rows")
+    return measured
+
+
+def column_of(item: dict) -> str:
+    return f'"{item["kwargs"]["column"]}"'
+
+
+def measure(con: duckdb.DuckDBPyConnection, item: dict) -> dict:
+    """One whole-column expectation over whole_rows: how many values it judged and how many fail it."""
+    column, kwargs = column_of(item), item["kwargs"]
+    kind = item["type"]
+    if kind == "expect_column_values_to_be_unique":
+        failing = (f"{column} IN (SELECT {column} FROM whole_rows WHERE {column} IS NOT NULL "
+                   f"GROUP BY ALL HAVING count(*) > 1)")
+    elif kind == "expect_column_values_to_be_between":
+        bounds = [f"{column} >= {float(kwargs['min_value'])}" if kwargs.get("min_value") is not None else "true",
+                  f"{column} <= {float(kwargs['max_value'])}" if kwargs.get("max_value") is not None else "true"]
+        failing = f"NOT ({' AND '.join(bounds)})"
+    elif kind == "expect_column_values_to_be_in_set":
+        failing = f"{column} NOT IN (SELECT unnest(?))"
+    elif kind == "expect_column_values_to_not_be_null":
+        failing = f"{column} IS NULL"
+    else:
+        raise ValueError(f"{kind}({kwargs.get('column')}) cannot judge a whole column in SQL: scope it 'row'")
+    parameters = [list(kwargs["value_set"])] if kind == "expect_column_values_to_be_in_set" else []
+    missing_counts = kind != "expect_column_values_to_not_be_null"  # GX leaves missing values out of the rest
+    where = f"({failing}) AND {column} IS NOT NULL" if missing_counts else failing
+    element, missing, unexpected = con.execute(
+        f"SELECT count(*), count(*) - count({column}), count(*) FILTER (WHERE {where}) FROM whole_rows",
+        parameters).fetchone()
+    examples = [row[0] for row in con.execute(
+        f"SELECT {column} FROM whole_rows WHERE {where} LIMIT 5", parameters).fetchall()] if unexpected else []
+    return {"element_count": element, "missing_count": missing if missing_counts else 0,
+            "unexpected_count": unexpected, "examples": examples}
 
 
 # Published tables with one row per document (or per row of one), and tables of stories: an incremental
 # publish replaces the rows of the documents, and the stories, in scope (staging.replaced_docs,
-# staging.scope_stories); the other tables are small and built whole.
+# staging.scope_stories); entities are replaced by id; the other tables are small and built whole.
 DOCUMENT_TABLES = ("documents", "story_matches", "removed_lines", "entity_mentions", "figures", "quotes",
                    "source_profile")
 STORY_TABLES = ("stories", "figure_comparison", "source_agreement", "quote_corroboration")
-# What the publish SQL reads of tables published before it, narrowed to the scope in an incremental publish.
+# What the publish SQL reads of tables published before it, in an incremental publish: a document table's
+# rows are built for the documents in scope, a story table's from the published rows of the stories in scope.
 SCOPED_PUBLISHED = {
-    "documents": "doc_id IN (SELECT doc_id FROM staging.scope)",
-    "entity_mentions": "doc_id IN (SELECT doc_id FROM staging.scope)",
-    "figure_comparison": "story_id IN (SELECT story_id FROM staging.scope_stories)",
+    "scoped": {
+        "documents": "doc_id IN (SELECT doc_id FROM staging.scope)",
+        "entity_mentions": "doc_id IN (SELECT doc_id FROM staging.scope)",
+    },
+    "scoped_stories": {
+        "documents": "doc_id IN (SELECT doc_id FROM staging.story_docs)",
+        "story_matches": "story_id IN (SELECT story_id FROM staging.scope_stories)",
+        "entity_mentions": "doc_id IN (SELECT doc_id FROM staging.story_docs)",
+        "figures": "doc_id IN (SELECT doc_id FROM staging.story_docs)",
+        "quotes": "doc_id IN (SELECT doc_id FROM staging.story_docs)",
+        "figure_comparison": "story_id IN (SELECT story_id FROM staging.scope_stories)",
+    },
 }
-SCRATCH_SCHEMAS = ("scoped", "whole", "staging")
+SCRATCH_SCHEMAS = (*SCOPED_PUBLISHED, "whole", "staging")
 
 
 def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table, run_rows: pa.Table | None = None,
@@ -262,6 +335,10 @@ def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table, run_rows:
     try:
         con.register("quarantine_rows", schemas.quarantine.empty_table() if quarantine_rows is None else quarantine_rows)
         con.execute(read_sql("staging", "quarantine")).fetchall()
+        # entities no published document links to (it reads every link: an incremental publish without
+        # quarantine leaves it to scope.sql, which drops the entities its changed links leave unlinked)
+        if not incremental or con.execute("SELECT count(*) FROM staging.quarantine").fetchone()[0]:
+            con.execute(read_sql("staging", "quarantine_entities")).fetchall()
         con.execute(read_sql("publish", "quarantine")).fetchall()
         con.unregister("quarantine_rows")
         if incremental:
@@ -269,12 +346,14 @@ def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table, run_rows:
         else:
             for table in PUBLISHED_TABLES:
                 con.execute(read_sql("publish", table)).fetchall()
+        con.execute(read_sql("publish", "publish_state")).fetchall()
         con.register("validation_rows", validation_rows)
         con.execute(read_sql("publish", "validation_results")).fetchall()
         con.unregister("validation_rows")
         con.register("run_rows", schemas.runs.empty_table() if run_rows is None else run_rows)
         con.execute(read_sql("publish", "runs")).fetchall()
         con.unregister("run_rows")
+        pause.point("publish:changed")  # every table changed, not yet committed
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -288,31 +367,49 @@ def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table, run_rows:
 
 
 def publish_changes(con: duckdb.DuckDBPyConnection) -> None:
-    """Replace the published rows of the documents and stories in scope with their staged rows (inside
-    publish's transaction); the small tables are built whole."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS scoped")
-    for table, condition in SCOPED_PUBLISHED.items():
-        con.execute(f"CREATE OR REPLACE VIEW scoped.{table} AS SELECT * FROM main.{table} WHERE {condition}")
+    """Inside publish's transaction: the published rows of the documents in scope and gone replaced by
+    their staged rows, mentions whose entity changed updated in place, entities replaced by id, the
+    stories in scope rebuilt from the published document tables; the small tables built whole."""
+    for schema, views in SCOPED_PUBLISHED.items():
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        for table, condition in views.items():
+            if schema == "scoped" or table not in DOCUMENT_TABLES:
+                con.execute(f"CREATE OR REPLACE VIEW {schema}.{table} AS SELECT * FROM main.{table} WHERE {condition}")
+    replaced = "SELECT doc_id FROM staging.replaced_docs UNION SELECT doc_id FROM staging.quarantine"
     for table in PUBLISHED_TABLES:
+        if table == STORY_TABLES[0]:  # the document tables are published: the stories' rows, taken once
+            for name, condition in SCOPED_PUBLISHED["scoped_stories"].items():
+                if name in DOCUMENT_TABLES:
+                    con.execute(f"CREATE OR REPLACE TABLE scoped_stories.{name} AS "
+                                f"SELECT * FROM main.{name} WHERE {condition}")
         if table in DOCUMENT_TABLES:
-            con.execute(f"DELETE FROM main.{table} WHERE doc_id IN (SELECT doc_id FROM staging.replaced_docs)")
-            con.execute(insert_statement(table))
+            if table == "source_profile":
+                con.execute(read_sql("publish", "relinks")).fetchall()
+            con.execute(f"DELETE FROM main.{table} WHERE doc_id IN ({replaced})")
+            con.execute(insert_statement(table, "scoped"))
         elif table in STORY_TABLES:
             con.execute(f"DELETE FROM main.{table} WHERE story_id IN (SELECT story_id FROM staging.scope_stories)")
-            con.execute(insert_statement(table))
+            con.execute(insert_statement(table, "scoped_stories"))
+        elif table == "entities":
+            con.execute("DELETE FROM main.entities WHERE entity_id IN (SELECT entity_id FROM staging.changed_entities "
+                        "UNION SELECT entity_id FROM staging.dropped_entities)")
+            con.execute(insert_statement(table, None, "entity_id IN (SELECT entity_id FROM staging.changed_entities)"))
         else:
             con.execute(read_sql("publish", table)).fetchall()
 
 
-def insert_statement(table: str) -> str:
+def insert_statement(table: str, schema: str | None, where: str | None = None) -> str:
     """sql/publish/<table>.sql as an INSERT of the rows in scope: the same SELECT, reading the tables
-    published before it through their scoped views."""
+    published before it through the views of `schema` (SCOPED_PUBLISHED); `where`: only its rows that
+    meet it."""
     create = f"CREATE OR REPLACE TABLE main.{table} AS"
     head, found, body = read_sql("publish", table).partition(create)
     if not found:
         raise ValueError(f"sql/publish/{table}.sql does not start with {create!r}")
-    for name in SCOPED_PUBLISHED:
-        body = body.replace(f"main.{name} ", f"scoped.{name} ").replace(f"main.{name}\n", f"scoped.{name}\n")
+    for name in SCOPED_PUBLISHED.get(schema, {}):
+        body = body.replace(f"main.{name} ", f"{schema}.{name} ").replace(f"main.{name}\n", f"{schema}.{name}\n")
+    if where:
+        body = f" SELECT * FROM ({body.strip().rstrip(';')}) WHERE {where}"
     return f"{head}INSERT INTO main.{table}{body}"
 
 

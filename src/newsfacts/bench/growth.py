@@ -13,6 +13,12 @@ time, `stage_seconds` from its run record, the peak resident memory of its whole
 (bench.scale.run_child), and the files under the warehouse after it. The raw folder holds only the
 new documents: the stored ones count as archived away (`--keep-removed`), so what is measured is the
 cost of the corpus already stored, not of surveying a large raw folder.
+
+`--publish-only` measures the stages that follow linking and stories alone, where a whole run at
+N = 200,000 would spend its time and memory in them (see the README's Growth): the same 20 more copies
+committed after the grown publish, with their entity links and story rows added as a run's linking
+and stories leave them (the entities they name counted once more), then load, validate and publish
+timed in a child process (`python -m newsfacts.bench.growth publish HOME`), with its peak memory.
 """
 from __future__ import annotations
 
@@ -205,6 +211,113 @@ def publish_grown(seed: Path, home: Path) -> None:
     warehouse.discard_work(home)
 
 
+def add_copies(seed: Path, home: Path, size: int, count: int = NEW_DOCUMENTS) -> str:
+    """Commit `count` more copies of the seed's documents (numbers size .. size+count-1) after the grown
+    publish, and add their entity links, linked documents and story rows to the stored state, as a run
+    that stored, linked and placed them in stories would leave it; returns the commit's run id."""
+    run_id = store.new_run_id()
+    seed_count = store.live_documents(seed).num_rows
+    with duckdb.connect() as con:
+        con.register("seed_documents", store.read_dataset(seed, "documents", ["doc_id"]))
+        con.execute("""
+            CREATE TABLE ids AS
+            SELECT doc_id AS seed_id, i AS copy, sha256(doc_id || ':' || i) AS doc_id
+            FROM (SELECT doc_id, row_number() OVER (ORDER BY doc_id) - 1 AS n FROM seed_documents)
+            CROSS JOIN range(?) AS r(i)
+            WHERE i * ? + n >= ? AND i * ? + n < ?""", [(size + count) // seed_count + 1, seed_count, size, seed_count,
+                                                       size + count])
+        parts = {}
+        for name in schemas.PER_DOCUMENT_TABLES:
+            con.register("seed_rows", store.read_dataset(seed, name))
+            select = per_document_copy(name)
+            if name == "documents":  # stored by this run
+                select = f"SELECT * REPLACE ('{run_id}' AS run_id) FROM ({select})"
+            parts[name] = store.part_path(home, name, store.batch_commit_id(run_id, 0))
+            copy_rows(con, select, parts[name])
+            con.unregister("seed_rows")
+        store.commit(home, run_id, datetime.now(timezone.utc), parts, store.batch_commit_id(run_id, 0))
+        added = {
+            # each new copy starts a story of its own (it matched no stored document)
+            "story_members": """SELECT r.* REPLACE (ids.doc_id AS doc_id, story_id || 'c' || ids.copy AS story_id,
+                                    NULL AS matched_doc_id, NULL AS related_story_id, NULL AS match_score,
+                                    NULL AS days_apart, [] AS shared_names, [] AS shared_words)
+                                FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id""",
+            "entity_links": "SELECT r.* REPLACE (ids.doc_id AS doc_id) FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id",
+            "linked_documents": f"""SELECT r.* REPLACE (ids.doc_id AS doc_id, '{run_id}' AS run_id)
+                                    FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id""",
+        }
+        for name, select in added.items():
+            schema = (schemas.CORPUS_TABLES | schemas.LINK_STATE_TABLES)[name]
+            con.register("seed_rows", store.pq.read_table(store.parquet_dir(seed, name) / "current.parquet", schema=schema))
+            con.execute(f"CREATE TABLE added_{name} AS {select}")
+            con.unregister("seed_rows")
+            append_current(con, home, name, f"SELECT * FROM added_{name}")
+        append_current(con, home, "entities", """
+            SELECT e.* REPLACE (e.document_count + coalesce(n.documents, 0) AS document_count)
+            FROM stored_rows AS e
+            LEFT JOIN (SELECT entity_id, count(DISTINCT doc_id) AS documents FROM added_entity_links GROUP BY ALL) AS n
+                   USING (entity_id)""", replace=True)
+    return run_id
+
+
+def append_current(con: duckdb.DuckDBPyConnection, home: Path, name: str, select: str, replace: bool = False) -> None:
+    """A stored corpus table with `select`'s rows added (replace: rewritten as `select` of its rows,
+    stored_rows), keeping its metadata (the linking state's mark)."""
+    path = store.parquet_dir(home, name) / "current.parquet"
+    schema = (schemas.CORPUS_TABLES | schemas.LINK_STATE_TABLES)[name]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW stored_rows AS SELECT * FROM read_parquet('{path}')")
+    query = select if replace else f"SELECT * FROM stored_rows UNION ALL {select}"
+    table = con.sql(query).to_arrow_table().rename_columns(schema.names).cast(schema)
+    store.replace_current(home, name, table.replace_schema_metadata(store.pq.read_schema(path).metadata))
+
+
+def time_publish(home: Path) -> dict:
+    """Load, validate and publish what changed since the grown publish, as a run does (seconds each)."""
+    from newsfacts import validate
+
+    last = runs.last_published(home)
+    seconds = {}
+    started = time.perf_counter()
+    if not warehouse.start_work(home, last["definitions"], last):
+        raise RuntimeError(f"{home}: the published file is not the last publish on record")
+    seconds["copy"] = time.perf_counter() - started
+    with warehouse.connect(home) as con:
+        staged = warehouse.load_staging(con, home, incremental=True)
+        seconds["load"] = time.perf_counter() - started
+        started = time.perf_counter()
+        batches = warehouse.check_batches(con)
+        whole = warehouse.whole_batches(con, validate.whole_columns(batches))
+    report = validate.validate(batches, home, store.new_run_id(), whole)
+    seconds["validate"] = time.perf_counter() - started
+    if not report.success:
+        raise RuntimeError(f"validation failed: {report.blocking}")
+    started = time.perf_counter()
+    with warehouse.connect(home) as con:
+        published = warehouse.publish(con, report.table(), runs.runs_table(home), report.quarantine_table())
+    warehouse.discard_work(home)
+    seconds["publish"] = time.perf_counter() - started
+    return {"stage_seconds": {k: round(v, 2) for k, v in seconds.items()}, "staged_documents": staged["documents"],
+            "published_documents": published["documents"],
+            "database_mb": round(warehouse.database_path(home).stat().st_size / 2**20, 1)}
+
+
+def timed_publish(home: Path) -> dict:
+    """time_publish in a child process, with the peak memory of its process tree."""
+    command = [sys.executable, "-m", "newsfacts.bench.growth", "publish", str(home)]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+    watcher = threading.Thread(target=scale.watch_memory, args=(child.pid, peak), daemon=True)
+    watcher.start()
+    output, errors = child.communicate()
+    seconds = time.perf_counter() - started
+    watcher.join()
+    if child.returncode != 0:
+        raise RuntimeError(f"timing the publish of {home} failed:\n{errors[-2000:]}")
+    return {"run_s": round(seconds, 2), **json.loads(output.strip().splitlines()[-1]),
+            "peak_rss_mb": round(peak[0] / 2**20, 1)}
+
+
 def run_child(raw: Path, home: Path, workers: int, *extra: str) -> dict:
     """`newsfacts run` in a child process: its wall time and the peak memory of its process tree."""
     command = [sys.executable, "-c", "from newsfacts.cli import main; main()", "run", "--raw", str(raw),
@@ -233,7 +346,7 @@ def timed_run(raw: Path, home: Path, workers: int) -> dict:
 
 
 def run_growth_bench(data: Path, sizes: tuple[int, ...] = SIZES, workers: int = 2, seed_documents: int = SEED_DOCUMENTS,
-                     work_dir: Path | None = None) -> dict:
+                     work_dir: Path | None = None, publish_only: bool = False) -> dict:
     texts, suffix = source_texts(data)
     seed_documents = min(seed_documents, min(sizes))
     rows = []
@@ -244,14 +357,20 @@ def run_growth_bench(data: Path, sizes: tuple[int, ...] = SIZES, workers: int = 
         run_child(seed_raw, root / "seed", workers)
         for size in sizes:
             home = root / "warehouse"
+            started = time.perf_counter()
             grown = grow(root / "seed", home, size)
-            row = {"stored_documents": grown["stored_documents"], "new_documents": NEW_DOCUMENTS}
-            row |= timed_run(new_raw, home, workers)
+            row = {"stored_documents": grown["stored_documents"], "new_documents": NEW_DOCUMENTS,
+                   "grow_s": round(time.perf_counter() - started, 1)}
+            if publish_only:
+                add_copies(root / "seed", home, grown["stored_documents"])
+                row |= timed_publish(home)
+            else:
+                row |= timed_run(new_raw, home, workers)
             row["files"] = files_under(home)
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
             shutil.rmtree(home)
-    return {"rows": rows, "seed_documents": seed_documents, "workers": workers}
+    return {"rows": rows, "seed_documents": seed_documents, "workers": workers, "publish_only": publish_only}
 
 
 def format_table(results: dict) -> str:
@@ -264,3 +383,9 @@ def format_table(results: dict) -> str:
     lines.append(f"largest / smallest: time {last['run_s'] / first['run_s']:.2f}x, "
                  f"peak memory {last['peak_rss_mb'] / first['peak_rss_mb']:.2f}x")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # `python -m newsfacts.bench.growth publish HOME`: timed_publish's child
+    if sys.argv[1:2] != ["publish"] or len(sys.argv) != 3:
+        raise SystemExit("usage: python -m newsfacts.bench.growth publish HOME")
+    print(json.dumps(time_publish(Path(sys.argv[2]))))
