@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pyarrow as pa
 
-from newsfacts import schemas, store, stories, validate, warehouse
+from newsfacts import schemas, store, story_index, validate, warehouse
 from newsfacts.records import Entity, EntityLink
 from test_quarantine import document
 
@@ -32,7 +32,7 @@ def store_documents(home, numbers, run_id):
         store.store_batch(home, run_id, number, datetime.now(timezone.utc), *batch)
 
 
-def link(home, numbers, anna="Anna Smith", moved_town: int | None = None):
+def link(home, numbers, run_id, anna="Anna Smith", moved_town: int | None = None):
     """Anna Smith (e1) in every document, each town its own entity; `moved_town`: that document's town
     linked to another entity than before."""
     docs = [f"d{n:02d}" for n in numbers]
@@ -44,8 +44,7 @@ def link(home, numbers, anna="Anna Smith", moved_town: int | None = None):
                  for l in links]
         towns.append(Entity("t-elsewhere", "Elsewhere", "GPE", ["Elsewhere"], 1, 1))
     store.store_entities(home, [Entity("e1", anna, "PERSON", [anna], len(docs), len(docs)), *towns], links)
-    store.replace_current(home, "story_members", stories.update_stories(
-        *(store.read_dataset(home, table) for table in ("documents", "entity_mentions", "story_members"))))
+    story_index.update(home, run_id)
 
 
 def publish(home, incremental: bool, *run_ids: str):
@@ -72,7 +71,7 @@ def published_rows(home):
 
 def first_publish(home):
     store_documents(home, range(FIRST), "r1")
-    link(home, range(FIRST))
+    link(home, range(FIRST), "r1")
     assert publish(home, False, "r1")[2].success
 
 
@@ -80,7 +79,7 @@ def test_new_documents_alone_are_staged_and_a_changed_entity_is_updated_by_id(tm
     home = tmp_path / "warehouse"
     first_publish(home)
     store_documents(home, [FIRST, FIRST + 1], "r2")
-    link(home, range(FIRST + 2), anna="Anna B. Smith", moved_town=3)  # a renamed entity, a moved link
+    link(home, range(FIRST + 2), "r2", anna="Anna B. Smith", moved_town=3)  # a renamed entity, a moved link
     staged, scope, report = publish(home, True, "r1", "r2")
     assert report.success, report.blocking
     assert staged["documents"] == 2 and staged["entity_mentions"] == 4, "only the new documents are staged"
@@ -105,7 +104,7 @@ def test_a_key_shared_with_a_stored_document_blocks_although_only_new_rows_are_s
     first_publish(home)
     raws, cleaned, facts = map(list, zip(document(FIRST, path="d05.txt")))  # the path of a stored document
     store.store_batch(home, "r2", 0, datetime.now(timezone.utc), raws, cleaned, facts)
-    link(home, range(FIRST + 1))
+    link(home, range(FIRST + 1), "r2")
     before = published_rows(home)
     staged, _, report = publish(home, True, "r1", "r2")
     assert staged["documents"] == 1
@@ -122,7 +121,7 @@ def test_a_withdrawn_document_leaves_every_table_and_its_story_is_rebuilt(tmp_pa
     rows = [{"source_path": "d04.txt", "doc_id": "d04", "document_run_id": live["run_id"][0].as_py(),
              "reason": "removed", "replaced_by": None}]
     store.store_run_end(home, "r2", datetime.now(timezone.utc), [], rows)
-    link(home, [n for n in range(FIRST) if n != 4])
+    link(home, [n for n in range(FIRST) if n != 4], "r2")
     matched_it = count(home, "SELECT count(*) FROM story_matches WHERE matched_doc_id = 'd04'")
     staged, scope, report = publish(home, True, "r1", "r2")
     assert report.success, report.blocking

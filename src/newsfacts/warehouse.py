@@ -174,7 +174,8 @@ def scope_parts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, li
         first = manifest.get("first_run_id", last)
         if last > published or any(first <= run <= last for run in runs_in_scope):
             for table, part in manifest["parts"].items():
-                wanted[table].append(("" if manifest.get("replaces") else manifest["run_id"], warehouse / part))
+                if table in wanted:  # the story index's parts are the stories stage's, never staged
+                    wanted[table].append(("" if manifest.get("replaces") else manifest["run_id"], warehouse / part))
     return wanted
 
 

@@ -236,12 +236,23 @@ def add_copies(seed: Path, home: Path, size: int, count: int = NEW_DOCUMENTS) ->
             copy_rows(con, select, parts[name])
             con.unregister("seed_rows")
         store.commit(home, run_id, datetime.now(timezone.utc), parts, store.batch_commit_id(run_id, 0))
+        # each new copy starts a story of its own (it matched no stored document), appended as a run's
+        # stories commit appends its members
+        con.register("seed_members", story_index.read_members(seed))
+        first_seq = max(story_index.read_members(home).column("member_seq").to_pylist(), default=0)
+        con.execute("""CREATE TABLE added_members AS
+                       SELECT r.* REPLACE (ids.doc_id AS doc_id, ? AS document_run_id,
+                                           ? + row_number() OVER (ORDER BY ids.copy, r.member_seq) AS member_seq,
+                                           story_id || 'c' || ids.copy AS story_id,
+                                           NULL AS matched_doc_id, NULL AS related_story_id, NULL AS match_score,
+                                           NULL AS days_apart, [] AS shared_names, [] AS shared_words)
+                       FROM seed_members AS r JOIN ids ON ids.seed_id = r.doc_id""", [run_id, first_seq])
+        members = ", ".join(schemas.story_members.names)
+        parts["story_members"] = store.part_path(home, "story_members", story_index.commit_id(run_id))
+        copy_rows(con, f"SELECT {members} FROM added_members ORDER BY member_seq", parts["story_members"])
+        store.commit(home, run_id, datetime.now(timezone.utc), {"story_members": parts.pop("story_members")},
+                     story_index.commit_id(run_id))
         added = {
-            # each new copy starts a story of its own (it matched no stored document)
-            "story_members": """SELECT r.* REPLACE (ids.doc_id AS doc_id, story_id || 'c' || ids.copy AS story_id,
-                                    NULL AS matched_doc_id, NULL AS related_story_id, NULL AS match_score,
-                                    NULL AS days_apart, [] AS shared_names, [] AS shared_words)
-                                FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id""",
             "entity_links": "SELECT r.* REPLACE (ids.doc_id AS doc_id) FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id",
             "linked_documents": f"""SELECT r.* REPLACE (ids.doc_id AS doc_id, '{run_id}' AS run_id)
                                     FROM seed_rows AS r JOIN ids ON ids.seed_id = r.doc_id""",
