@@ -7,27 +7,19 @@ Run it with `newsfacts run`, serve it on a schedule with `newsfacts serve --cron
 from __future__ import annotations
 
 import importlib
-import sys
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import cloudpickle
-
 from newsfacts import project
 
 project.apply_quiet_defaults()
-# Prefect loads this file under a generated module name that no Dask worker can import:
-# tasks sent to workers travel by value (they call into the importable `newsfacts` package).
-cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_link_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.context import FlowRunContext  # noqa: E402
-from prefect.futures import as_completed  # noqa: E402
-from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
@@ -67,9 +59,9 @@ def ingest_raw(raw_dir: Path, warehouse_dir: Path, full_refresh: bool,
     return found, withdrawn, lines
 
 
-# prepare_batch and store_batch are plain calls, not tasks: a task run costs the run's process and the
-# Prefect API a few round trips and a walk over its parameters (every document's text and facts), once
-# per batch; the extraction of each batch stays a task, since it is what workers are handed.
+# Reading, cleaning, extracting and storing a batch are plain calls, not tasks: a task run costs the run's
+# process and the Prefect API a few round trips and a walk over its parameters (every document's text and
+# facts), once per batch. The whole extract stage is one task run (`extract_new_documents`).
 def prepare_batch(raw_dir: Path, pending: list[ingest.PendingDocument], lines: clean.LineStatistics
                   ) -> tuple[list[RawDocument], list[CleanedDocument], list[IngestError]]:
     """A batch of new documents read again and cleaned; those left without article text set aside."""
@@ -78,11 +70,6 @@ def prepare_batch(raw_dir: Path, pending: list[ingest.PendingDocument], lines: c
     raws = [outcome for outcome in outcomes if isinstance(outcome, RawDocument)]
     raws, cleaned, empty = set_aside_empty(raws, language.tag_languages(clean.clean_documents(raws, lines)))
     return raws, outlets.apply_all(raws, cleaned), unread + empty
-
-
-@task(cache_policy=NO_CACHE)
-def extract_batch(batch: list[CleanedDocument]) -> list[DocumentFacts]:
-    return parallel.extract_batch(batch)
 
 
 def store_batch(warehouse_dir: Path, run_id: str, number: int, raws: list[RawDocument],
@@ -98,6 +85,12 @@ class BatchesDone:
     stored: Counter = field(default_factory=Counter)
     errors: list[IngestError] = field(default_factory=list)
     languages: Counter = field(default_factory=Counter)
+
+
+@task(name="extract_new_documents", cache_policy=NO_CACHE)
+def extract_new_documents(raw: Path, home: Path, run_id: str, pending: list[ingest.PendingDocument],
+                          lines: clean.LineStatistics, options: dict) -> BatchesDone:
+    return process_batches(raw, home, run_id, pending, lines, options)
 
 
 def process_batches(raw: Path, home: Path, run_id: str, pending: list[ingest.PendingDocument],
@@ -123,8 +116,7 @@ def process_batches(raw: Path, home: Path, run_id: str, pending: list[ingest.Pen
             for number, batch in enumerate(batches):
                 raws, cleaned, errors = prepare_batch(raw, batch, lines)
                 readable, others = language.split_by_language(cleaned, extracted)
-                # quote: the batch holds no futures, so Prefect need not walk every document of it
-                facts = extract_batch(quote(readable)) if readable else []
+                facts = parallel.extract_batch(readable) if readable else []
                 finish(number, raws, cleaned, errors, with_others(facts, others))
         else:
             extract_on_cluster(raw, batches, lines, extracted, options["dask_address"], workers, finish)
@@ -139,24 +131,29 @@ def with_others(facts: list[DocumentFacts], others: list[CleanedDocument]) -> li
 def extract_on_cluster(raw: Path, batches: list, lines: clean.LineStatistics, extracted: str, address: str | None,
                        workers: int, finish) -> None:
     """Batches prepared here and extracted by Dask workers, a few ahead of the one being stored:
-    the workers never wait for the reading, and memory holds IN_FLIGHT_PER_WORKER batches per worker."""
-    with dask_task_runner(address, min(workers, len(batches))) as runner, api_known_to_workers():
-        check_workers(runner.client, address)
-        limit = IN_FLIGHT_PER_WORKER * max(len(runner.client.scheduler_info().get("workers", {})), 1)
+    the workers never wait for the reading, and memory holds IN_FLIGHT_PER_WORKER batches per worker.
+    A batch goes to a worker as a plain call of `parallel.extract_batch` (pickled by reference: the worker
+    imports the extraction code, never this flow and all it imports), not as a Prefect task run, which
+    would ship the flow and its parameters with every batch and record it through the API from the worker."""
+    with dask_client(address, min(workers, len(batches))) as client:
+        check_workers(client, address)
+        limit = IN_FLIGHT_PER_WORKER * max(len(client.scheduler_info().get("workers", {})), 1)
         in_flight: dict = {}
         for number, batch in enumerate(batches):
             while len(in_flight) >= limit:
                 store_first_done(in_flight, finish)
             raws, cleaned, errors = prepare_batch(raw, batch, lines)
             readable, others = language.split_by_language(cleaned, extracted)
-            future = runner.submit(extract_batch, parameters={"batch": readable})
+            future = client.submit(parallel.extract_batch, readable, pure=False)
             in_flight[future] = (number, raws, cleaned, errors, others)
         while in_flight:
             store_first_done(in_flight, finish)
 
 
 def store_first_done(in_flight: dict, finish) -> None:
-    future = next(as_completed(list(in_flight)))
+    from distributed import wait
+
+    future = next(iter(wait(list(in_flight), return_when="FIRST_COMPLETED").done))
     number, raws, cleaned, errors, others = in_flight.pop(future)
     finish(number, raws, cleaned, errors, with_others(future.result(), others))
 
@@ -174,24 +171,22 @@ def check_workers(client, address: str | None, seconds: float = WORKER_WAIT_S) -
                            "run") from None
 
 
-def api_known_to_workers():
-    """Workers record their task runs with this run's Prefect API: the context shipped with each batch
-    names it, even when it is the temporary local server that no worker's own settings could know."""
-    return temporary_settings(updates={PREFECT_API_URL: str(FlowRunContext.get().client.api_url)})
-
-
-def dask_task_runner(address: str | None, workers: int):
-    """Prefect's Dask task runner: on an existing cluster, or on a local cluster of single-threaded
-    worker processes (spaCy holds the GIL while it parses: threads would share one core)."""
+@contextmanager
+def dask_client(address: str | None, workers: int):
+    """A Dask client of an existing cluster, or of a local cluster of single-threaded worker processes
+    started for this run (spaCy holds the GIL while it parses: threads would share one core)."""
     import logging
 
-    from prefect_dask import DaskTaskRunner
+    from distributed import Client, LocalCluster
 
     if address is not None:
-        return DaskTaskRunner(address=address)
+        with Client(address) as client:
+            yield client
+        return
     # The scheduler's web page on a free port of this machine only: two runs never collide on 8787.
-    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                          "dashboard_address": "127.0.0.1:0", "silence_logs": logging.ERROR})
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
+                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        yield client
 
 
 @task(cache_policy=NO_CACHE)
@@ -360,7 +355,8 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
     runs.enter_stage(home, run_id, "ingest")
     found, withdrawn, lines = ingest_raw(raw, home, full_refresh, keep_removed)
     runs.enter_stage(home, run_id, "extract")
-    done = process_batches(raw, home, run_id, found.pending, lines, options)
+    # quote: the pending documents and line statistics hold no futures; Prefect need not walk them
+    done = extract_new_documents(raw, home, run_id, quote(found.pending), quote(lines), options)
     definitions = project.definitions_fingerprint()
     if nothing_changed(home, done, withdrawn, found.errors + done.errors, definitions):
         return leave_published(raw, home, run_id, found, crashed, options["max_commits"])

@@ -100,6 +100,11 @@ def test_a_dask_cluster_publishes_what_one_worker_does_loading_spacy_once_per_wo
     counts = dask_cluster.run(parallel.process_counts)  # asked in each worker process
     assert len(counts) == 2 and sum(c["batches"] for c in counts.values()) == 5
     assert all(c["nlp_loads"] == (1 if c["batches"] else 0) for c in counts.values()), counts
+    # a batch reaches a worker as a plain call of the extraction code: the flow (and Prefect, Great
+    # Expectations, all it imports) never travels with it
+    heavy = dask_cluster.run(lambda: sorted(name for name in ("prefect", "great_expectations", "newsfacts.validate")
+                                            if name in sys.modules))
+    assert all(loaded == [] for loaded in heavy.values()), heavy
 
 
 def test_workers_and_a_cluster_exclude_each_other(tmp_path, samples_dir):

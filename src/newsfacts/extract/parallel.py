@@ -14,8 +14,8 @@ from spacy.language import Language
 from newsfacts import extract
 from newsfacts.records import CleanedDocument, DocumentFacts
 
-# Big enough that a task's fixed cost (scheduling, a task run recorded by Prefect, shipping the
-# texts) is small next to parsing it; small enough that two workers share a few hundred documents evenly.
+# Big enough that a batch's fixed cost (Dask scheduling, shipping the texts and facts, a commit to the
+# store) is small next to parsing it; small enough that two workers share a few hundred documents evenly.
 DOCS_PER_BATCH = 32
 # Bounded by raw bytes too, so a batch's texts (and the parser's working memory) stay bounded; HTML
 # weighs several times its text.
