@@ -405,8 +405,9 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
     summary["quarantined"] = quarantine(home, run_id, report)
     runs.enter_stage(home, run_id, "compact")
     summary["compacted_commits"] = compact_store(home, run_id, options["max_commits"])
-    runs.end_stage(home, run_id)
+    runs.enter_stage(home, run_id, "report")
     summary["report"] = write_report(home, summary)
+    runs.end_stage(home, run_id)
     publish_artifacts(summary)
     return summary
 

@@ -114,3 +114,41 @@ def test_chromium_applies_the_whole_stylesheet_in_its_sans_serif_font(chromium, 
     assert seen["declared"] and seen["declared"].startswith("system-ui"), seen
     families = [name.strip().strip('"').lower() for name in seen["computed"].split(",")]
     assert families[0] == "system-ui" and families[-1] == "sans-serif", seen  # not the browser's serif default
+
+
+def small_published_warehouse(home, stories: int):
+    """A published file with `stories` one-document stories, story i last published on day i."""
+    import duckdb
+
+    home.mkdir()
+    with duckdb.connect(str(home / "newsfacts.duckdb")) as con:
+        con.execute(f"""
+            CREATE TABLE documents AS SELECT 'd' || i AS doc_id, 's' || i AS story_id, 'Outlet ' || i AS outlet,
+                   'Story ' || i AS title, NULL AS url, DATE '2025-01-01' + i::INTEGER AS published_date,
+                   'd' || i || '.txt' AS source_path, 100 AS word_count FROM range({stories}) AS r(i);
+            CREATE TABLE stories AS SELECT story_id, title, 1 AS documents, 1 AS outlets,
+                   published_date AS first_published, published_date AS last_published FROM documents;
+            CREATE TABLE figure_comparison (story_id VARCHAR, fact_key VARCHAR, outlet VARCHAR, value DOUBLE, sentence VARCHAR);
+            CREATE TABLE figures (doc_id VARCHAR);
+            CREATE TABLE entities (entity_id VARCHAR);
+            CREATE TABLE quotes AS SELECT doc_id, 'Ann Lee' AS speaker_name, 'x' AS text FROM documents;
+            CREATE TABLE validation_results (table_name VARCHAR, success BOOLEAN, expectation VARCHAR,
+                   column_name VARCHAR, unexpected_count BIGINT, unexpected_examples VARCHAR);
+            CREATE TABLE ingest_errors AS SELECT 'bad' || i || '.txt' AS source_path, 'empty' AS reason,
+                   '' AS detail FROM range(3) AS r(i);
+            CREATE TABLE source_profile AS SELECT doc_id, source_path, 0.5 AS removed_share,
+                   1 AS removed_line_count, 1 AS body_line_count FROM documents""")
+
+
+def test_the_page_shows_the_newest_stories_and_counts_them_all(tmp_path):
+    small_published_warehouse(tmp_path / "warehouse", stories=5)
+    data = report.collect(tmp_path / "warehouse", shown_stories=2)
+    assert sorted(story["story_id"] for story in data["stories"]) == ["s3", "s4"], "the two published last"
+    assert sorted(doc["doc_id"] for doc in data["documents"]) == ["d3", "d4"]
+    assert [len(story["speakers"]) for story in data["stories"]] == [1, 1]
+    page = report.render(data, {"run_id": "r1"})
+    assert '<td id="summary-stories">5</td>' in page and '<td id="summary-documents">5</td>' in page
+    assert 'id="stories-shown"' in page and "shows the 2 stories published last, of\n    5" in page
+
+    whole = report.render(report.collect(tmp_path / "warehouse"), {"run_id": "r1"})
+    assert 'id="stories-shown"' not in whole, "no note when every story is on the page"

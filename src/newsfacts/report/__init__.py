@@ -67,7 +67,8 @@ def write_report(warehouse_dir: Path, run: dict) -> Path:
 def render(data: dict, run: dict) -> str:
     template = environment().get_template("report.html.j2")
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return template.render(**data, run=run, css=stylesheet(), generated=generated)
+    return template.render(**(data | {"counts": totals(data)}), run=run, css=stylesheet(), generated=generated,
+                           limits={"stories": REPORT_STORIES, "rows": REPORT_ROWS})
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
@@ -80,28 +81,45 @@ def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute(warehouse.read_sql("queries", "published_table_names")).fetchall()}
 
 
-def collect(warehouse_dir: Path) -> dict:
-    """Everything the page shows, read from the published tables."""
+# A page an analyst can open: the newest stories and the first rows of each quality list, with the
+# warehouse's totals counted in SQL. The whole of every table stays one query away in DuckDB; a page of
+# every story would grow with the corpus (a million documents a year) and so would the run that writes it.
+REPORT_STORIES = 200
+REPORT_ROWS = 500
+
+
+def collect(warehouse_dir: Path, shown_stories: int = REPORT_STORIES) -> dict:
+    """Everything the page shows, read from the published tables: the `shown_stories` stories published
+    last (their documents, figures and quotes), the first REPORT_ROWS of each quality list, and totals."""
+    shown = f"""WITH shown AS (SELECT story_id FROM stories
+                                       ORDER BY last_published DESC NULLS LAST, documents DESC, story_id
+                                       LIMIT {int(shown_stories)})"""
     with warehouse.open_read_only(warehouse_dir) as con:
         names = table_names(con)
-        documents = rows(con, "SELECT doc_id, story_id, outlet, title, url, published_date, source_path, word_count "
-                              "FROM documents ORDER BY published_date NULLS LAST, outlet, source_path")
-        stories = rows(con, "SELECT * FROM stories")
-        figures = rows(con, "SELECT * FROM figure_comparison ORDER BY fact_key, outlet, value")
-        quotes = rows(con, "SELECT q.doc_id, d.story_id, d.outlet, q.speaker_name, q.text FROM quotes AS q "
-                           "JOIN documents AS d USING (doc_id) WHERE q.speaker_name IS NOT NULL")
+        documents = rows(con, f"{shown} SELECT doc_id, story_id, outlet, title, url, published_date, "
+                              "source_path, word_count FROM documents WHERE story_id IN (SELECT story_id FROM shown) "
+                              "ORDER BY published_date NULLS LAST, outlet, source_path")
+        stories = rows(con, f"{shown} SELECT * FROM stories WHERE story_id IN (SELECT story_id FROM shown) "
+                            "ORDER BY documents DESC, outlets DESC, first_published DESC NULLS LAST, story_id")
+        figures = rows(con, f"{shown} SELECT * FROM figure_comparison "
+                            "WHERE story_id IN (SELECT story_id FROM shown) ORDER BY fact_key, outlet, value")
+        quotes = rows(con, f"{shown} SELECT q.doc_id, d.story_id, d.outlet, q.speaker_name, q.text "
+                           "FROM quotes AS q JOIN documents AS d USING (doc_id) "
+                           "WHERE q.speaker_name IS NOT NULL AND d.story_id IN (SELECT story_id FROM shown)")
         expectations = rows(con, "SELECT table_name, count(*) FILTER (WHERE success) AS passed, "
                                  "count(*) FILTER (WHERE NOT success) AS failed FROM validation_results "
                                  "GROUP BY table_name ORDER BY table_name")
         failures = rows(con, "SELECT table_name, expectation, column_name, unexpected_count, unexpected_examples "
                              "FROM validation_results WHERE NOT success ORDER BY table_name")
-        errors = rows(con, "SELECT source_path, reason, detail FROM ingest_errors ORDER BY source_path")
-        quarantined = rows(con, "SELECT * FROM quarantine") if "quarantine" in names else []
+        errors = rows(con, f"SELECT source_path, reason, detail FROM ingest_errors ORDER BY source_path LIMIT {REPORT_ROWS}")
+        quarantined = rows(con, f"SELECT * FROM quarantine LIMIT {REPORT_ROWS}") if "quarantine" in names else []
         counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                  for table in ("figures", "quotes", "entities")}
+                  for table in ("documents", "stories", "figures", "quotes", "entities", "ingest_errors",
+                                *(["quarantine"] if "quarantine" in names else []))}
+        counts["stories_several_outlets"] = con.execute("SELECT count(*) FROM stories WHERE outlets > 1").fetchone()[0]
         profile = rows(con, "SELECT p.source_path, d.outlet, p.removed_share, p.removed_line_count, p.body_line_count "
                             "FROM source_profile AS p JOIN documents AS d USING (doc_id) "
-                            "ORDER BY p.removed_share DESC, p.source_path")
+                            f"ORDER BY p.removed_share DESC, p.source_path LIMIT {REPORT_ROWS}")
     return {
         "stories": story_views(stories, documents, figures, quotes),
         "documents": documents,
@@ -112,6 +130,15 @@ def collect(warehouse_dir: Path) -> dict:
         "profile": profile,
         "counts": counts,
     }
+
+
+def totals(data: dict) -> dict:
+    """The warehouse's totals: counted in SQL by collect, or (a page of given rows) the rows given."""
+    stories = data["stories"]
+    given = {"documents": len(data["documents"]), "stories": len(stories),
+             "stories_several_outlets": sum(story["outlets"] > 1 for story in stories),
+             "ingest_errors": len(data["ingest_errors"]), "quarantine": len(data["quarantined"])}
+    return given | data["counts"]
 
 
 def story_views(stories: list[dict], documents: list[dict], figures: list[dict], quotes: list[dict]) -> list[dict]:
