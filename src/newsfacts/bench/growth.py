@@ -314,36 +314,34 @@ def time_publish(home: Path) -> dict:
 
 def timed_publish(home: Path) -> dict:
     """time_publish in a child process, with the peak memory of its process tree."""
-    command = [sys.executable, "-m", "newsfacts.bench.growth", "publish", str(home)]
-    started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0]
-    watcher = threading.Thread(target=scale.watch_memory, args=(child.pid, peak), daemon=True)
-    watcher.start()
-    output, errors = child.communicate()
-    seconds = time.perf_counter() - started
-    watcher.join()
-    if child.returncode != 0:
+    code, output, errors, seconds, peak_mb = watched([sys.executable, "-m", "newsfacts.bench.growth", "publish", str(home)])
+    if code != 0:
         raise RuntimeError(f"timing the publish of {home} failed:\n{errors[-2000:]}")
-    return {"run_s": round(seconds, 2), **json.loads(output.strip().splitlines()[-1]),
-            "peak_rss_mb": round(peak[0] / 2**20, 1)}
+    return {"run_s": round(seconds, 2), **json.loads(output.strip().splitlines()[-1]), "peak_rss_mb": round(peak_mb, 1)}
 
 
 def run_child(raw: Path, home: Path, workers: int, *extra: str) -> dict:
     """`newsfacts run` in a child process: its wall time and the peak memory of its process tree."""
     command = [sys.executable, "-c", "from newsfacts.cli import main; main()", "run", "--raw", str(raw),
                "--warehouse", str(home), "--workers", str(workers), *extra]
+    code, output, _, seconds, peak_mb = watched(command, merge_errors=True)
+    if code != 0:
+        raise RuntimeError(f"`newsfacts run` on {raw} exited {code}:\n{output[-2000:]}")
+    return {"seconds": seconds, "peak_rss_mb": peak_mb}
+
+
+def watched(command: list[str], merge_errors: bool = False) -> tuple[int, str, str, float, float]:
+    """Run `command` to its end: exit code, output, errors, wall seconds, peak MB of its process tree."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
+                             stderr=subprocess.STDOUT if merge_errors else subprocess.PIPE)
     peak = [0]
     watcher = threading.Thread(target=scale.watch_memory, args=(child.pid, peak), daemon=True)
     watcher.start()
-    output, _ = child.communicate()
+    output, errors = child.communicate()
     seconds = time.perf_counter() - started
     watcher.join()
-    if child.returncode != 0:
-        raise RuntimeError(f"`newsfacts run` on {raw} exited {child.returncode}:\n{output[-2000:]}")
-    return {"seconds": seconds, "peak_rss_mb": peak[0] / 2**20}
+    return child.returncode, output, errors or "", seconds, peak[0] / 2**20
 
 
 def timed_run(raw: Path, home: Path, workers: int) -> dict:
