@@ -97,6 +97,11 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def next_member_seq(con: duckdb.DuckDBPyConnection) -> int:
+    """The number the next member appended gets (withdrawn members keep theirs)."""
+    return (con.execute("SELECT max(member_seq) FROM members_all").fetchone()[0] or 0) + 1
+
+
 def stored_counts(con: duckdb.DuckDBPyConnection, keys: set[str]) -> dict[str, int]:
     """The summed counts of these features (and day, total, gone keys) in story_features."""
     if not keys:
@@ -355,7 +360,7 @@ def update(warehouse: Path, run_id: str, now: datetime | None = None) -> Stories
         if new_live.num_rows or gone.num_rows:
             new = new_story_documents(warehouse, new_live)
             assigned_docs = stories.assign_stories([], new, index=StoreIndex(con, new)) if new else []
-            first_seq = (con.execute("SELECT max(member_seq) FROM members_all").fetchone()[0] or 0) + 1
+            first_seq = next_member_seq(con)
             runs = dict(zip(new_live["doc_id"].to_pylist(), new_live["run_id"].to_pylist()))
             tables = run_tables(assigned_docs, runs, first_seq, gone)
             commit_tables(warehouse, run_id, now, tables)

@@ -239,10 +239,11 @@ def add_copies(seed: Path, home: Path, size: int, count: int = NEW_DOCUMENTS) ->
         # each new copy starts a story of its own (it matched no stored document), appended as a run's
         # stories commit appends its members
         con.register("seed_members", story_index.read_members(seed))
-        first_seq = max(story_index.read_members(home).column("member_seq").to_pylist(), default=0)
+        with story_index.connect(home) as stored:
+            first_seq = story_index.next_member_seq(stored)
         con.execute("""CREATE TABLE added_members AS
                        SELECT r.* REPLACE (ids.doc_id AS doc_id, ? AS document_run_id,
-                                           ? + row_number() OVER (ORDER BY ids.copy, r.member_seq) AS member_seq,
+                                           ? + row_number() OVER (ORDER BY ids.copy, r.member_seq) - 1 AS member_seq,
                                            story_id || 'c' || ids.copy AS story_id,
                                            NULL AS matched_doc_id, NULL AS related_story_id, NULL AS match_score,
                                            NULL AS days_apart, [] AS shared_names, [] AS shared_words)
