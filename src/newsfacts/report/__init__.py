@@ -67,8 +67,7 @@ def write_report(warehouse_dir: Path, run: dict) -> Path:
 def render(data: dict, run: dict) -> str:
     template = environment().get_template("report.html.j2")
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return template.render(**(data | {"counts": totals(data)}), run=run, css=stylesheet(), generated=generated,
-                           limits={"stories": REPORT_STORIES, "rows": REPORT_ROWS})
+    return template.render(**(data | {"counts": totals(data)}), run=run, css=stylesheet(), generated=generated)
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
