@@ -603,3 +603,36 @@ def test_a_long_report_is_not_kept_from_a_brief_of_its_event_by_its_background()
     assert rarity.similarity(brief, same_size) == pytest.approx(jaccard)  # a Jaccard for reports of one size
     assert rarity.similarity(brief, feature) > len(brief) / len(feature)  # above the Jaccard: 10 of 40
     assert rarity.similarity(brief, frozenset()) == 0.0
+
+
+def two_player_story(second_main: str) -> list[stories.StoryDocument]:
+    """One story this run started: four reports of one player's injury, then four of a teammate's (mainly
+    about `second_main`), each of the latter also saying a few of the former's words (the first player's
+    injury recalled up front), as reports of two events of one kind merged by such bridges are."""
+    first = {f"knee{i}" for i in range(10)}
+    second = {f"ankle{i}" for i in range(10)}
+    recalled = set(sorted(first)[:3])
+    reports = [synthetic(f"a{i}", first | {f"a{i}-{j}" for j in range(6)}, story_id="story-a0") for i in range(4)]
+    reports += [synthetic(f"b{i}", second | recalled | {f"b{i}-{j}" for j in range(6)}, story_id="story-a0")
+                for i in range(4)]
+    for report in reports:
+        report.main_actor = "hatcher" if report.doc_id.startswith("a") else second_main
+    return reports
+
+
+def test_a_story_holding_two_events_of_one_kind_about_two_people_is_cut_in_two():
+    reports = two_player_story("brandt")
+    rarity = stories.Rarity(reports)
+    position = {d.doc_id: i for i, d in enumerate(reports)}
+    stories.split_story(reports, rarity, position)
+    story = story_of(reports)
+    assert len({story[f"a{i}"] for i in range(4)}) == 1 and story["a0"] == "story-a0"
+    assert len({story[f"b{i}"] for i in range(4)}) == 1 and story["b0"] == stories.story_id_for("b0")
+    by_id = {d.doc_id: d for d in reports}
+    assert by_id["b0"].match is None  # it starts the teammate's story
+
+
+def test_one_event_told_in_two_phases_about_one_person_stays_one_story():
+    reports = two_player_story("hatcher")  # a trial's opening days and its verdict: one subject throughout
+    stories.split_story(reports, stories.Rarity(reports), {d.doc_id: i for i, d in enumerate(reports)})
+    assert set(story_of(reports).values()) == {"story-a0"}

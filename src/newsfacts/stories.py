@@ -38,6 +38,8 @@ import numpy
 import pyarrow as pa
 import pyarrow.compute as pc
 from datasketch import MinHash, MinHashLSH
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from newsfacts import schemas
@@ -78,6 +80,16 @@ FOLLOW_UP_SIMILARITY = 0.08
 FOLLOW_UP_DAYS = 120  # an earlier report older than this is no candidate at all
 # A new document is compared with at most this many stored ones (the likeliest, see nearest_candidates).
 MAX_CANDIDATES = 40
+# Once a run's documents are assigned, a story it started that holds two events of one kind (a report of one
+# player's injury that names his injured teammate up front links the two) is cut in two: its reports fall into
+# two groups (average linkage) each of at least SPLIT_MIN_MEMBERS, far less alike across (mean strength below
+# SPLIT_CROSS_STRENGTH of the bar) than a story's reports, each group mainly about names the other's reports
+# are not (see subjects). A story of more than SPLIT_MAX_MEMBERS is not checked (its pairs would be many).
+SPLIT_MIN_MEMBERS = 3
+SPLIT_CROSS_STRENGTH = 0.7
+SPLIT_MAX_MEMBERS = 200
+SUBJECT_SHARE = 1 / 3  # a group's subjects: the main names of at least this share of its reports
+STRENGTH_CAP = 3.0  # a pair this far above the bar is as surely one event as any
 MAX_EXPLAINED = 8  # names and words listed as what two matched documents share
 # A report's lead (its first LEAD_WORDS content words) says what happened; its tail repeats background (a
 # profile of the people in it, earlier events) that reports of other events repeat too. The lead's words and
@@ -603,7 +615,67 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument],
             else:
                 index.join_story(doc.story_id, joined)
         index.add(doc, minhash)
+    for story_id in list(started):
+        split_story(started[story_id], rarity, position, stats)
     return index.documents()
+
+
+def split_story(members: list[StoryDocument], rarity: Rarity, position: dict[str, int],
+                stats: Counter | None = None) -> None:
+    """Cut a story this run started in two (and each part again) when it holds two events of one kind: two
+    groups of reports far less alike across than within a story, each mainly about other names (see
+    SPLIT_CROSS_STRENGTH). The part with the story's first report keeps its id; the other is named after its
+    own first report, and a report whose match is in the other part is explained by one of its own."""
+    parts = two_events(members, rarity, stats)
+    if parts is None:
+        return
+    for part in parts:
+        part.sort(key=lambda d: position[d.doc_id])
+        story_id = members[0].story_id if members[0] in part else story_id_for(part[0].doc_id)
+        ids = {d.doc_id for d in part}
+        for i, doc in enumerate(part):
+            doc.story_id = story_id
+            if i == 0 and story_id != members[0].story_id:
+                doc.match = None  # it starts the other event's story
+            elif doc.match is not None and doc.match.matched_doc_id not in ids and i > 0:
+                best = max(part[:i], key=lambda other: (pair_similarity(doc, other, rarity), other.doc_id))
+                doc.match = explain(doc, best, pair_similarity(doc, best, rarity), rarity)
+        split_story(part, rarity, position, stats)
+
+
+def two_events(members: list[StoryDocument], rarity: Rarity, stats: Counter | None = None
+               ) -> list[list[StoryDocument]] | None:
+    """The story's reports as two groups of two events (average linkage over pair strengths), or None when
+    they are one event: a group too small, the two groups alike across (SPLIT_CROSS_STRENGTH), or about the
+    same names."""
+    if not 2 * SPLIT_MIN_MEMBERS <= len(members) <= SPLIT_MAX_MEMBERS:
+        return None
+    n = len(members)
+    strength = numpy.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            strength[i, j] = strength[j, i] = min(pair_strength(members[i], members[j], rarity), STRENGTH_CAP)
+    if stats is not None:
+        stats["split_compared"] += n * (n - 1) // 2
+    distance = STRENGTH_CAP - strength
+    numpy.fill_diagonal(distance, 0)
+    labels = fcluster(linkage(squareform(distance, checks=False), "average"), 2, "maxclust")
+    groups = [[i for i in range(n) if labels[i] == label] for label in (1, 2)]
+    if min(map(len, groups)) < SPLIT_MIN_MEMBERS:
+        return None
+    if strength[numpy.ix_(*groups)].mean() >= SPLIT_CROSS_STRENGTH:
+        return None
+    parts = [[members[i] for i in group] for group in groups]
+    first, second = map(subjects, parts)
+    if not first or not second or first & second:
+        return None
+    return parts
+
+
+def subjects(reports: list[StoryDocument]) -> set[str]:
+    """What a group of reports is mainly about: the main places and actors of at least SUBJECT_SHARE of them."""
+    counts = Counter(name for doc in reports for name in {doc.main_place, doc.main_actor} if name)
+    return {name for name, count in counts.items() if count >= SUBJECT_SHARE * len(reports)}
 
 
 # ---------- the stored assignments (table story_members, schemas.story_members) ----------
