@@ -636,3 +636,25 @@ def test_one_event_told_in_two_phases_about_one_person_stays_one_story():
     reports = two_player_story("hatcher")  # a trial's opening days and its verdict: one subject throughout
     stories.split_story(reports, stories.Rarity(reports), {d.doc_id: i for i, d in enumerate(reports)})
     assert set(story_of(reports).values()) == {"story-a0"}
+
+
+def test_a_long_feature_near_several_reports_of_a_story_but_below_the_bar_joins_it():
+    core = {f"flood{i}" for i in range(12)}
+    reports = [synthetic(f"r{i}", core | {f"r{i}-{j}" for j in range(8)}) for i in range(4)]
+    # undated, eight of the event's words among fifty of background: below the bar with each report, but
+    # as near to every one of them
+    feature = synthetic("feature", set(sorted(core)[:8]) | {f"history{j}" for j in range(50)})
+    feature.published_date = None
+    rarity = stories.Rarity([*reports, feature])
+    strengths = [stories.pair_strength(feature, report, rarity) for report in reports]
+    assert all(stories.ATTACH_STRENGTH <= strength < 1 for strength in strengths)
+    assigned = {d.doc_id: d for d in stories.assign_stories([], [*reports, feature])}
+    assert assigned["feature"].story_id == assigned["r0"].story_id
+    assert assigned["feature"].match is not None and assigned["feature"].match.matched_doc_id.startswith("r")
+    # near one report only (its background echoed), it stays alone: see the echo above
+    lone = synthetic("lone", {f"r0-{j}" for j in range(8)} | {f"lone{j}" for j in range(8)})
+    lone.published_date = None
+    rarity = stories.Rarity([*reports, lone])
+    assert stories.pair_strength(lone, reports[0], rarity) >= stories.ATTACH_STRENGTH
+    assigned = {d.doc_id: d for d in stories.assign_stories([], [*reports, lone])}
+    assert assigned["lone"].story_id != assigned["r0"].story_id

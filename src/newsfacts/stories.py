@@ -89,7 +89,8 @@ SPLIT_MIN_MEMBERS = 3
 SPLIT_CROSS_STRENGTH = 0.7
 SPLIT_MAX_MEMBERS = 200
 SUBJECT_SHARE = 1 / 3  # a group's subjects: the main names of at least this share of its reports
-STRENGTH_CAP = 3.0  # a pair this far above the bar is as surely one event as any
+STRENGTH_CAP = 3.0
+ATTACH_STRENGTH = 0.6
 MAX_EXPLAINED = 8  # names and words listed as what two matched documents share
 # A report's lead (its first LEAD_WORDS content words) says what happened; its tail repeats background (a
 # profile of the people in it, earlier events) that reports of other events repeat too. The lead's words and
@@ -421,10 +422,19 @@ def agrees_with_story(doc: StoryDocument, members: list[StoryDocument], rarity: 
     story's reports of its days: one close match is not enough, or a report that repeats another's
     background (a profile of the people in it, a list of the day's news) would chain a new event onto an
     old one; nor need it be alike to every report of a large story, whose reports tell it from many angles."""
-    near = sorted((m for m in members if within_window(doc.published_date, m.published_date)),
+    return story_linkage(doc, members, rarity) >= 1
+
+
+def story_linkage(doc: StoryDocument, members: list[StoryDocument], rarity: Rarity, combine=None) -> float:
+    """The document's mean strength (see pair_strength) with its LINKAGE_SUPPORT closest reports among the
+    story's reports of its days (the MAX_LINKED_MEMBERS nearest in time), or their `combine` (min: the
+    weakest of them); 0 when it has none."""
+    near = sorted((m for m in members if within_window(doc.published_date, m.published_date) and m is not doc),
                   key=lambda m: days_apart(doc.published_date, m.published_date))[:MAX_LINKED_MEMBERS]
     closest = sorted((pair_strength(doc, m, rarity) for m in near), reverse=True)[:LINKAGE_SUPPORT]
-    return bool(closest) and sum(closest) / len(closest) >= 1
+    if not closest:
+        return 0.0
+    return combine(closest) if combine else sum(closest) / len(closest)
 
 
 def days_apart(a: date | None, b: date | None) -> int:
@@ -580,9 +590,11 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument],
     rarity = index.rarity(fresh)
     started: dict[str, list[StoryDocument]] = {}  # stories this run started: not published, so they may join
     position = {doc.doc_id: i for i, doc in enumerate(fresh)}
+    compared: dict[str, list[StoryDocument]] = {}  # each new document's candidates
     for doc in fresh:
         minhash = signature(doc)
         candidates = index.candidates(doc, minhash)
+        compared[doc.doc_id] = candidates
         if stats is not None:
             stats["compared"] += len(candidates)
         scored = [(score, other.doc_id, other.story_id) for other in candidates
@@ -617,7 +629,41 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument],
         index.add(doc, minhash)
     for story_id in list(started):
         split_story(started[story_id], rarity, position, stats)
+    attach_lone_reports(fresh, compared, index, rarity, position)
     return index.documents()
+
+
+def attach_lone_reports(fresh: list[StoryDocument], compared: dict[str, list[StoryDocument]], index,
+                        rarity: Rarity, position: dict[str, int]) -> None:
+    """A report of this run left alone in its story joins the story it is most alike to overall (its mean
+    strength with that story's closest reports, see story_linkage) when that reaches ATTACH_STRENGTH of the
+    bar: a long feature or a two-line brief says less of its event's words than two wire reports do, but is
+    consistently near several reports of one story. Only stories its candidates belong to are weighed."""
+    started: dict[str, list[StoryDocument]] = defaultdict(list)
+    for doc in fresh:
+        started[doc.story_id].append(doc)
+    for doc in fresh:
+        if len(started.get(doc.story_id, ())) != 1 or doc.related_story_id is not None:
+            continue
+        best, best_linkage = None, ATTACH_STRENGTH
+        for story_id in sorted({other.story_id for other in compared[doc.doc_id]} - {doc.story_id}):
+            members = started[story_id] if story_id in started else index.story_members(story_id, doc)
+            if len(members) < LINKAGE_SUPPORT:
+                continue  # near one or two reports: no more than a pair below the bar
+            if (linkage_ := story_linkage(doc, members, rarity, min)) >= best_linkage:
+                best, best_linkage = story_id, linkage_
+        if best is None:
+            continue
+        members = started[best] if best in started else index.story_members(best, doc)
+        matched = max((m for m in members if m is not doc),
+                      key=lambda m: (pair_similarity(doc, m, rarity), m.doc_id))
+        del started[doc.story_id]
+        doc.story_id = best
+        doc.match = explain(doc, matched, pair_similarity(doc, matched, rarity), rarity)
+        if best in started:
+            started[best].append(doc)
+        else:
+            index.join_story(best, [doc])
 
 
 def split_story(members: list[StoryDocument], rarity: Rarity, position: dict[str, int],
