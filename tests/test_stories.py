@@ -658,3 +658,13 @@ def test_a_long_feature_near_several_reports_of_a_story_but_below_the_bar_joins_
     assert stories.pair_strength(lone, reports[0], rarity) >= stories.ATTACH_STRENGTH
     assigned = {d.doc_id: d for d in stories.assign_stories([], [*reports, lone])}
     assert assigned["lone"].story_id != assigned["r0"].story_id
+
+
+def test_a_long_feature_of_a_published_story_joins_it_in_a_later_run():
+    core = {f"flood{i}" for i in range(12)}
+    reports = [synthetic(f"r{i}", core | {f"r{i}-{j}" for j in range(8)}) for i in range(4)]
+    published = stories.assign_stories([], reports)
+    feature = synthetic("feature", set(sorted(core)[:8]) | {f"history{j}" for j in range(50)})
+    feature.published_date = None
+    assigned = {d.doc_id: d for d in stories.assign_stories(published, [feature])}
+    assert assigned["feature"].story_id == assigned["r0"].story_id == "story-r0"

@@ -591,6 +591,7 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument],
     started: dict[str, list[StoryDocument]] = {}  # stories this run started: not published, so they may join
     position = {doc.doc_id: i for i, doc in enumerate(fresh)}
     compared: dict[str, list[StoryDocument]] = {}  # each new document's candidates
+    stored_stories: set[str] = set()  # the published stories this run's documents joined
     for doc in fresh:
         minhash = signature(doc)
         candidates = index.candidates(doc, minhash)
@@ -615,6 +616,7 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument],
             started.setdefault(doc.story_id, []).append(doc)
         else:
             index.join_story(doc.story_id, [doc])
+            stored_stories.add(doc.story_id)
         for story_id in {story_id for _, _, story_id in scored} & started.keys() - {doc.story_id}:
             joined = started.pop(story_id)  # the new document links it to doc's story: one event
             for member in joined:
@@ -626,22 +628,25 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument],
                 started[doc.story_id].extend(joined)
             else:
                 index.join_story(doc.story_id, joined)
+                stored_stories.add(doc.story_id)
         index.add(doc, minhash)
     for story_id in list(started):
         split_story(started[story_id], rarity, position, stats)
-    attach_lone_reports(fresh, compared, index, rarity, position)
+    attach_lone_reports(fresh, compared, index, rarity, stored_stories)
     return index.documents()
 
 
 def attach_lone_reports(fresh: list[StoryDocument], compared: dict[str, list[StoryDocument]], index,
-                        rarity: Rarity, position: dict[str, int]) -> None:
-    """A report of this run left alone in its story joins the story it is most alike to overall (its mean
-    strength with that story's closest reports, see story_linkage) when that reaches ATTACH_STRENGTH of the
-    bar: a long feature or a two-line brief says less of its event's words than two wire reports do, but is
-    consistently near several reports of one story. Only stories its candidates belong to are weighed."""
+                        rarity: Rarity, stored_stories: set[str]) -> None:
+    """A report of this run left alone in its story joins the story it is most alike to overall when it is
+    near each of that story's LINKAGE_SUPPORT reports closest to it, at least ATTACH_STRENGTH of the bar
+    (see story_linkage): a long feature or a two-line brief says less of its event's words than two wire
+    reports do, but is near several reports of one story, not one report's echo. Only the stories of its
+    candidates are weighed; `stored_stories`: the published stories this run's reports joined."""
     started: dict[str, list[StoryDocument]] = defaultdict(list)
     for doc in fresh:
-        started[doc.story_id].append(doc)
+        if doc.story_id not in stored_stories:
+            started[doc.story_id].append(doc)
     for doc in fresh:
         if len(started.get(doc.story_id, ())) != 1 or doc.related_story_id is not None:
             continue
@@ -664,6 +669,7 @@ def attach_lone_reports(fresh: list[StoryDocument], compared: dict[str, list[Sto
             started[best].append(doc)
         else:
             index.join_story(best, [doc])
+            stored_stories.add(best)
 
 
 def split_story(members: list[StoryDocument], rarity: Rarity, position: dict[str, int],
