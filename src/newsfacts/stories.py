@@ -89,7 +89,9 @@ SPLIT_MIN_MEMBERS = 3
 SPLIT_CROSS_STRENGTH = 0.7
 SPLIT_MAX_MEMBERS = 200
 SUBJECT_SHARE = 1 / 3  # a group's subjects: the main names of at least this share of its reports
-STRENGTH_CAP = 3.0
+STRENGTH_CAP = 3.0  # a pair this far above the bar is as surely one event as any (the bisection's scale)
+# A report this run left alone joins the story each of whose LINKAGE_SUPPORT reports closest to it it is at
+# least this share of the bar near (see attach_lone_reports).
 ATTACH_STRENGTH = 0.6
 MAX_EXPLAINED = 8  # names and words listed as what two matched documents share
 # A report's lead (its first LEAD_WORDS content words) says what happened; its tail repeats background (a
