@@ -32,6 +32,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, timedelta
 
 import numpy
@@ -143,15 +144,16 @@ class StoryDocument:
     match: StoryMatch | None = None  # why it joined its story (None: it started it)
     related_story_id: str | None = None  # the earlier story it follows up, when it started a story
 
-    @property
+    @cached_property
     def features(self) -> frozenset[str]:
         return self.words | self.names
 
-    @property
+    # computed once: every pair a document is weighed in asks (its words are never changed)
+    @cached_property
     def headline(self) -> frozenset[str]:
         return frozenset(w for w in self.words if w.startswith(HEADLINE))
 
-    @property
+    @cached_property
     def headline_names(self) -> frozenset[str]:
         return frozenset(w for w in self.words if w.startswith(HEADLINE + "n:"))
 
