@@ -15,7 +15,10 @@ say one of the same names (blocking): a new document is compared with a few stor
 with the whole corpus. Assignment is incremental: a document keeps its story for good; a new one joins
 the story of its most similar matching document when it is also alike, on average, to the few reports of
 that story most alike to it (average linkage: one report's background is no bridge to another event), or
-starts a story whose id derives from it.
+starts a story whose id derives from it. Once a run's documents are assigned, two decisions weigh whole stories
+of that run: a story holding two events of one kind, linked by a few reports that name the other event's
+protagonist up front, is cut in two (split_story); a report left alone joins the story it is near throughout
+(attach_lone_reports).
 
 Dates are evidence as rare words are: two reports published within CLOSE_DAYS of each other need less in
 common, the less the fewer other documents those days have (a quiet stretch's two reports of one vote, one
