@@ -35,8 +35,8 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, timedelta
+from functools import cached_property
 
 import numpy
 import pyarrow as pa
@@ -690,7 +690,7 @@ def split_story(members: list[StoryDocument], rarity: Rarity, position: dict[str
         return
     for part in parts:
         part.sort(key=lambda d: position[d.doc_id])
-        story_id = members[0].story_id if members[0] in part else story_id_for(part[0].doc_id)
+        story_id = members[0].story_id if any(d is members[0] for d in part) else story_id_for(part[0].doc_id)
         ids = {d.doc_id for d in part}
         for i, doc in enumerate(part):
             doc.story_id = story_id
