@@ -597,16 +597,16 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument],
     rarity = index.rarity(fresh)
     started: dict[str, list[StoryDocument]] = {}  # stories this run started: not published, so they may join
     position = {doc.doc_id: i for i, doc in enumerate(fresh)}
-    compared: dict[str, list[StoryDocument]] = {}  # each new document's candidates
+    near: dict[str, list[StoryDocument]] = {}  # each new document's candidates ATTACH_STRENGTH near it at least
     stored_stories: set[str] = set()  # the published stories this run's documents joined
     for doc in fresh:
         minhash = signature(doc)
         candidates = index.candidates(doc, minhash)
-        compared[doc.doc_id] = candidates
         if stats is not None:
             stats["compared"] += len(candidates)
-        scored = [(score, other.doc_id, other.story_id) for other in candidates
-                  if (score := same_event_score(doc, other, rarity)) is not None]
+        strengths = [(pair_strength(doc, other, rarity), other) for other in candidates]
+        near[doc.doc_id] = [other for strength, other in strengths if strength >= ATTACH_STRENGTH]
+        scored = [(strength, other.doc_id, other.story_id) for strength, other in strengths if strength >= 1]
         agreeing = {story_id for story_id in {match[2] for match in scored}
                     if agrees_with_story(doc, started.get(story_id) or index.story_members(story_id, doc), rarity)}
         scored = [match for match in scored if match[2] in agreeing]
@@ -639,17 +639,18 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument],
         index.add(doc, minhash)
     for story_id in list(started):
         split_story(started[story_id], rarity, position, stats)
-    attach_lone_reports(fresh, compared, index, rarity, stored_stories)
+    attach_lone_reports(fresh, near, index, rarity, stored_stories)
     return index.documents()
 
 
-def attach_lone_reports(fresh: list[StoryDocument], compared: dict[str, list[StoryDocument]], index,
+def attach_lone_reports(fresh: list[StoryDocument], near: dict[str, list[StoryDocument]], index,
                         rarity: Rarity, stored_stories: set[str]) -> None:
     """A report of this run left alone in its story joins the story it is most alike to overall when it is
     near each of that story's LINKAGE_SUPPORT reports closest to it, at least ATTACH_STRENGTH of the bar
     (see story_linkage): a long feature or a two-line brief says less of its event's words than two wire
     reports do, but is near several reports of one story, not one report's echo. Only the stories of its
-    candidates are weighed; `stored_stories`: the published stories this run's reports joined."""
+    candidates that near it (`near`) are weighed: most reports are near none, and cost nothing more here;
+    `stored_stories`: the published stories this run's reports joined."""
     started: dict[str, list[StoryDocument]] = defaultdict(list)
     for doc in fresh:
         if doc.story_id not in stored_stories:
@@ -658,7 +659,7 @@ def attach_lone_reports(fresh: list[StoryDocument], compared: dict[str, list[Sto
         if len(started.get(doc.story_id, ())) != 1 or doc.related_story_id is not None:
             continue
         best, best_linkage = None, ATTACH_STRENGTH
-        for story_id in sorted({other.story_id for other in compared[doc.doc_id]} - {doc.story_id}):
+        for story_id in sorted({other.story_id for other in near[doc.doc_id]} - {doc.story_id}):
             members = started[story_id] if story_id in started else index.story_members(story_id, doc)
             if len(members) < LINKAGE_SUPPORT:
                 continue  # near one or two reports: no more than a pair below the bar
