@@ -668,3 +668,67 @@ def test_a_long_feature_of_a_published_story_joins_it_in_a_later_run():
     feature.published_date = None
     assigned = {d.doc_id: d for d in stories.assign_stories(published, [feature])}
     assert assigned["feature"].story_id == assigned["r0"].story_id == "story-r0"
+
+
+# Two undated injuries of one team's running backs, months apart: four reports of each, and one of each whose
+# headline says both players (the replacement named as the first goes out; the second joining the first on the
+# list). Those two bridge the events: every pair rule passes them, and the events would be one story.
+INJURY_KORVAN = [
+    ('Mariners place running back Dario Korvan on injured reserve', """The Port Alden Mariners placed running \
+back Dario Korvan on injured reserve on Tuesday, ending his season after he tore a knee ligament in Sunday's \
+loss to the Ridgeport Hawks.
+Korvan was hurt on a third-quarter carry and left the field on a cart. Coach Lena Brandvold said an MRI \
+confirmed the tear. "Dario is the heart of this offense," Brandvold said.
+Korvan had 1,012 rushing yards and nine touchdowns this season."""),
+    ("Mariners' Korvan out for season with torn knee ligament", """Mariners running back Dario Korvan will \
+miss the rest of the season with a torn knee ligament, the team said Tuesday, putting him on injured reserve.
+Korvan was injured in the third quarter against Ridgeport. Brandvold called the loss of her leading rusher "a \
+blow to all of us".
+The Mariners, 8-5, are chasing a playoff spot with four games left."""),
+    ('Korvan to injured reserve after knee injury', """Port Alden moved Dario Korvan to injured reserve on \
+Tuesday. The running back tore a ligament in his knee in Sunday's game against the Hawks and needs surgery.
+Korvan, in his fourth season, led the Mariners in rushing. "It hurts, but I'll be back stronger," Korvan wrote \
+on social media."""),
+    ('Mariners lose Korvan for the year', """The Mariners lost running back Dario Korvan for the season, \
+placing him on injured reserve Tuesday with a torn knee ligament from Sunday's loss at Ridgeport.
+Brandvold said the team would sign a running back from its practice squad. Korvan had nine rushing touchdowns."""),
+    ('Korvan out for season, Osei to start for Mariners', """Dario Korvan's season is over: the Mariners \
+placed the running back on injured reserve Tuesday with a torn knee ligament, and Tobi Osei will start in his \
+place.
+Osei, a second-year back, has 210 yards this season. "Tobi is ready," Brandvold said of Osei."""),
+]
+INJURY_OSEI = [
+    ('Mariners put running back Tobi Osei on injured reserve', """The Port Alden Mariners put running back \
+Tobi Osei on injured reserve on Wednesday with a broken ankle, months after losing Dario Korvan to a knee \
+injury.
+Osei broke the ankle in practice on Monday, Brandvold said. "Tobi has carried this team since Dario went \
+down," she said.
+Osei had 640 yards in six starts as Korvan's replacement."""),
+    ("Mariners' Osei done for season with broken ankle", """Mariners running back Tobi Osei, who replaced the \
+injured Dario Korvan, will miss the rest of the season with a broken ankle, the team said Wednesday.
+Osei was hurt in Monday's practice and will have surgery this week. The Mariners signed veteran Marcus Idle to \
+replace him."""),
+    ('Osei to injured reserve, Mariners down to third running back', """Port Alden placed Tobi Osei on injured \
+reserve Wednesday after he broke his ankle in practice, leaving the Mariners without their top two running \
+backs after Dario Korvan's knee injury.
+"Tobi worked so hard to get here," Brandvold said. Osei will have surgery on Thursday."""),
+    ('Mariners lose second running back as Osei breaks ankle', """For the second time this year the Mariners \
+have lost their starting running back: Tobi Osei broke his ankle in practice Monday and was placed on injured \
+reserve Wednesday, after Dario Korvan's torn knee ligament.
+Osei had taken over from Korvan and ran for 640 yards. The team signed Marcus Idle."""),
+    ('Osei joins Korvan on injured reserve as Mariners lose another back', """Tobi Osei joined Dario Korvan on \
+injured reserve on Wednesday: the running back who replaced Korvan broke his ankle in practice.
+Osei had started six games since Korvan tore his knee ligament. "We have lost two backs who gave everything," \
+Brandvold said of Osei and Korvan."""),
+]
+
+
+def test_two_injuries_of_one_teams_players_bridged_by_reports_naming_both_are_two_stories(nlp, monkeypatch):
+    articles = [(f"korvan{i}", report, None) for i, report in enumerate(INJURY_KORVAN)]
+    articles += [(f"osei{i}", report, None) for i, report in enumerate(INJURY_OSEI)]
+    story = story_of(stories.assign_stories([], titled_docs(nlp, articles)))
+    korvan = {story[f"korvan{i}"] for i in range(4)}  # the fifth, about both, may go either way
+    osei = {story[f"osei{i}"] for i in range(5)}
+    assert len(korvan) == len(osei) == 1 and korvan != osei
+    monkeypatch.setattr(stories, "SPLIT_CROSS_STRENGTH", 0.0)  # no story cut: the bridges merge the two
+    assert len(set(story_of(stories.assign_stories([], titled_docs(nlp, articles))).values())) == 1
