@@ -732,3 +732,19 @@ def test_two_injuries_of_one_teams_players_bridged_by_reports_naming_both_are_tw
     assert len(korvan) == len(osei) == 1 and korvan != osei
     monkeypatch.setattr(stories, "SPLIT_CROSS_STRENGTH", 0.0)  # no story cut: the bridges merge the two
     assert len(set(story_of(stories.assign_stories([], titled_docs(nlp, articles))).values())) == 1
+
+
+def test_a_loose_chain_of_reports_is_not_cut_though_its_halves_are_about_other_names(monkeypatch):
+    reports = [stories.StoryDocument(f"c{i}", None, None, frozenset(), frozenset(),
+                                     main_actor="governor" if i < 3 else "ministry") for i in range(6)]
+    def loose(a, b, rarity):  # in each half, each report near its neighbours only; nothing across
+        i, j = sorted((int(a.doc_id[1:]), int(b.doc_id[1:])))
+        return 0.0 if (i < 3) != (j < 3) else 1.2 if j - i == 1 else 0.3
+    monkeypatch.setattr(stories, "pair_strength", loose)  # each half's mean 0.9 of the bar: no event's
+    assert stories.two_events(reports, stories.Rarity(reports)) is None
+    def knit(a, b, rarity):  # each half's reports all near each other, one link across
+        i, j = sorted((int(a.doc_id[1:]), int(b.doc_id[1:])))
+        return 2.0 if (i < 3) == (j < 3) or (i, j) == (2, 3) else 0.0
+    monkeypatch.setattr(stories, "pair_strength", knit)
+    assert [[d.doc_id for d in part] for part in stories.two_events(reports, stories.Rarity(reports))] == [
+        ["c0", "c1", "c2"], ["c3", "c4", "c5"]]

@@ -706,8 +706,8 @@ def split_story(members: list[StoryDocument], rarity: Rarity, position: dict[str
 def two_events(members: list[StoryDocument], rarity: Rarity, stats: Counter | None = None
                ) -> list[list[StoryDocument]] | None:
     """The story's reports as two groups of two events (average linkage over pair strengths), or None when
-    they are one event: a group too small, the two groups alike across (SPLIT_CROSS_STRENGTH), or about the
-    same names."""
+    they are one event: a group too small or not itself alike as one event's reports are (mean strength
+    below the bar), the two groups alike across (SPLIT_CROSS_STRENGTH), or about the same names."""
     if not 2 * SPLIT_MIN_MEMBERS <= len(members) <= SPLIT_MAX_MEMBERS:
         return None
     n = len(members)
@@ -725,6 +725,8 @@ def two_events(members: list[StoryDocument], rarity: Rarity, stats: Counter | No
         return None
     if strength[numpy.ix_(*groups)].mean() >= SPLIT_CROSS_STRENGTH:
         return None
+    if any(strength[numpy.ix_(group, group)].sum() / (len(group) * (len(group) - 1)) < 1 for group in groups):
+        return None  # a part whose reports are not, on average, one event's: a loose chain, not two events
     parts = [[members[i] for i in group] for group in groups]
     first, second = map(subjects, parts)
     if not first or not second or first & second:
