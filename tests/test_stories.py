@@ -630,6 +630,11 @@ def test_a_story_holding_two_events_of_one_kind_about_two_people_is_cut_in_two()
     assert len({story[f"b{i}"] for i in range(4)}) == 1 and story["b0"] == stories.story_id_for("b0")
     by_id = {d.doc_id: d for d in reports}
     assert by_id["b0"].match is None  # it starts the teammate's story
+    reports = two_player_story("brandt")
+    b2 = reports[6]
+    b2.match = stories.StoryMatch("a1", 1.0, [], [], None)  # it matched the other event's report before the cut
+    stories.split_story(reports, stories.Rarity(reports), position)
+    assert b2.doc_id == "b2" and b2.match.matched_doc_id in {"b0", "b1"}  # now an earlier report of its own part
 
 
 def test_one_event_told_in_two_phases_about_one_person_stays_one_story():
