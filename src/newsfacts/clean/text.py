@@ -220,10 +220,13 @@ def mark_dated_records(lines: list[Line], decisions: list[Decision]) -> None:
 def first_record(lines: list[Line]) -> int | None:
     """Index of the first line of a record header shape that recurs RECORD_REPEATS times, or None."""
     seen: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    search = CLOCK_OR_DATE.search
     for i, line in enumerate(lines):
-        shape = record_header_shape(line)
-        if shape is not None:
-            seen[shape].append(i)
+        # record_header_shape's first tests, inlined: they run on every line of every page
+        if len(line.tokens) <= RECORD_MAX_WORDS and search(line.text):
+            shape = record_header_shape(line)
+            if shape is not None:
+                seen[shape].append(i)
     starts = [found[0] for found in seen.values() if len(found) >= RECORD_REPEATS]
     return min(starts, default=None)
 
