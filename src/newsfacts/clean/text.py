@@ -3,7 +3,7 @@
 Order of decisions: line rules (shape of furniture), the publication date and title lines
 (they become fields), context rules (runs of menu items, captions around credits,
 caption-then-heading runs, fragments after the last sentence, the lead paragraph kept), then the
-line classifier for what is left.
+line classifier for what is left, then the cut before a run of dated records (reader comments).
 """
 from __future__ import annotations
 
@@ -59,6 +59,9 @@ def clean_text(
     `model`: the line classifier (default: the shipped one)."""
     lines, line_count = split_lines(text)
     decisions = decide_lines(lines, repeated, model, use_classifier)
+    # after every other decision, and outside decide_lines: the line classifier is trained on what
+    # decide_lines' rules leave (scripts/train_line_classifier.py), and this cut is no line's shape
+    mark_dated_records(lines, decisions)
     return build_document(doc_id, lines, decisions, line_count)
 
 
@@ -79,7 +82,6 @@ def decide_lines(
     mark_lead(lines, decisions)
     if use_classifier:
         classifier.mark_by_classifier(lines, decisions, model or classifier.shipped_model(), repeated)
-    mark_dated_records(lines, decisions)
     return decisions
 
 
