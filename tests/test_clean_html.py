@@ -62,3 +62,25 @@ def test_page_without_content_gives_an_empty_body():
     doc = clean_html("<html><body><nav><a href='/'>Home</a></nav></body></html>", "empty")
     assert doc.body_text == ""
     assert doc.body_line_count == 0
+
+
+READER_NOTES = [
+    ("Marta Quill", "March 26, 2023 2:00 PM", "What a thoughtful piece, thank you for writing it down for all of us."),
+    ("Ivo Brant", "March 26, 2023 2:14 PM", "I have taken the number 12 bus for years and it was always late at night."),
+    ("Lena Farr", "March 27, 2023 9:05 AM", "The council should have asked the drivers first, they know the routes best."),
+]
+# Reader notes inside the article's own container, with no markup that says "comments": trafilatura
+# keeps them as part of the article.
+PAGE_WITH_NOTES = PAGE.replace(
+    "</article>",
+    "".join(f"<p>Posted by: {name} | {when}</p><p>{note}</p>" for name, when, note in READER_NOTES) + "</article>",
+)
+
+
+def test_dated_records_after_the_article_are_cut():
+    doc = clean_html(PAGE_WITH_NOTES, "doc")
+    body = doc.body_text.split("\n\n")
+    assert all(p in body for p in PARAGRAPHS)
+    assert not any(note in doc.body_text for _name, _when, note in READER_NOTES)
+    removed = {line.text: line.rule for line in doc.removed_lines}
+    assert removed.get(READER_NOTES[-1][2]) == "dated_records"

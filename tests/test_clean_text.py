@@ -272,3 +272,55 @@ def test_line_texts_are_the_texts_of_split_lines():
     text = "  Home  \r\n\r\n1. Skip to content\n2.\nThe mayor said the bridge opens in May.\n\n\tShare \n"
     assert line_texts(text) == [line.text for line in split_lines(text)[0]] == [
         "Home", "Skip to content", "2.", "The mayor said the bridge opens in May.", "Share"]
+
+
+# Reader comments after an article: each a header line with a name and a time, then its prose.
+COMMENTS = [
+    "Posted by: Marta Quill | March 26, 2012 2:00 PM", "What a thoughtful piece, thank you for writing it down for all of us.",
+    "Posted by: Ivo Brant | March 26, 2012 2:14 PM", "I have taken the number 12 bus for years and it was always late in the evening.",
+    "Posted by: Lena Farr | March 27, 2012 9:05 AM", "The council should have asked the drivers first, they know the routes best.",
+]
+
+
+def test_reader_comments_after_the_article_are_cut_at_their_first_header():
+    doc = clean_text("\n\n".join([*PROSE * 2, *COMMENTS]), use_classifier=False)
+    assert doc.body_text.split("\n\n") == PROSE * 2
+    removed = removed_rules(doc)
+    assert all(removed[line] == "dated_records" for line in COMMENTS)
+    assert doc.published_date is None  # the first comment's date is not the article's
+
+
+def test_dated_teasers_after_the_article_are_cut():
+    teasers = []
+    for n, headline in enumerate(TEASERS, 1):
+        teasers += [headline, f"By Staff Reporter | 11/{n:02d}/2019 10:{n:02d} AM"]
+    doc = clean_text("\n\n".join([*PROSE * 2, *teasers]), use_classifier=False)
+    assert doc.body_text.split("\n\n") == PROSE * 2
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # a header shape seen only twice is not a list of records
+        [*PROSE * 2, *COMMENTS[:4]],
+        # records before the article has begun (an archive in a sidebar) are left to the other rules
+        [*COMMENTS, *PROSE * 2],
+        # an article's own dated lines, each worded differently, are prose
+        ["On March 26, 2012 the council met at 2:00 PM.", *PROSE, "By 2013 the first routes were running.",
+         "In 2014 the network reached the airport, as planned in 2012.", *PROSE],
+    ],
+)
+def test_dated_lines_that_are_not_records_stay(lines):
+    doc = clean_text("\n\n".join(lines), use_classifier=False)
+    assert not any(line.rule == "dated_records" for line in doc.removed_lines)
+
+
+def test_record_header_shape():
+    from newsfacts.clean.text import record_header_shape
+
+    shape = lambda text: record_header_shape(split_lines(text)[0][0])  # noqa: E731
+    assert shape("Posted by: Ivo Brant | March 26, 2012 2:14 PM") == ("posted", "by")
+    assert shape("Ann says: 8 August 2018 at 3:17 pm") == ("ann", "says")
+    assert shape("Posted by: Ivo Brant") is None  # no time or date
+    assert shape(PROSE[0]) is None
+    assert shape(" ".join(["word"] * 30) + " 2012") is None  # too long for a header

@@ -11,7 +11,7 @@ import trafilatura
 
 from newsfacts.clean import rules
 from newsfacts.clean.lines import Line, split_lines
-from newsfacts.clean.text import PARAGRAPH_JOIN, Decision
+from newsfacts.clean.text import PARAGRAPH_JOIN, Decision, mark_dated_records
 from newsfacts.records import CleanedDocument, RemovedLine
 
 EXTRACT_OPTIONS = {
@@ -70,9 +70,12 @@ def bare_extraction(html: str | bytes, url: str | None, options: dict):
 
 
 def decide_extracted_lines(lines: list[Line]) -> list[Decision]:
-    """Line rules only: trafilatura's output is already the main content, so context rules tuned
-    for whole pages (titles, trailing fragments) would cut real paragraphs."""
-    return [Decision(rules.line_rule(line.text)) for line in lines]
+    """Line rules, and the cut before dated records (comments or dated teasers that trafilatura
+    took for part of the article): trafilatura's output is already the main content, so context
+    rules tuned for whole pages (titles, trailing fragments) would cut real paragraphs."""
+    decisions = [Decision(rules.line_rule(line.text)) for line in lines]
+    mark_dated_records(lines, decisions)
+    return decisions
 
 
 def parse_iso_date(value: str | None) -> tuple[date | None, str | None]:

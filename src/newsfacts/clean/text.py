@@ -3,11 +3,12 @@
 Order of decisions: line rules (shape of furniture), the publication date and title lines
 (they become fields), context rules (runs of menu items, captions around credits,
 caption-then-heading runs, fragments after the last sentence, the lead paragraph kept), then the
-line classifier for what is left.
+line classifier for what is left, then the cut before a run of dated records (reader comments).
 """
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +28,16 @@ MENU_RUN = re.compile(r"m{4,}")  # over a string of m(enu-item shaped)/other, on
 MIN_TITLE_WORDS = 3
 LEAD_MIN_WORDS = 12  # a standfirst is a full sentence or two
 LEAD_MAX_SKIPPED = 2  # short lines (byline, kicker) allowed between the headline and its lead
+# Dated records (reader comments, dated teaser lists, feed metadata): a short line that carries a
+# time or a date and whose leading words recur on this many lines of the page ...
+RECORD_REPEATS = 3
+RECORD_MAX_WORDS = 25  # ... a record's header line ("Posted by: Ann | May 3, 2012 2:14 PM"), not prose
+RECORD_LEADING_WORDS = 2
+# ... after at least this much body: records above the article (an archive list in a sidebar) are
+# left to the other rules.
+RECORD_MIN_BODY_BEFORE = 50
+CLOCK_OR_DATE = re.compile(r"\b\d{1,2}:\d{2}\b|\b(?:19|20)\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b")
+LETTERS = re.compile(r"[^\W\d_]+")
 
 
 @dataclass
@@ -48,6 +59,9 @@ def clean_text(
     `model`: the line classifier (default: the shipped one)."""
     lines, line_count = split_lines(text)
     decisions = decide_lines(lines, repeated, model, use_classifier)
+    # after every other decision, and outside decide_lines: the line classifier is trained on what
+    # decide_lines' rules leave (scripts/train_line_classifier.py), and this cut is no line's shape
+    mark_dated_records(lines, decisions)
     return build_document(doc_id, lines, decisions, line_count)
 
 
@@ -184,6 +198,47 @@ def mark_lead(lines: list[Line], decisions: list[Decision]) -> None:
             return
         if line.sentence:
             return  # a shorter sentence first: the article has begun without a standfirst
+
+
+def mark_dated_records(lines: list[Line], decisions: list[Decision]) -> None:
+    """Everything from the first of a page's dated records on, once the article has begun, is not
+    the article. A record's header is a short line with a time or a date whose leading words recur
+    on three lines or more ("Posted by: Ann | May 3, 2012", "Ann says: 8 August 2018 at 3:17 pm", a
+    teaser's "By Staff | 11/20/2019 01:14 PM"): reader comments, lists of dated headlines and feed
+    metadata, all of which follow the article. Its prose (a comment) reads as body line by line,
+    but its shape repeats; an article's own date line stands once."""
+    start = first_record(lines)
+    if start is None:
+        return
+    body_words = sum(len(lines[i].tokens) for i in range(start) if decisions[i].rule is None)
+    if body_words < RECORD_MIN_BODY_BEFORE:
+        return
+    for i in range(start, len(lines)):
+        # a date found among the records is a comment's, not the article's
+        if decisions[i].rule is None or decisions[i].rule == "published_date":
+            decisions[i].rule, decisions[i].keep, decisions[i].published = "dated_records", None, None
+
+
+def first_record(lines: list[Line]) -> int | None:
+    """Index of the first line of a record header shape that recurs RECORD_REPEATS times, or None."""
+    seen: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    search = CLOCK_OR_DATE.search
+    for i, line in enumerate(lines):
+        # record_header_shape's first tests, inlined: they run on every line of every page
+        if len(line.tokens) <= RECORD_MAX_WORDS and search(line.text):
+            shape = record_header_shape(line)
+            if shape is not None:
+                seen[shape].append(i)
+    starts = [found[0] for found in seen.values() if len(found) >= RECORD_REPEATS]
+    return min(starts, default=None)
+
+
+def record_header_shape(line: Line) -> tuple[str, ...] | None:
+    """The leading words of a short line that states a time or a date (None for any other line)."""
+    if len(line.tokens) > RECORD_MAX_WORDS or not CLOCK_OR_DATE.search(line.text):
+        return None
+    leading = tuple(word.lower() for word in LETTERS.findall(line.text)[:RECORD_LEADING_WORDS])
+    return leading or None
 
 
 def build_document(doc_id: str, lines: list[Line], decisions: list[Decision], line_count: int) -> CleanedDocument:
