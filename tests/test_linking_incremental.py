@@ -1,4 +1,4 @@
-"""Incremental linking (extract/incremental.py) on invented documents' mentions, and its state in the store."""
+"""Incremental linking (link/incremental.py) on invented documents' mentions, and its state in the store."""
 from __future__ import annotations
 
 import itertools
@@ -6,8 +6,8 @@ import itertools
 import pyarrow as pa
 import pytest
 
-from newsfacts import store
-from newsfacts.extract import incremental
+from newsfacts import link, store
+from newsfacts.link import incremental
 from newsfacts.extract.names import clean_name
 
 # Invented documents: (mention text, label), each mention's local key its cleaned fullest name
@@ -162,12 +162,12 @@ def test_a_remade_entity_taking_an_untouched_ones_id_is_joined_with_it():
 
 def test_the_store_keeps_the_state_and_a_state_left_half_written_means_a_full_link(tmp_path):
     state = linked(incremental.empty_state(), ["d1", "d2"])
-    store.write_link_state(tmp_path, state)
-    read = store.read_link_state(tmp_path)
+    link.write_link_state(tmp_path, state)
+    read = link.read_link_state(tmp_path)
     assert read is not None and partition(read) == partition(state)
     assert store.read_dataset(tmp_path, "entities").num_rows == state.entities.num_rows
     store.replace_current(tmp_path, "entities", state.entities)  # as a crash between two tables leaves it
-    assert store.read_link_state(tmp_path) is None
+    assert link.read_link_state(tmp_path) is None
 
 
 def test_a_run_with_many_new_documents_links_them_in_steps_with_the_same_result(tmp_path, monkeypatch):
@@ -175,9 +175,9 @@ def test_a_run_with_many_new_documents_links_them_in_steps_with_the_same_result(
     monkeypatch.setattr(store, "live_documents", lambda home: live(everything))
     monkeypatch.setattr(store, "rows_of_documents", lambda home, name, documents, columns: mentions_table(
         documents["doc_id"].to_pylist()))
-    monkeypatch.setattr(store, "LINK_CHUNK_DOCS", 2)
-    change = store.link_entities(tmp_path)
-    stepped = store.read_link_state(tmp_path)
+    monkeypatch.setattr(link.state, "LINK_CHUNK_DOCS", 2)
+    change = link.link_warehouse(tmp_path)
+    stepped = link.read_link_state(tmp_path)
     assert change.full and change.new_documents == len(everything) and change.rounds >= 3
     at_once = incremental.link_all(live(everything), mentions_table(everything))[0]
     assert partition(stepped) == partition(at_once)
@@ -192,7 +192,7 @@ def test_the_store_reads_the_mentions_of_the_documents_asked_for_as_their_run_st
     again = mentions_table(["d1"]).set_column(2, "text", pa.array(["Halvard Ostberg again"] * 4))
     store.commit_tables(tmp_path, "r2", "r2-b00000", now, {"entity_mentions": again})  # d1 stored again by r2
     asked = pa.table({"doc_id": ["d1", "d2"], "run_id": ["r2", "r1"]})
-    rows = store.rows_of_documents(tmp_path, "entity_mentions", asked, store.MENTION_COLUMNS)
+    rows = store.rows_of_documents(tmp_path, "entity_mentions", asked, link.state.MENTION_COLUMNS)
     assert sorted(set(zip(rows["doc_id"].to_pylist(), rows["text"].to_pylist())))[:1] == [("d1", "Halvard Ostberg again")]
     assert rows.num_rows == 4 + len(DOCS["d2"])
     only_first = store.rows_of_documents(tmp_path, "entity_mentions", pa.table({"doc_id": ["d1"], "run_id": ["r1"]}),

@@ -120,7 +120,7 @@ entity_links = pa.schema(
     ]
 )
 
-# What a run's incremental linking starts from, beside entities and entity_links (extract/incremental.py):
+# What a run's incremental linking starts from, beside entities and entity_links (link/incremental.py):
 # the blocking keys of each entity's members, and the documents (with the run that stored them) linked.
 entity_keys = pa.schema(
     [

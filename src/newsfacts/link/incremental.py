@@ -1,14 +1,14 @@
 """Incremental linking: a run that adds or withdraws documents re-makes only the entities they touch.
 
 The state is the last result: entities, entity_links, the blocking keys of each entity's members
-(entity_keys, see linking.blocking_keys) and the documents it was built from (linked_documents:
+(entity_keys, see rules.blocking_keys) and the documents it was built from (linked_documents:
 doc_id and the run that stored it). A run's change is the live documents the state lacks (new, or
 stored again by another run) and the state's documents no longer live (withdrawn, quarantined, or
 stored by a rejected run). The entities touched are those that lost members, and those that share a
 blocking key with a new local entity (or with what a shrunk entity held): their members and the new
 local entities are linked again together, with the same rules as a full link; every other entity row,
 link and key is carried over as it is. An entity re-made under the id of an untouched one is joined
-with it (ids stay unique, as linking.unique_ids keeps them in a full link).
+with it (ids stay unique, as rules.unique_ids keeps them in a full link).
 
 Where it can differ from a full link: the corpus-wide counts (type votes, 'a surname alone fits
 exactly one full name', 'a short form fits exactly one body') are taken over the touched entities,
@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from newsfacts import schemas
-from newsfacts.extract.linking import ONE_WORD_KINDS, Similar, blocking_keys, link_locals, local_entities, related
+from newsfacts.link.rules import ONE_WORD_KINDS, Similar, blocking_keys, link_locals, local_entities, related
 from newsfacts.records import Entity, EntityLink, EntityMention
 
 
@@ -68,7 +68,7 @@ def empty_state() -> LinkState:
 
 def reader(mentions) -> Callable[[pa.Table], pa.Table]:
     """`mentions` as a function of documents (doc_id, run_id) to their mentions: a table is filtered,
-    a function (store.link_entities': read from the store) called."""
+    a function (state.link_warehouse's: read from the store) called."""
     if callable(mentions):
         return mentions
     return lambda documents: mentions.filter(pc.is_in(mentions["doc_id"], value_set=documents["doc_id"]))

@@ -13,7 +13,7 @@ corpus, with evidence: a one-word "person" that is tagged as a place elsewhere i
 one-word "organisation" that is a known person's surname is that person.
 
 Each entity keeps the blocking keys of its members (`blocking_keys`), so that a later run links
-only the entities its new documents could touch (extract/incremental.py).
+only the entities its new documents could touch (link/incremental.py).
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from newsfacts.extract.unionfind import DisjointSets
+from newsfacts.link.unionfind import DisjointSets
 from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, QUOTE_CHARS, TITLES, clean_name,
                                      consonants, gender_of_words, given_name_gender, initials, is_acronym,
                                      name_tokens, person_tokens, romanised, same_given_name, same_middle_names,
