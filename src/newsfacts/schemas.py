@@ -136,6 +136,30 @@ linked_documents = pa.schema(
     ]
 )
 
+# Each entity's spellings: the local entities written alike (same key, forms and labels), as the first
+# document that writes them does (`written`: JSON of its forms, labels and full-name labels with their
+# counts, in that document's order), and how many documents write them. A touched entity is linked
+# again from these, not from every document that names it.
+entity_spellings = pa.schema(
+    [
+        pa.field("spelling_id", pa.string(), nullable=False),
+        pa.field("entity_id", pa.string(), nullable=False),
+        pa.field("local_key", pa.string(), nullable=False),
+        pa.field("written", pa.string(), nullable=False),
+        pa.field("first_doc_id", pa.string(), nullable=False),
+        pa.field("documents", pa.int64(), nullable=False),
+    ]
+)
+
+# The spelling of every linked local entity (entity_links is these joined with their spellings' entities).
+spelling_links = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("local_key", pa.string(), nullable=False),
+        pa.field("spelling_id", pa.string(), nullable=False),
+    ]
+)
+
 ingest_errors = pa.schema(
     [
         pa.field("source_path", pa.string(), nullable=False),
@@ -255,6 +279,8 @@ LINK_STATE_TABLES = {
     "entity_links": entity_links,
     "entity_keys": entity_keys,
     "linked_documents": linked_documents,
+    "entity_spellings": entity_spellings,
+    "spelling_links": spelling_links,
 }
 
 # The raw files a run saw, as the file system describes them: a later run takes a file whose size and

@@ -1,44 +1,107 @@
-"""Incremental linking: a run that adds or withdraws documents re-makes only the entities they touch.
+"""Incremental linking: a run that adds or withdraws documents re-makes only the entities they touch,
+from their spellings, not from every document that names them.
 
-The state is the last result: entities, entity_links, the blocking keys of each entity's members
-(entity_keys, see rules.blocking_keys) and the documents it was built from (linked_documents:
-doc_id and the run that stored it). A run's change is the live documents the state lacks (new, or
-stored again by another run) and the state's documents no longer live (withdrawn, quarantined, or
-stored by a rejected run). The entities touched are those that lost members, and those that share a
-blocking key with a new local entity (or with what a shrunk entity held): their members and the new
-local entities are linked again together, with the same rules as a full link; every other entity row,
-link and key is carried over as it is. An entity re-made under the id of an untouched one is joined
-with it (ids stay unique, as rules.unique_ids keeps them in a full link).
+The state is the last result, kept per spelling: a spelling is the local entities written alike (same
+key, forms and labels: rules.Spelling), with how many documents write it and the first of them; every
+rule of a link treats a spelling's local entities alike, so an entity is re-made from its spellings
+with their counts exactly as from all its members. Beside them: entities, the blocking keys of each
+entity's spellings (entity_keys, see rules.blocking_keys), the documents linked (linked_documents:
+doc_id and the run that stored it), and the members (spelling_links: doc_id, local_key, spelling_id),
+which only DuckDB reads (entity_links is the members joined with their spellings' entities).
+
+A run's change is the live documents the state lacks (new, or stored again by another run) and the
+state's documents no longer live (withdrawn, quarantined, or stored by a rejected run). The entities
+touched are those that lost members, and those that share a blocking key with a new local entity (or
+with what a shrunk entity held): their spellings and the new ones are linked again together, with the
+same rules as a full link; every other entity, spelling and key is carried over as it is. An entity
+re-made under the id of an untouched one is joined with it (ids stay unique, as rules.unique_ids keeps
+them in a full link). Only the new documents' mentions are read (and, when a withdrawn document was
+the first to write a spelling, the next one's).
 
 Where it can differ from a full link: the corpus-wide counts (type votes, 'a surname alone fits
 exactly one full name', 'a short form fits exactly one body') are taken over the touched entities,
-which hold every local entity that shares a key with the new ones, but not over the keys those
-entities' other members share in turn: a rule that only a second step of that chain would change
-stays as it was until one of its own members is touched.
+which hold every spelling that shares a key with the new ones, but not over the keys those entities'
+other spellings share in turn: a rule that only a second step of that chain would change stays as it
+was until one of its own members is touched.
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
+import json
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from newsfacts import schemas
-from newsfacts.link.rules import ONE_WORD_KINDS, Similar, blocking_keys, link_locals, local_entities, related
-from newsfacts.records import Entity, EntityLink, EntityMention
+from newsfacts.link.rules import (ONE_WORD_KINDS, LocalEntity, Similar, Spelling, blocking_keys, link_spellings,
+                                  local_entities, related, spelling_id, typed)
+from newsfacts.records import Entity, EntityMention
+
+
+@dataclass
+class Members:
+    """The linked local entities (doc_id, local_key, spelling_id): as last written (`source`: a table,
+    or the Parquet file holding them), less the documents gone since and with the rows added since.
+    Read by DuckDB: a run never holds the corpus's members in Python."""
+    source: pa.Table | Path
+    gone: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
+    added: pa.Table = field(default_factory=schemas.spelling_links.empty_table)
+
+    def without(self, doc_ids: pa.Array | pa.ChunkedArray) -> Members:
+        if not len(doc_ids):
+            return self
+        if isinstance(doc_ids, pa.ChunkedArray):
+            doc_ids = doc_ids.combine_chunks()
+        added = self.added.filter(pc.invert(pc.is_in(self.added["doc_id"], value_set=doc_ids)))
+        return Members(self.source, pc.unique(pa.concat_arrays([self.gone, doc_ids.cast(pa.string())])), added)
+
+    def plus(self, rows: pa.Table) -> Members:
+        return Members(self.source, self.gone, pa.concat_tables([self.added, rows.cast(schemas.spelling_links)]))
+
+    def select(self, con: duckdb.DuckDBPyConnection) -> str:
+        """SQL for the members, with what it reads registered on `con`."""
+        if isinstance(self.source, Path):
+            source = f"read_parquet('{str(self.source).replace(chr(39), chr(39) * 2)}')"
+        else:
+            con.register("members_source", self.source)
+            source = "members_source"
+        con.register("members_gone", pa.table({"doc_id": self.gone}))
+        con.register("members_added", self.added)
+        return (f"(SELECT doc_id, local_key, spelling_id FROM {source} "
+                f"WHERE doc_id NOT IN (SELECT doc_id FROM members_gone) "
+                f"UNION ALL SELECT doc_id, local_key, spelling_id FROM members_added)")
+
+    def query(self, sql: str, **tables: pa.Table) -> pa.Table:
+        """`sql` over `members` (and the tables given by name)."""
+        with duckdb.connect() as con:
+            for name, table in tables.items():
+                con.register(name, table)
+            return con.sql(sql.format(members=self.select(con))).to_arrow_table()
+
+    def table(self) -> pa.Table:
+        return self.query("SELECT * FROM {members}").cast(schemas.spelling_links)
 
 
 @dataclass
 class LinkState:
     entities: pa.Table
-    links: pa.Table
     keys: pa.Table
+    spellings: pa.Table
     documents: pa.Table
+    members: Members
+
+    @property
+    def links(self) -> pa.Table:
+        """entity_links: each member with its spelling's entity (in memory: for a state small enough)."""
+        return self.members.query("SELECT m.doc_id, m.local_key, s.entity_id FROM {members} AS m "
+                                  "JOIN spellings AS s USING (spelling_id) ORDER BY ALL",
+                                  spellings=self.spellings).cast(schemas.entity_links)
 
 
 @dataclass
@@ -47,7 +110,7 @@ class LinkChange:
     full: bool
     new_documents: int = 0
     gone_documents: int = 0
-    relinked_locals: int = 0
+    relinked_locals: int = 0  # spellings linked again
     remade_entities: int = 0
     kept_entities: int = 0
     rounds: int = 0  # links of the touched set: more than one when a re-made entity met an untouched one's id
@@ -62,8 +125,9 @@ def combined(steps: list[LinkChange]) -> LinkChange:
 
 
 def empty_state() -> LinkState:
-    return LinkState(schemas.entities.empty_table(), schemas.entity_links.empty_table(),
-                     schemas.entity_keys.empty_table(), schemas.linked_documents.empty_table())
+    return LinkState(schemas.entities.empty_table(), schemas.entity_keys.empty_table(),
+                     schemas.entity_spellings.empty_table(), schemas.linked_documents.empty_table(),
+                     Members(schemas.spelling_links.empty_table()))
 
 
 def reader(mentions) -> Callable[[pa.Table], pa.Table]:
@@ -76,57 +140,154 @@ def reader(mentions) -> Callable[[pa.Table], pa.Table]:
 
 def link_all(live_documents: pa.Table, mentions) -> tuple[LinkState, LinkChange]:
     """The full link: every live document's mentions, from nothing."""
-    locals_ = local_entities(mentions_of(reader(mentions)(live_documents)))
-    entities, links, keys = link_locals(locals_)
-    state = LinkState(*result_tables(entities, links, keys), documents_of(live_documents))
-    return state, LinkChange(True, live_documents.num_rows, 0, len(locals_), len(entities), 0, 1)
+    return update(empty_state(), live_documents, mentions)
 
 
 def update(state: LinkState, live_documents: pa.Table, mentions) -> tuple[LinkState, LinkChange]:
     """The state after the change from `state.documents` to `live_documents` (doc_id, run_id);
     `mentions`: the live documents' entity mentions, or a function giving those of some documents
-    (see reader): only the new documents' and the touched entities' members' are asked for."""
-    if state.documents.num_rows == 0:
-        return link_all(live_documents, mentions)
+    (see reader): only the new documents' are asked for (and a few more, see first_spellings)."""
     live = documents_of(live_documents)
     new_docs, gone_docs = missing(live, state.documents), missing(state.documents, live)
-    change = LinkChange(False, new_docs.num_rows, gone_docs.num_rows, kept_entities=state.entities.num_rows)
+    full = state.documents.num_rows == 0
+    change = LinkChange(full, new_docs.num_rows, gone_docs.num_rows, kept_entities=state.entities.num_rows)
     if not new_docs.num_rows and not gone_docs.num_rows:
         return state, change
-    gone_link = pc.is_in(state.links["doc_id"], value_set=gone_docs["doc_id"])
-    kept_links = state.links.filter(pc.invert(gone_link))
     read = reader(mentions)
-    new_mentions = read(new_docs)
-    touched = touched_entities(state.keys, set(pc.unique(state.links.filter(gone_link)["entity_id"]).to_pylist()),
-                               new_mentions)
+    gone_ids = gone_docs["doc_id"]
+    lost = state.members.query("SELECT spelling_id, count(*) AS lost FROM {members} "
+                               "WHERE doc_id IN (SELECT doc_id FROM gone) GROUP BY spelling_id",
+                               gone=pa.table({"doc_id": gone_ids})) if len(gone_ids) else None
+    members = state.members.without(gone_ids)
+    rows = {row["spelling_id"]: row for row in state.spellings.to_pylist()}
+    shrunk = shrink(rows, lost, members, live, read)
+    new_locals = local_entities(mentions_of(read(new_docs)))
+    added = add_locals(rows, new_locals)
+    touched = touched_entities(state.keys, shrunk, new_locals)
+    touched |= {rows[s]["entity_id"] for s in added if rows[s]["entity_id"] is not None}  # a spelling's entity
     while True:  # until no re-made entity takes the id of an untouched one
         change.rounds += 1
-        members = kept_links.filter(pc.is_in(kept_links["entity_id"], value_set=id_array(touched)))
-        member_docs = live.filter(pc.is_in(live["doc_id"], value_set=pc.unique(members["doc_id"])))
-        locals_ = local_entities(mentions_of(new_mentions) + mentions_of(mentions_of_locals(read(member_docs), members)))
-        entities, links, keys = link_locals(locals_)
+        linked = [row for row in rows.values() if row["entity_id"] is None or row["entity_id"] in touched]
+        entities, entity_of, keys = link_spellings([Spelling(local_of(row), row["documents"]) for row in linked])
         remade = id_array(e.entity_id for e in entities)
         clashes = set(remade.filter(pc.is_in(remade, value_set=state.entities["entity_id"])).to_pylist()) - touched
         if not clashes:
             break
         touched |= clashes
-    entities, links, keys = continued(entities, links, keys, members, state.entities["entity_id"])
+    new_id = continued(entities, entity_of, linked)
+    entity_of = [new_id[e] for e in entity_of]
+    for row, entity_id in zip(linked, entity_of):
+        row["entity_id"] = entity_id
+    members = members.plus(member_rows(new_locals))
+    counts = document_counts(members, linked)
+    entities = [Entity(new_id[e.entity_id], e.canonical_name, e.entity_type, e.surface_forms,
+                       counts[new_id[e.entity_id]], e.mention_count) for e in entities]
+    keys = [(new_id[entity_id], key) for entity_id, key in keys]
     kept = [table.filter(pc.invert(pc.is_in(table["entity_id"], value_set=id_array(touched))))
-            for table in (state.entities, kept_links, state.keys)]
-    change.relinked_locals, change.remade_entities, change.kept_entities = len(locals_), len(entities), kept[0].num_rows
-    return LinkState(*(pa.concat_tables([old, new]) for old, new in zip(kept, result_tables(entities, links, keys))),
-                     live), change
+            for table in (state.entities, state.keys)]
+    change.relinked_locals, change.remade_entities, change.kept_entities = len(linked), len(entities), kept[0].num_rows
+    spellings = pa.Table.from_pylist(sorted(rows.values(), key=lambda row: row["spelling_id"]),
+                                     schema=schemas.entity_spellings)
+    return LinkState(pa.concat_tables([kept[0], records_table(entities, schemas.entities)]),
+                     pa.concat_tables([kept[1], keys_table(keys)]), spellings, live, members), change
 
 
-def continued(entities: list[Entity], links: list[EntityLink], keys: list[tuple[str, str]], before: pa.Table,
-              stored_ids: pa.ChunkedArray) -> tuple[list[Entity], list[EntityLink], list[tuple[str, str]]]:
-    """The re-made entities under the ids of the entities they continue, so that ids stay stable: each
-    touched entity's id goes to the re-made entity holding most of its members (`before`: their links),
-    ties to the lower ids; an entity that continues none keeps the id its name gives (made unique
-    when a continued one holds it)."""
-    old_of = {(row["doc_id"], row["local_key"]): row["entity_id"] for row in before.to_pylist()}
-    overlap: Counter = Counter((link.entity_id, old_of[(link.doc_id, link.local_key)]) for link in links
-                               if (link.doc_id, link.local_key) in old_of)
+def shrink(rows: dict[str, dict], lost: pa.Table | None, members: Members, live: pa.Table, read) -> set[str]:
+    """The spellings that lost members counted down (gone when none is left; a first document gone is
+    replaced by the next: see first_spellings); returns the entities that lost members."""
+    if lost is None:
+        return set()
+    shrunk, moved = set(), []
+    for spelling, n in zip(lost["spelling_id"].to_pylist(), lost["lost"].to_pylist()):
+        row = rows[spelling]
+        shrunk.add(row["entity_id"])
+        row["documents"] -= n
+        if row["documents"] <= 0:
+            del rows[spelling]
+        else:
+            moved.append(spelling)
+    if moved:
+        first_spellings(rows, moved, members, live, read)
+    return shrunk
+
+
+def first_spellings(rows: dict[str, dict], spellings: list[str], members: Members, live: pa.Table, read) -> None:
+    """Each spelling written as its first remaining document writes it: the order of its counts is that
+    document's, which decides votes that tie (rules.link_locals links the first of written-alike copies)."""
+    firsts = members.query("SELECT spelling_id, min(doc_id) AS doc_id FROM {members} "
+                           "WHERE spelling_id IN (SELECT spelling_id FROM wanted) GROUP BY spelling_id",
+                           wanted=pa.table({"spelling_id": pa.array(spellings, pa.string())}))
+    changed = {s: d for s, d in zip(firsts["spelling_id"].to_pylist(), firsts["doc_id"].to_pylist())
+               if rows[s]["first_doc_id"] != d}
+    if not changed:
+        return
+    documents = live.filter(pc.is_in(live["doc_id"], value_set=pa.array(sorted(set(changed.values())), pa.string())))
+    for local in local_entities(mentions_of(read(documents))):
+        spelling = spelling_id(local)
+        if changed.get(spelling) == local.doc_id:
+            rows[spelling] |= spelling_row(local, rows[spelling]["entity_id"], rows[spelling]["documents"])
+
+
+def add_locals(rows: dict[str, dict], locals_: list[LocalEntity]) -> set[str]:
+    """The new local entities counted into their spellings (new spellings with no entity yet); a local
+    entity of a document before a spelling's first becomes its first. Returns the spellings that were
+    stored before."""
+    stored = set()
+    for local in sorted(locals_, key=lambda e: (e.doc_id, e.key)):
+        spelling = spelling_id(local)
+        row = rows.get(spelling)
+        if row is None:
+            rows[spelling] = spelling_row(local, None, 1)
+            continue
+        if row["entity_id"] is not None:
+            stored.add(spelling)
+            row["added"] = row.get("added", 0) + 1  # members the entity it was in never held
+        if local.doc_id < row["first_doc_id"]:
+            row |= spelling_row(local, row["entity_id"], row["documents"])
+        row["documents"] += 1
+    return stored
+
+
+def spelling_row(local: LocalEntity, entity_id: str | None, documents: int) -> dict:
+    return {"spelling_id": spelling_id(local), "entity_id": entity_id, "local_key": local.key,
+            "written": json.dumps({"forms": list(local.forms.items()), "labels": list(local.labels.items()),
+                                   "name_labels": list(local.name_labels.items())}),
+            "first_doc_id": local.doc_id, "documents": documents}
+
+
+def local_of(row: dict) -> LocalEntity:
+    """The local entity a spelling row stands for, as its first document wrote it."""
+    written = json.loads(row["written"])
+    return typed(LocalEntity(row["first_doc_id"], row["local_key"], Counter(dict(written["labels"])),
+                             Counter(dict(written["name_labels"])), Counter(dict(written["forms"]))))
+
+
+def member_rows(locals_: list[LocalEntity]) -> pa.Table:
+    return pa.table({"doc_id": pa.array([e.doc_id for e in locals_], pa.string()),
+                     "local_key": pa.array([e.key for e in locals_], pa.string()),
+                     "spelling_id": pa.array([spelling_id(e) for e in locals_], pa.string())},
+                    schema=schemas.spelling_links)
+
+
+def document_counts(members: Members, linked: list[dict]) -> dict[str, int]:
+    """The documents each re-made entity's members are in, counted in DuckDB (a document writing two
+    spellings of one entity counts once)."""
+    spellings = pa.table({"spelling_id": pa.array([row["spelling_id"] for row in linked], pa.string()),
+                          "entity_id": pa.array([row["entity_id"] for row in linked], pa.string())})
+    counts = members.query("SELECT s.entity_id, count(DISTINCT m.doc_id) AS documents FROM {members} AS m "
+                           "JOIN spellings AS s USING (spelling_id) GROUP BY s.entity_id", spellings=spellings)
+    return dict(zip(counts["entity_id"].to_pylist(), counts["documents"].to_pylist()))
+
+
+def continued(entities: list[Entity], entity_of: list[str], linked: list[dict]) -> dict[str, str]:
+    """The ids the re-made entities keep, so that ids stay stable: each touched entity's id goes to the
+    re-made entity holding most of its members (`linked`: the spellings, with the entity each was in
+    and its documents), ties to the lower ids; an entity that continues none keeps the id its name
+    gives (made unique when a continued one holds it)."""
+    overlap: Counter = Counter()
+    for row, remade in zip(linked, entity_of):
+        if row["entity_id"] is not None:
+            overlap[(remade, row["entity_id"])] += row["documents"] - row.get("added", 0)
     new_id: dict[str, str] = {}
     taken: set[str] = set()
     for (remade, old), _ in sorted(overlap.items(), key=lambda item: (-item[1], item[0])):
@@ -141,11 +302,7 @@ def continued(entities: list[Entity], links: list[EntityLink], keys: list[tuple[
                 unique = hashlib.sha1(f"{entity.entity_id}\x1f{n}".encode()).hexdigest()[:16]
             new_id[entity.entity_id] = unique
             taken.add(unique)
-    if all(new == old for old, new in new_id.items()):
-        return entities, links, keys
-    return ([dataclasses.replace(e, entity_id=new_id[e.entity_id]) for e in entities],
-            [EntityLink(link.doc_id, link.local_key, new_id[link.entity_id]) for link in links],
-            [(new_id[entity_id], key) for entity_id, key in keys])
+    return new_id
 
 
 def missing(documents: pa.Table, other: pa.Table) -> pa.Table:
@@ -153,10 +310,10 @@ def missing(documents: pa.Table, other: pa.Table) -> pa.Table:
     return documents.filter(pc.invert(pc.is_in(document_keys(documents), value_set=document_keys(other))))
 
 
-def touched_entities(keys: pa.Table, shrunk: set[str], new_mentions: pa.Table) -> set[str]:
+def touched_entities(keys: pa.Table, shrunk: set[str], new_locals: list[LocalEntity]) -> set[str]:
     """The entities that lost members, those a new local entity (or what a shrunk entity held) could
     join, and their one-word members' context (KeyIndex.with_one_word_context)."""
-    seeds = set().union(*(blocking_keys(e) for e in local_entities(mentions_of(new_mentions))))
+    seeds = set().union(*(blocking_keys(e) for e in new_locals))
     seeds |= set(keys.filter(pc.is_in(keys["entity_id"], value_set=id_array(shrunk)))["key"].to_pylist())
     index = KeyIndex(keys)
     return index.with_one_word_context(shrunk | index.entities_related(seeds))
@@ -224,24 +381,14 @@ def document_keys(documents: pa.Table) -> pa.Array:
     return pc.binary_join_element_wise(documents["doc_id"], documents["run_id"], "\x1f")
 
 
-def mentions_of_locals(mentions: pa.Table, links: pa.Table) -> pa.Table:
-    """The mentions of the local entities `links` names: filtered by document first, then by key."""
-    in_docs = mentions.filter(pc.is_in(mentions["doc_id"], value_set=pc.unique(links["doc_id"])))
-    wanted = pc.binary_join_element_wise(links["doc_id"], links["local_key"], "\x1f")
-    return in_docs.filter(pc.is_in(pc.binary_join_element_wise(in_docs["doc_id"], in_docs["local_key"], "\x1f"),
-                                   value_set=wanted))
-
-
 def mentions_of(table: pa.Table) -> list[EntityMention]:
     names = ["doc_id", "text", "label", "char_start", "char_end", "local_key"]
     return [EntityMention(**row) for row in table.select(names).to_pylist()]
 
 
-def result_tables(entities: list[Entity], links: list[EntityLink],
-                  keys: list[tuple[str, str]]) -> tuple[pa.Table, pa.Table, pa.Table]:
-    return (records_table(entities, schemas.entities), records_table(links, schemas.entity_links),
-            pa.Table.from_pylist([{"entity_id": entity_id, "key": key} for entity_id, key in keys],
-                                 schema=schemas.entity_keys))
+def keys_table(keys: list[tuple[str, str]]) -> pa.Table:
+    return pa.table({"entity_id": pa.array([entity_id for entity_id, _ in keys], pa.string()),
+                     "key": pa.array([key for _, key in keys], pa.string())}, schema=schemas.entity_keys)
 
 
 def records_table(records: list, schema: pa.Schema) -> pa.Table:

@@ -3,8 +3,10 @@ linked_documents under parquet/<table>/current.parquet), read and written togeth
 warehouse's live documents from it (link/incremental.py decides what is linked again)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -44,23 +46,60 @@ def link_warehouse(warehouse: Path) -> incremental.LinkChange:
 
 
 def read_link_state(warehouse: Path) -> incremental.LinkState | None:
-    """The state the last link wrote, or None when a table of it is missing or from another link."""
-    paths = {name: store.parquet_dir(warehouse, name) / "current.parquet" for name in schemas.LINK_STATE_TABLES}
+    """The state the last link wrote, or None when a table of it is missing or from another link. The
+    members (spelling_links) and entity_links stay on disk: only DuckDB reads them."""
+    paths = state_paths(warehouse)
     if not all(path.exists() for path in paths.values()):
         return None
     marks = {(pq.read_schema(path).metadata or {}).get(LINK_STATE_KEY) for path in paths.values()}
     if len(marks) != 1 or None in marks:
         return None
-    return incremental.LinkState(*(pq.read_table(paths[name], schema=schema)
-                                   for name, schema in schemas.LINK_STATE_TABLES.items()))
+    tables = {name: pq.read_table(paths[name], schema=schemas.LINK_STATE_TABLES[name])
+              for name in ("entities", "entity_keys", "entity_spellings", "linked_documents")}
+    return incremental.LinkState(tables["entities"], tables["entity_keys"], tables["entity_spellings"],
+                                 tables["linked_documents"], incremental.Members(paths["spelling_links"]))
+
+
+def state_paths(warehouse: Path) -> dict[str, Path]:
+    return {name: store.parquet_dir(warehouse, name) / "current.parquet" for name in schemas.LINK_STATE_TABLES}
 
 
 def write_link_state(warehouse: Path, state: incremental.LinkState) -> None:
     """Every table marked with one id: a crash between two of them leaves marks that differ, and the
-    next run links everything again instead of starting from half a state."""
+    next run links everything again instead of starting from half a state. The members and entity_links
+    are written by DuckDB from the members last written and the change since (never whole in Python),
+    before any table is replaced."""
     mark = {LINK_STATE_KEY: store.new_run_id().encode()}
-    tables = {"entity_keys": state.keys, "linked_documents": state.documents, "entities": state.entities,
-              "entity_links": state.links}
+    paths = state_paths(warehouse)
+    written = {name: path.with_name(f".{path.name}.next") for name, path in paths.items()
+               if name in ("spelling_links", "entity_links")}
+    with duckdb.connect() as con:
+        write_query(con, f"SELECT * FROM {state.members.select(con)}", schemas.spelling_links,
+                    written["spelling_links"], mark)
+        con.register("spellings", state.spellings.select(["spelling_id", "entity_id"]))
+        write_query(con, f"SELECT m.doc_id, m.local_key, s.entity_id FROM read_parquet('{written['spelling_links']}') "
+                         "AS m JOIN spellings AS s USING (spelling_id)", schemas.entity_links, written["entity_links"], mark)
+    tables = {"entity_keys": state.keys, "linked_documents": state.documents, "entity_spellings": state.spellings,
+              "spelling_links": None, "entities": state.entities, "entity_links": None}
     for name, table in tables.items():
-        store.replace_current(warehouse, name, table.replace_schema_metadata(mark))
+        if table is None:
+            os.replace(written[name], paths[name])
+        else:
+            store.replace_current(warehouse, name, table.replace_schema_metadata(mark))
         pause.point(f"link:{name}")
+
+
+def write_query(con: duckdb.DuckDBPyConnection, sql: str, schema: pa.Schema, path: Path, mark: dict) -> None:
+    """`sql`'s rows as a Parquet file, written a batch at a time (a run never holds the table whole)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    batches = con.sql(sql).to_arrow_reader(BATCH_ROWS)
+    with open(path, "wb") as out:
+        with pq.ParquetWriter(out, schema.with_metadata(mark), compression="zstd") as writer:
+            for batch in batches:
+                writer.write_batch(pa.RecordBatch.from_arrays(batch.columns, schema=schema.with_metadata(mark)))
+        out.flush()
+        os.fsync(out.fileno())
+
+
+# Rows written at a time by write_query.
+BATCH_ROWS = 100_000
