@@ -158,6 +158,7 @@ def update(state: LinkState, live_documents: pa.Table, mentions) -> tuple[LinkSt
     lost = state.members.query("SELECT spelling_id, count(*) AS lost FROM {members} "
                                "WHERE doc_id IN (SELECT doc_id FROM gone) GROUP BY spelling_id",
                                gone=pa.table({"doc_id": gone_ids})) if len(gone_ids) else None
+    before = Before.of(state, gone_ids)
     members = state.members.without(gone_ids)
     rows = {row["spelling_id"]: row for row in state.spellings.to_pylist()}
     shrunk = shrink(rows, lost, members, live, read)
@@ -175,11 +176,12 @@ def update(state: LinkState, live_documents: pa.Table, mentions) -> tuple[LinkSt
             break
         touched |= clashes
     new_id = continued(entities, entity_of, linked)
+    was_in = {row["spelling_id"]: row["entity_id"] for row in linked}
     entity_of = [new_id[e] for e in entity_of]
     for row, entity_id in zip(linked, entity_of):
         row["entity_id"] = entity_id
     members = members.plus(member_rows(new_locals))
-    counts = document_counts(members, linked)
+    counts = before.document_counts(linked, was_in, new_locals, members)
     entities = [Entity(new_id[e.entity_id], e.canonical_name, e.entity_type, e.surface_forms,
                        counts[new_id[e.entity_id]], e.mention_count) for e in entities]
     keys = [(new_id[entity_id], key) for entity_id, key in keys]
@@ -269,14 +271,59 @@ def member_rows(locals_: list[LocalEntity]) -> pa.Table:
                     schema=schemas.spelling_links)
 
 
-def document_counts(members: Members, linked: list[dict]) -> dict[str, int]:
-    """The documents each re-made entity's members are in, counted in DuckDB (a document writing two
-    spellings of one entity counts once)."""
-    spellings = pa.table({"spelling_id": pa.array([row["spelling_id"] for row in linked], pa.string()),
-                          "entity_id": pa.array([row["entity_id"] for row in linked], pa.string())})
-    counts = members.query("SELECT s.entity_id, count(DISTINCT m.doc_id) AS documents FROM {members} AS m "
-                           "JOIN spellings AS s USING (spelling_id) GROUP BY s.entity_id", spellings=spellings)
-    return dict(zip(counts["entity_id"].to_pylist(), counts["documents"].to_pylist()))
+@dataclass
+class Before:
+    """What the state knew of its entities before a change: their spellings, their documents, and how
+    many of those documents are gone."""
+    spellings: dict[str, set[str]]
+    documents: dict[str, int]
+    gone: dict[str, int]
+
+    @classmethod
+    def of(cls, state: LinkState, gone_ids: pa.ChunkedArray) -> Before:
+        spellings: dict[str, set[str]] = defaultdict(set)
+        for entity_id, spelling in zip(state.spellings["entity_id"].to_pylist(), state.spellings["spelling_id"].to_pylist()):
+            spellings[entity_id].add(spelling)
+        documents = dict(zip(state.entities["entity_id"].to_pylist(), state.entities["document_count"].to_pylist()))
+        gone = {}
+        if len(gone_ids):
+            rows = state.members.query(
+                "SELECT s.entity_id, count(DISTINCT m.doc_id) AS gone FROM {members} AS m JOIN spellings AS s "
+                "USING (spelling_id) WHERE m.doc_id IN (SELECT doc_id FROM gone) GROUP BY s.entity_id",
+                gone=pa.table({"doc_id": gone_ids}), spellings=state.spellings.select(["spelling_id", "entity_id"]))
+            gone = dict(zip(rows["entity_id"].to_pylist(), rows["gone"].to_pylist()))
+        return cls(spellings, documents, gone)
+
+    def document_counts(self, linked: list[dict], was_in: dict[str, str | None], new_locals: list[LocalEntity],
+                        members: Members) -> dict[str, int]:
+        """The documents each re-made entity's members are in (a document writing two spellings of one
+        entity counts once). An entity that continues one whole (every spelling it had, no other stored
+        one) has its documents less the gone ones plus the new ones; any other is counted by DuckDB over
+        the members of its spellings."""
+        new_documents: dict[str, set[str]] = defaultdict(set)
+        for local in new_locals:
+            new_documents[spelling_id(local)].add(local.doc_id)
+        by_entity: dict[str, list[dict]] = defaultdict(list)
+        for row in linked:
+            by_entity[row["entity_id"]].append(row)
+        counts, recount = {}, []
+        for entity_id, rows in by_entity.items():
+            stored = {row["spelling_id"] for row in rows if was_in[row["spelling_id"]] is not None}
+            olds = {was_in[spelling] for spelling in stored}
+            added = set().union(*(new_documents[row["spelling_id"]] for row in rows))
+            if not olds:
+                counts[entity_id] = len(added)
+            elif olds == {entity_id} and stored == self.spellings[entity_id]:
+                counts[entity_id] = self.documents[entity_id] - self.gone.get(entity_id, 0) + len(added)
+            else:
+                recount.extend(rows)
+        if recount:
+            spellings = pa.table({"spelling_id": pa.array([row["spelling_id"] for row in recount], pa.string()),
+                                  "entity_id": pa.array([row["entity_id"] for row in recount], pa.string())})
+            rows = members.query("SELECT s.entity_id, count(DISTINCT m.doc_id) AS documents FROM {members} AS m "
+                                 "JOIN spellings AS s USING (spelling_id) GROUP BY s.entity_id", spellings=spellings)
+            counts |= dict(zip(rows["entity_id"].to_pylist(), rows["documents"].to_pylist()))
+        return counts
 
 
 def continued(entities: list[Entity], entity_of: list[str], linked: list[dict]) -> dict[str, str]:
