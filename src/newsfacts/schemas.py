@@ -151,7 +151,7 @@ entity_spellings = pa.schema(
     ]
 )
 
-# The spelling of every linked local entity (entity_links is these joined with their spellings' entities).
+# A linked local entity's spelling (the members of a spelling, link/incremental.py).
 spelling_links = pa.schema(
     [
         pa.field("doc_id", pa.string(), nullable=False),
@@ -159,6 +159,10 @@ spelling_links = pa.schema(
         pa.field("spelling_id", pa.string(), nullable=False),
     ]
 )
+
+# entity_links as the linking state stores it: each link with its local entity's spelling (a column
+# readers of entity_links, which select its columns by name, never see).
+entity_links_with_spellings = pa.schema([*entity_links, pa.field("spelling_id", pa.string(), nullable=False)])
 
 ingest_errors = pa.schema(
     [
@@ -276,11 +280,10 @@ STORED_TABLES = {**COMMITTED_TABLES, **CORPUS_TABLES}
 # together by each run that links (never staged or published themselves).
 LINK_STATE_TABLES = {
     "entities": entities,
-    "entity_links": entity_links,
+    "entity_links": entity_links_with_spellings,
     "entity_keys": entity_keys,
     "linked_documents": linked_documents,
     "entity_spellings": entity_spellings,
-    "spelling_links": spelling_links,
 }
 
 # The raw files a run saw, as the file system describes them: a later run takes a file whose size and

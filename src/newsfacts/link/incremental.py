@@ -6,8 +6,8 @@ key, forms and labels: rules.Spelling), with how many documents write it and the
 rule of a link treats a spelling's local entities alike, so an entity is re-made from its spellings
 with their counts exactly as from all its members. Beside them: entities, the blocking keys of each
 entity's spellings (entity_keys, see rules.blocking_keys), the documents linked (linked_documents:
-doc_id and the run that stored it), and the members (spelling_links: doc_id, local_key, spelling_id),
-which only DuckDB reads (entity_links is the members joined with their spellings' entities).
+doc_id and the run that stored it), and the members (each local entity's spelling: stored as
+entity_links with a spelling_id column), which only DuckDB reads.
 
 A run's change is the live documents the state lacks (new, or stored again by another run) and the
 state's documents no longer live (withdrawn, quarantined, or stored by a rejected run). The entities

@@ -47,17 +47,17 @@ def link_warehouse(warehouse: Path) -> incremental.LinkChange:
 
 def read_link_state(warehouse: Path) -> incremental.LinkState | None:
     """The state the last link wrote, or None when a table of it is missing or from another link. The
-    members (spelling_links) and entity_links stay on disk: only DuckDB reads them."""
+    members (entity_links with their spellings) stay on disk: only DuckDB reads them."""
     paths = state_paths(warehouse)
     if not all(path.exists() for path in paths.values()):
         return None
     marks = {(pq.read_schema(path).metadata or {}).get(LINK_STATE_KEY) for path in paths.values()}
-    if len(marks) != 1 or None in marks:
+    if len(marks) != 1 or None in marks or "spelling_id" not in pq.read_schema(paths["entity_links"]).names:
         return None
     tables = {name: pq.read_table(paths[name], schema=schemas.LINK_STATE_TABLES[name])
               for name in ("entities", "entity_keys", "entity_spellings", "linked_documents")}
     return incremental.LinkState(tables["entities"], tables["entity_keys"], tables["entity_spellings"],
-                                 tables["linked_documents"], incremental.Members(paths["spelling_links"]))
+                                 tables["linked_documents"], incremental.Members(paths["entity_links"]))
 
 
 def state_paths(warehouse: Path) -> dict[str, Path]:
@@ -66,24 +66,22 @@ def state_paths(warehouse: Path) -> dict[str, Path]:
 
 def write_link_state(warehouse: Path, state: incremental.LinkState) -> None:
     """Every table marked with one id: a crash between two of them leaves marks that differ, and the
-    next run links everything again instead of starting from half a state. The members and entity_links
-    are written by DuckDB from the members last written and the change since (never whole in Python),
-    before any table is replaced."""
+    next run links everything again instead of starting from half a state. entity_links (each member
+    with its spelling's entity) is written by DuckDB from the file last written and the change since
+    (never whole in Python), before any table is replaced."""
     mark = {LINK_STATE_KEY: store.new_run_id().encode()}
     paths = state_paths(warehouse)
-    written = {name: path.with_name(f".{path.name}.next") for name, path in paths.items()
-               if name in ("spelling_links", "entity_links")}
+    links = paths["entity_links"].with_name(f".{paths['entity_links'].name}.next")
     with duckdb.connect() as con:
-        write_query(con, f"SELECT * FROM {state.members.select(con)}", schemas.spelling_links,
-                    written["spelling_links"], mark)
         con.register("spellings", state.spellings.select(["spelling_id", "entity_id"]))
-        write_query(con, f"SELECT m.doc_id, m.local_key, s.entity_id FROM read_parquet('{written['spelling_links']}') "
-                         "AS m JOIN spellings AS s USING (spelling_id)", schemas.entity_links, written["entity_links"], mark)
+        write_query(con, f"SELECT m.doc_id, m.local_key, s.entity_id, m.spelling_id FROM {state.members.select(con)} "
+                         "AS m JOIN spellings AS s USING (spelling_id)", schemas.LINK_STATE_TABLES["entity_links"],
+                    links, mark)
     tables = {"entity_keys": state.keys, "linked_documents": state.documents, "entity_spellings": state.spellings,
-              "spelling_links": None, "entities": state.entities, "entity_links": None}
+              "entities": state.entities, "entity_links": None}
     for name, table in tables.items():
         if table is None:
-            os.replace(written[name], paths[name])
+            os.replace(links, paths[name])
         else:
             store.replace_current(warehouse, name, table.replace_schema_metadata(mark))
         pause.point(f"link:{name}")
