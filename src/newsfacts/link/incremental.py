@@ -353,8 +353,9 @@ def continued(entities: list[Entity], entity_of: list[str], linked: list[dict]) 
 
 
 def missing(documents: pa.Table, other: pa.Table) -> pa.Table:
-    """The documents (doc_id, run_id) that `other` does not hold."""
-    return documents.filter(pc.invert(pc.is_in(document_keys(documents), value_set=document_keys(other))))
+    """The documents (doc_id, run_id) that `other` does not hold (a hash join: no key strings built)."""
+    keys = ["doc_id", "run_id"]
+    return documents.select(keys).join(other.select(keys), keys=keys, join_type="left anti").cast(schemas.linked_documents)
 
 
 def touched_entities(keys: pa.Table, shrunk: set[str], new_locals: list[LocalEntity]) -> set[str]:
@@ -422,10 +423,6 @@ class KeyIndex:
 
 def documents_of(live_documents: pa.Table) -> pa.Table:
     return live_documents.select(["doc_id", "run_id"]).cast(schemas.linked_documents)
-
-
-def document_keys(documents: pa.Table) -> pa.Array:
-    return pc.binary_join_element_wise(documents["doc_id"], documents["run_id"], "\x1f")
 
 
 def mentions_of(table: pa.Table) -> list[EntityMention]:
