@@ -23,7 +23,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.states import Failed  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
-from newsfacts import clean, extract, ingest, language, outlets, runs, schemas, store, story_index, validate, warehouse  # noqa: E402
+from newsfacts import clean, extract, ingest, language, link, outlets, runs, schemas, store, story_index, validate, warehouse  # noqa: E402
 from newsfacts import report as html_report  # noqa: E402
 from newsfacts.clean.empty import set_aside_empty  # noqa: E402
 from newsfacts.extract import parallel  # noqa: E402
@@ -197,7 +197,7 @@ def store_run_end(warehouse_dir: Path, run_id: str, errors: list[IngestError], w
 @task(cache_policy=NO_CACHE)
 def link_entities(warehouse_dir: Path) -> int:
     """Only the entities the run's new and withdrawn documents touch are linked again."""
-    change = store.link_entities(warehouse_dir)
+    change = link.link_warehouse(warehouse_dir)
     get_run_logger().info(f"linking: {change.new_documents} new and {change.gone_documents} gone documents, "
                           f"{change.remade_entities} entities re-made, {change.kept_entities} kept"
                           + (" (full link)" if change.full else ""))

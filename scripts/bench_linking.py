@@ -3,7 +3,7 @@
     python scripts/bench_linking.py --raw DIR [--gold GOLD] [--batch 20] [--copies N] [--json]
 
 Parses are cached as scripts/dev_eval.py caches them. Links every document at once, then the same
-documents added `--batch` at a time to the state the previous batch left (extract/incremental.py),
+documents added `--batch` at a time to the state the previous batch left (link/incremental.py),
 and prints: entity_pairwise_f1 of both against the gold file, the mentions whose entity differs, and
 the time of one link step: the last batch added to the state of all the others, the same batch
 added to an empty state, and a full link of every document. `--copies N` times the steps on a corpus
@@ -25,9 +25,9 @@ import yaml
 sys.path.insert(0, str(Path(__file__).parent))
 from dev_eval import parse_cached, published_like  # noqa: E402
 
-from newsfacts import clean, evaluate, extract, ingest, store  # noqa: E402
+from newsfacts import clean, evaluate, extract, ingest, link, store  # noqa: E402
 from newsfacts.clean.empty import set_aside_empty  # noqa: E402
-from newsfacts.extract import incremental  # noqa: E402
+from newsfacts.link import incremental  # noqa: E402
 from newsfacts.records import Entity, EntityLink  # noqa: E402
 
 
@@ -46,9 +46,9 @@ def timed(step, *args, repeat: int = 3):
 
 
 def timed_from_store(home: Path, before: incremental.LinkState, documents: pa.Table, mentions: pa.Table) -> float:
-    store.write_link_state(home, before)
+    link.write_link_state(home, before)
     started = time.perf_counter()
-    store.write_link_state(home, incremental.update(store.read_link_state(home), documents, mentions)[0])
+    link.write_link_state(home, incremental.update(link.read_link_state(home), documents, mentions)[0])
     return time.perf_counter() - started
 
 

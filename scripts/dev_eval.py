@@ -22,6 +22,7 @@ import yaml
 from spacy.tokens import Doc, DocBin
 
 from newsfacts import clean, evaluate, extract, ingest, outlets, store, stories
+from newsfacts.link import link_entities
 from newsfacts.clean.empty import set_aside_empty
 
 CACHE = Path(os.environ.get("NEWSFACTS_PARSE_CACHE", "/tmp/newsfacts-parse-cache"))
@@ -93,7 +94,7 @@ def main() -> None:
     nlp = extract.load_nlp()
     parsed = parse_cached(nlp, [doc.body_text for doc in cleaned])
     facts = [extract.extract_one(p, doc) for p, doc in zip(parsed, cleaned)]
-    entities, links = extract.link_entities([m for f in facts for m in f.mentions])
+    entities, links = link_entities([m for f in facts for m in f.mentions])
     cleaned = outlets.apply_all(raws, cleaned)
     tables = with_stories(published_like(raws, cleaned, facts, entities, links), cleaned, facts)
     print(json.dumps(evaluate.score_tables(tables, gold), indent=1))

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-from newsfacts import runs, store, warehouse
+from newsfacts import link, runs, store, warehouse
 from newsfacts.bench import growth
 from newsfacts.cli import app
 
@@ -38,7 +38,7 @@ def test_a_grown_warehouse_holds_n_distinct_documents_with_their_facts(prefect_s
     assert counts["docs"] == counts["ids"] == counts["paths"] == 12
     assert 2 * seed_mentions < counts["mentions"] == counts["mention_ids"] < 3 * seed_mentions
     assert counts["stories"] >= 3, "each copy's documents are stories of their own"
-    assert len(store.committed(home)) == 1 and store.read_link_state(home) is not None
+    assert len(store.committed(home)) == 1 and link.read_link_state(home) is not None
 
     # a run adding documents to it publishes only what changed, and that equals building every table again
     new = growth.write_documents(*growth.source_texts(samples_dir), range(5, 8), tmp_path / "new")

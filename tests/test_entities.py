@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from newsfacts import extract
-from newsfacts.extract.linking import link_entities
+from newsfacts.link import link_entities
 from newsfacts.extract.names import abbreviates, initials, is_acronym, person_tokens, strip_titles
 from newsfacts.records import CleanedDocument
 

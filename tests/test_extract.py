@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from newsfacts import extract
+from newsfacts.link import link_entities
 from newsfacts.records import CleanedDocument
 
 
@@ -90,7 +91,7 @@ def test_linking_merges_spellings_and_keeps_namesakes_apart(nlp):
     a = facts_of(nlp, "Governor Oleksandr Tkachenko said Kharkiv was calm. Tkachenko spoke to Reuters.", doc_id="a")
     b = facts_of(nlp, "Governor Oleksandr Tkatchenko said the city of Kharkov was calm.", doc_id="b")
     c = facts_of(nlp, "Ivan Tkachenko, a footballer, scored twice.", doc_id="c")
-    entities, links = extract.link_entities(a.mentions + b.mentions + c.mentions)
+    entities, links = link_entities(a.mentions + b.mentions + c.mentions)
     entity_of = {(link.doc_id, link.local_key): link.entity_id for link in links}
     assert entity_of[("a", "oleksandr tkachenko")] == entity_of[("b", "oleksandr tkatchenko")]
     assert entity_of[("c", "ivan tkachenko")] != entity_of[("a", "oleksandr tkachenko")]
@@ -135,7 +136,7 @@ def test_entity_ids_are_unique_when_a_title_form_stands_alone():
         EntityMention("d2", "Quillon", "PERSON", 0, 7, "Quillon"),
         EntityMention("d3", "Quillon", "ORG", 0, 7, "Quillon"),
     ]
-    entities, links = extract.link_entities(mentions)
+    entities, links = link_entities(mentions)
     ids = [e.entity_id for e in entities]
     assert len(ids) == len(set(ids))
     entity_of = {link.doc_id: link.entity_id for link in links}

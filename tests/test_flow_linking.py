@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from newsfacts import store, warehouse
+from newsfacts import link, store, warehouse
 from newsfacts.cli import app
 
 pytestmark = pytest.mark.e2e
@@ -53,10 +53,10 @@ def test_runs_that_add_and_withdraw_documents_publish_the_entities_of_a_full_lin
     for path in later:
         shutil.move(path, aside / path.name)
     run(raw_copy, home)
-    first = store.read_link_state(home)
+    first = link.read_link_state(home)
     assert first is not None and first.documents.num_rows == 3
     mark_stored_entities(home)
-    assert store.read_link_state(home) is not None, "the mark of the state is kept"
+    assert link.read_link_state(home) is not None, "the mark of the state is kept"
 
     for path in later:
         shutil.move(aside / path.name, raw_copy / path.name)
@@ -69,7 +69,7 @@ def test_runs_that_add_and_withdraw_documents_publish_the_entities_of_a_full_lin
 
     sorted(raw_copy.iterdir())[-1].unlink()  # withdrawn: its file is gone
     run(raw_copy, home)
-    assert store.read_link_state(home).documents.num_rows == 4
+    assert link.read_link_state(home).documents.num_rows == 4
 
     full = tmp_path / "full"
     shutil.copytree(home, full)

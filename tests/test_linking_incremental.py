@@ -1,4 +1,4 @@
-"""Incremental linking (extract/incremental.py) on invented documents' mentions, and its state in the store."""
+"""Incremental linking (link/incremental.py) on invented documents' mentions, and its state in the store."""
 from __future__ import annotations
 
 import itertools
@@ -6,8 +6,8 @@ import itertools
 import pyarrow as pa
 import pytest
 
-from newsfacts import store
-from newsfacts.extract import incremental
+from newsfacts import link, store
+from newsfacts.link import incremental
 from newsfacts.extract.names import clean_name
 
 # Invented documents: (mention text, label), each mention's local key its cleaned fullest name
@@ -162,12 +162,12 @@ def test_a_remade_entity_taking_an_untouched_ones_id_is_joined_with_it():
 
 def test_the_store_keeps_the_state_and_a_state_left_half_written_means_a_full_link(tmp_path):
     state = linked(incremental.empty_state(), ["d1", "d2"])
-    store.write_link_state(tmp_path, state)
-    read = store.read_link_state(tmp_path)
+    link.write_link_state(tmp_path, state)
+    read = link.read_link_state(tmp_path)
     assert read is not None and partition(read) == partition(state)
     assert store.read_dataset(tmp_path, "entities").num_rows == state.entities.num_rows
     store.replace_current(tmp_path, "entities", state.entities)  # as a crash between two tables leaves it
-    assert store.read_link_state(tmp_path) is None
+    assert link.read_link_state(tmp_path) is None
 
 
 def test_a_run_with_many_new_documents_links_them_in_steps_with_the_same_result(tmp_path, monkeypatch):
@@ -175,9 +175,9 @@ def test_a_run_with_many_new_documents_links_them_in_steps_with_the_same_result(
     monkeypatch.setattr(store, "live_documents", lambda home: live(everything))
     monkeypatch.setattr(store, "rows_of_documents", lambda home, name, documents, columns: mentions_table(
         documents["doc_id"].to_pylist()))
-    monkeypatch.setattr(store, "LINK_CHUNK_DOCS", 2)
-    change = store.link_entities(tmp_path)
-    stepped = store.read_link_state(tmp_path)
+    monkeypatch.setattr(link.state, "LINK_CHUNK_DOCS", 2)
+    change = link.link_warehouse(tmp_path)
+    stepped = link.read_link_state(tmp_path)
     assert change.full and change.new_documents == len(everything) and change.rounds >= 3
     at_once = incremental.link_all(live(everything), mentions_table(everything))[0]
     assert partition(stepped) == partition(at_once)
@@ -192,9 +192,98 @@ def test_the_store_reads_the_mentions_of_the_documents_asked_for_as_their_run_st
     again = mentions_table(["d1"]).set_column(2, "text", pa.array(["Halvard Ostberg again"] * 4))
     store.commit_tables(tmp_path, "r2", "r2-b00000", now, {"entity_mentions": again})  # d1 stored again by r2
     asked = pa.table({"doc_id": ["d1", "d2"], "run_id": ["r2", "r1"]})
-    rows = store.rows_of_documents(tmp_path, "entity_mentions", asked, store.MENTION_COLUMNS)
+    rows = store.rows_of_documents(tmp_path, "entity_mentions", asked, link.state.MENTION_COLUMNS)
     assert sorted(set(zip(rows["doc_id"].to_pylist(), rows["text"].to_pylist())))[:1] == [("d1", "Halvard Ostberg again")]
     assert rows.num_rows == 4 + len(DOCS["d2"])
     only_first = store.rows_of_documents(tmp_path, "entity_mentions", pa.table({"doc_id": ["d1"], "run_id": ["r1"]}),
                                          ["doc_id", "text"])
     assert only_first["text"].to_pylist() == [m[0] for m in DOCS["d1"]]
+
+
+def full_link(doc_ids) -> dict[frozenset, dict]:
+    """What the rules give linking these documents at once, by members (ids apart)."""
+    mentions = incremental.mentions_of(mentions_table(doc_ids))
+    entities, links = link.link_entities(mentions)
+    members: dict[str, set] = {}
+    for row in links:
+        members.setdefault(row.entity_id, set()).add((row.doc_id, row.local_key))
+    return {frozenset(members[e.entity_id]): {k: v for k, v in e.__dict__.items() if k != "entity_id"}
+            for e in entities}
+
+
+def with_copies(docs: dict[str, list], copies: int) -> dict[str, list]:
+    """Each invented document and `copies` syndicated copies of it under other ids."""
+    return {f"{doc_id}c{n}" if n else doc_id: mentions for doc_id, mentions in docs.items() for n in range(copies + 1)}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_runs_adding_and_withdrawing_copies_through_the_store_link_as_a_full_link_of_what_is_live(tmp_path, seed):
+    """Spellings many documents write (syndicated copies), documents added in batches and withdrawn (the
+    first of a spelling's documents too), the state written and read back between runs: every step
+    gives the entities linking the live documents at once gives."""
+    import random
+
+    docs = with_copies({**DOCS, "t1": [("Corvina", "ORG"), ("Corvina", "GPE")],
+                        "t2": [("Corvina", "GPE"), ("Corvina", "ORG")]}, 2)
+    saved = dict(DOCS)
+    DOCS.update(docs)
+    try:
+        rng = random.Random(seed)
+        order = sorted(docs)
+        rng.shuffle(order)
+        state, live_ids = incremental.empty_state(), []
+        for step in range(6):
+            live_ids = live_ids + order[step * 6:(step + 1) * 6]
+            if step >= 2:  # withdraw some, among them the first document of some spellings
+                gone = set(rng.sample(live_ids, 3)) | {min(live_ids)}
+                live_ids = [d for d in live_ids if d not in gone]
+            state, _ = incremental.update(state, live(live_ids), mentions_table(live_ids))
+            link.write_link_state(tmp_path, state)
+            state = link.read_link_state(tmp_path)
+            assert entities_by_members(state) == full_link(live_ids), step
+            stored = store.read_dataset(tmp_path, "entity_links").to_pylist()
+            assert sorted(map(tuple, (r.values() for r in stored))) == sorted(
+                map(tuple, (r.values() for r in state.links.to_pylist())))
+    finally:
+        DOCS.clear()
+        DOCS.update(saved)
+
+
+def test_a_tie_of_labels_is_broken_as_the_first_remaining_document_writes_it():
+    # one spelling ('Corvina' tagged once a body, once a place) written in two orders: the first
+    # document's order breaks the tie, and once it is withdrawn the next document's does
+    docs = {"t1": [("Corvina", "ORG"), ("Corvina", "GPE")], "t2": [("Corvina", "GPE"), ("Corvina", "ORG")]}
+    DOCS.update(docs)
+    try:
+        both = linked(incremental.empty_state(), ["t1", "t2"])
+        assert state_types(both) == {row["entity_type"] for row in full_link(["t1", "t2"]).values()}
+        alone = linked(both, ["t2"])
+        assert entities_by_members(alone) == full_link(["t2"])
+        assert state_types(alone) != state_types(both), "the invented tie decides the type"
+    finally:
+        for doc_id in docs:
+            DOCS.pop(doc_id)
+
+
+def state_types(state) -> set[str]:
+    return set(state.entities["entity_type"].to_pylist())
+
+
+def test_a_touched_entity_is_remade_from_its_spellings_without_reading_its_members_mentions():
+    docs = with_copies({"h1": [("Halvard Ostberg", "PERSON"), ("Tarnland", "GPE")]}, 30)
+    DOCS.update(docs)
+    DOCS["h2"] = [("Ostberg", "PERSON")]
+    asked: list[str] = []
+
+    def mentions(documents):
+        asked.extend(documents["doc_id"].to_pylist())
+        return mentions_table(documents["doc_id"].to_pylist())
+    try:
+        state = linked(incremental.empty_state(), sorted(docs))
+        state, change = incremental.update(state, live([*sorted(docs), "h2"]), mentions)
+        assert asked == ["h2"], "only the new document's mentions are read"
+        assert entity_of(state, "h2", "ostberg")["document_count"] == 32
+        assert change.relinked_locals == 2, "the stored person's one spelling and the new one"
+    finally:
+        for doc_id in [*docs, "h2"]:
+            DOCS.pop(doc_id)

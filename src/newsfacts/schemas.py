@@ -120,7 +120,7 @@ entity_links = pa.schema(
     ]
 )
 
-# What a run's incremental linking starts from, beside entities and entity_links (extract/incremental.py):
+# What a run's incremental linking starts from, beside entities and entity_links (link/incremental.py):
 # the blocking keys of each entity's members, and the documents (with the run that stored them) linked.
 entity_keys = pa.schema(
     [
@@ -135,6 +135,34 @@ linked_documents = pa.schema(
         pa.field("run_id", pa.string(), nullable=False),
     ]
 )
+
+# Each entity's spellings: the local entities written alike (same key, forms and labels), as the first
+# document that writes them does (`written`: JSON of its forms, labels and full-name labels with their
+# counts, in that document's order), and how many documents write them. A touched entity is linked
+# again from these, not from every document that names it.
+entity_spellings = pa.schema(
+    [
+        pa.field("spelling_id", pa.string(), nullable=False),
+        pa.field("entity_id", pa.string(), nullable=False),
+        pa.field("local_key", pa.string(), nullable=False),
+        pa.field("written", pa.string(), nullable=False),
+        pa.field("first_doc_id", pa.string(), nullable=False),
+        pa.field("documents", pa.int64(), nullable=False),
+    ]
+)
+
+# A linked local entity's spelling (the members of a spelling, link/incremental.py).
+spelling_links = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("local_key", pa.string(), nullable=False),
+        pa.field("spelling_id", pa.string(), nullable=False),
+    ]
+)
+
+# entity_links as the linking state stores it: each link with its local entity's spelling (a column
+# readers of entity_links, which select its columns by name, never see).
+entity_links_with_spellings = pa.schema([*entity_links, pa.field("spelling_id", pa.string(), nullable=False)])
 
 ingest_errors = pa.schema(
     [
@@ -252,9 +280,10 @@ STORED_TABLES = {**COMMITTED_TABLES, **CORPUS_TABLES}
 # together by each run that links (never staged or published themselves).
 LINK_STATE_TABLES = {
     "entities": entities,
-    "entity_links": entity_links,
+    "entity_links": entity_links_with_spellings,
     "entity_keys": entity_keys,
     "linked_documents": linked_documents,
+    "entity_spellings": entity_spellings,
 }
 
 # The raw files a run saw, as the file system describes them: a later run takes a file whose size and

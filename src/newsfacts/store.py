@@ -20,7 +20,7 @@ import os
 from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -36,10 +36,6 @@ from newsfacts.records import (
     IngestError,
     RawDocument,
 )
-
-if TYPE_CHECKING:
-    from newsfacts.extract import incremental
-
 
 QUARANTINE_SUFFIX = "-quarantine"
 # A compacted part keeps, with each row, the run that first committed it (withdrawals name documents by run).
@@ -502,14 +498,7 @@ def store_run(warehouse: Path, run_id: str, now: datetime, raws: list[RawDocumen
     return {name: table.num_rows for name, table in tables.items()} | {"ingest_errors": len(errors)}
 
 
-# ---------- linking ----------
-
-LINK_STATE_KEY = b"newsfacts_link_state"
-
-
-# New documents linked in one step of incremental linking, at most.
-LINK_CHUNK_DOCS = 500
-
+# ---------- reading some documents' rows ----------
 
 def rows_of_documents(warehouse: Path, table: str, documents: pa.Table, columns: list[str]) -> pa.Table:
     """A per-document table's rows of these documents (doc_id, run_id: as that run stored them), read by
@@ -539,58 +528,8 @@ def rows_of_documents(warehouse: Path, table: str, documents: pa.Table, columns:
     return rows.cast(pa.schema([schema.field(c) for c in columns]))
 
 
-MENTION_COLUMNS = ["doc_id", "text", "label", "char_start", "char_end", "local_key"]
 
-
-def link_entities(warehouse: Path) -> incremental.LinkChange:
-    """Link the live documents' entity mentions: only what changed since the stored linking state,
-    or all of them when there is none (a new or reset warehouse, or a state a crash left half written)."""
-    from newsfacts.extract import incremental  # here, not above: readers of the store need no spaCy
-
-    live = live_documents(warehouse).select(["doc_id", "run_id"])
-
-    def mentions(documents: pa.Table) -> pa.Table:  # of the documents linking asks for, not the corpus's
-        return rows_of_documents(warehouse, "entity_mentions", documents, MENTION_COLUMNS)
-
-    state = before = read_link_state(warehouse) or incremental.empty_state()
-    linked = pc.is_in(live["doc_id"], value_set=state.documents["doc_id"])
-    settled, fresh = live.filter(linked), live.filter(pc.invert(linked))
-    steps = []
-    # Many new documents are linked LINK_CHUNK_DOCS at a time, each step an incremental update (which
-    # gives what one link of them all gives): a first run's memory is bounded like its batches'.
-    for start in range(0, max(fresh.num_rows, 1), LINK_CHUNK_DOCS):
-        upto = pa.concat_tables([settled, fresh.slice(0, start + LINK_CHUNK_DOCS)])
-        state, step = incremental.update(state, upto, mentions)
-        steps.append(step)
-    if state is not before:
-        write_link_state(warehouse, state)
-    return incremental.combined(steps)
-
-
-def read_link_state(warehouse: Path) -> incremental.LinkState | None:
-    """The state the last link wrote, or None when a table of it is missing or from another link."""
-    from newsfacts.extract import incremental
-
-    paths = {name: parquet_dir(warehouse, name) / "current.parquet" for name in schemas.LINK_STATE_TABLES}
-    if not all(path.exists() for path in paths.values()):
-        return None
-    marks = {(pq.read_schema(path).metadata or {}).get(LINK_STATE_KEY) for path in paths.values()}
-    if len(marks) != 1 or None in marks:
-        return None
-    return incremental.LinkState(*(pq.read_table(paths[name], schema=schema)
-                                   for name, schema in schemas.LINK_STATE_TABLES.items()))
-
-
-def write_link_state(warehouse: Path, state: incremental.LinkState) -> None:
-    """Every table marked with one id: a crash between two of them leaves marks that differ, and the
-    next run links everything again instead of starting from half a state."""
-    mark = {LINK_STATE_KEY: new_run_id().encode()}
-    tables = {"entity_keys": state.keys, "linked_documents": state.documents, "entities": state.entities,
-              "entity_links": state.links}
-    for name, table in tables.items():
-        replace_current(warehouse, name, table.replace_schema_metadata(mark))
-        pause.point(f"link:{name}")
-
+# ---------- linking ----------
 
 def store_entities(warehouse: Path, entities: list[Entity], links: list[EntityLink]) -> int:
     replace_current(warehouse, "entities", records_table(entities, schemas.entities))

@@ -183,7 +183,7 @@ def copy_story_tables(con: duckdb.DuckDBPyConnection, seed: Path, target: Path, 
 
 def copy_corpus_tables(con: duckdb.DuckDBPyConnection, seed: Path, target: Path, copies: int) -> None:
     """The linking state, copied like the documents it describes."""
-    for name in ("entity_links", "linked_documents", "entities", "entity_keys"):
+    for name in ("entity_links", "linked_documents", "entities", "entity_keys", "entity_spellings"):
         path = store.parquet_dir(seed, name) / "current.parquet"
         schema = (schemas.CORPUS_TABLES | schemas.LINK_STATE_TABLES)[name]
         con.register("seed_rows", store.pq.read_table(path, schema=schema))
@@ -193,9 +193,12 @@ def copy_corpus_tables(con: duckdb.DuckDBPyConnection, seed: Path, target: Path,
             "entities": f"SELECT * REPLACE (document_count * {copies} AS document_count, "
                         f"mention_count * {copies} AS mention_count) FROM seed_rows",
             "entity_keys": "SELECT * FROM seed_rows",
+            "entity_spellings": "SELECT r.* REPLACE (n.documents AS documents) FROM seed_rows AS r JOIN (SELECT "
+                                "spelling_id, count(*) AS documents FROM grown_entity_links GROUP BY ALL) AS n USING (spelling_id)",
         }[name]
         table = con.sql(select).to_arrow_table().rename_columns(schema.names).cast(schema)
-        metadata = store.pq.read_schema(path).metadata  # the linking state's mark, the same on all four
+        con.register(f"grown_{name}", table)
+        metadata = store.pq.read_schema(path).metadata  # the linking state's mark, the same on all five
         store.replace_current(target, name, table.replace_schema_metadata(metadata))
         con.unregister("seed_rows")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from newsfacts import evaluate, extract
+from newsfacts.link import link_entities
 from newsfacts.clean import clean_documents
 from newsfacts.ingest import ingest
 
@@ -25,7 +26,7 @@ def run_quotes_bench(raw_dir: Path, gold_path: Path) -> dict:
     nlp = extract.load_nlp()
     parsed = list(nlp.pipe(doc.body_text for doc in cleaned))
     facts = [extract.extract_one(p, c) for p, c in zip(parsed, cleaned)]
-    entities, links = extract.link_entities([m for f in facts for m in f.mentions])
+    entities, links = link_entities([m for f in facts for m in f.mentions])
     entity_of = {(link.doc_id, link.local_key): link.entity_id for link in links}
     ours = {f.doc_id: [{"text": q.text, "speaker_text": q.speaker_text,
                         "speaker_entity_id": entity_of.get((q.doc_id, q.speaker_key))} for q in f.quotes]

