@@ -41,13 +41,15 @@ SELECT doc_id FROM staging.new_docs UNION SELECT doc_id FROM staging.moved_docs;
 CREATE OR REPLACE TABLE staging.replaced_docs AS
 SELECT doc_id FROM staging.scope UNION SELECT doc_id FROM staging.gone_docs;
 
--- entities whose row is new or changed (replaced by id), and those no longer stored (deleted)
+-- entities whose row is new or changed (replaced by id), and those no longer stored (deleted); an
+-- entity not published that no stored document links to stays unpublished (as in a full build)
 CREATE OR REPLACE TABLE staging.changed_entities AS
 SELECT entity_id FROM (
     SELECT entity_id, canonical_name, entity_type, surface_forms, document_count, mention_count FROM whole.entities
     EXCEPT
     SELECT entity_id, canonical_name, entity_type, surface_forms, document_count, mention_count FROM main.entities
-);
+)
+WHERE entity_id IN (SELECT entity_id FROM main.entities) OR entity_id IN (SELECT entity_id FROM whole.entity_links);
 
 CREATE OR REPLACE TABLE staging.dropped_entities AS
 SELECT entity_id FROM main.entities
