@@ -34,7 +34,7 @@ LINK_NAME = "newsfacts.duckdb.link"  # the new link, renamed over newsfacts.duck
 # The writer's DuckDB: its buffers bounded (DuckDB spills what does not fit to a temporary folder
 # beside the work file), so that the scans of every stored key at 200,000 documents do not take the
 # machine's memory; two threads, the cores this runs on.
-WRITER_CONFIG = {"memory_limit": "512MB", "threads": 2}
+WRITER_CONFIG = {"memory_limit": "256MB", "threads": 2}
 # The published file is written in the storage format of DuckDB 1.0 (storage version 64), which every
 # DuckDB from 1.0 on reads: the DuckDB CLI from PyPI and the 1.x versions that DBeaver, notebooks and
 # BI tools bundle. DuckDB 2.0's own format (69) is read by 2.0 only. The work file stays in 2.0's.
@@ -305,13 +305,7 @@ def scope_parts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, li
 
 
 def store_tables(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
-    """staging.part_runs (each committed part file with its run) and staging.withdrawn_keys: what
-    stored_select's SQL reads beside the part files."""
-    rows = [(table, str(path), run_id) for table in schemas.COMMITTED_TABLES
-            for run_id, path in store.committed_parts(warehouse, table)]
-    con.execute("CREATE OR REPLACE TABLE staging.part_runs (table_name VARCHAR, filename VARCHAR, part_run_id VARCHAR)")
-    if rows:
-        con.executemany("INSERT INTO staging.part_runs VALUES (?, ?, ?)", rows)
+    """staging.withdrawn_keys: what stored_select's SQL reads beside the part files."""
     con.register("withdrawn_rows", store.read_dataset(warehouse, "withdrawn_documents", ["document_run_id", "doc_id"]))
     con.execute("CREATE OR REPLACE TABLE staging.withdrawn_keys AS SELECT * FROM withdrawn_rows")
     con.unregister("withdrawn_rows")
@@ -348,17 +342,19 @@ def stored_select(warehouse: Path, table: str, scoped: bool = False,
     parts = store.committed_parts(warehouse, table) if parts is None else parts
     if not parts:
         return empty_select(schema)
-    listed = ", ".join(quoted(path) for _, path in parts)  # a view keeps no parameters
+    # each part read on its own with its run as a constant (a view keeps no parameters), the parts' rows
+    # put together by column name (a column an older part lacks is NULL there): joining the rows of
+    # one read of every part with their run by file name costs more than the rest of the read
+    listed = " UNION ALL BY NAME ".join(f"SELECT *, {quoted(run_id)} AS part_run_id FROM read_parquet({quoted(path)})"
+                                        for run_id, path in parts)
     compacted = any(not run_id for run_id, _ in parts)  # a compacted part names each row's run
-    run = f"coalesce(nullif(p.part_run_id, ''), r.{store.COMMIT_RUN_COLUMN})" if compacted else "p.part_run_id"
+    run = f"coalesce(nullif(r.part_run_id, ''), r.{store.COMMIT_RUN_COLUMN})" if compacted else "r.part_run_id"
     if table in schemas.DOCUMENT_STATE_TABLES:  # a story member is hidden by the run that stored its document
         run = "r.document_run_id"
     hidden = (f" AND NOT EXISTS (SELECT 1 FROM staging.withdrawn_keys AS w WHERE w.doc_id = r.doc_id "
               f"AND w.document_run_id = {run})"
               if table in {**schemas.PER_DOCUMENT_TABLES, **schemas.DOCUMENT_STATE_TABLES} else "")
-    return (f"SELECT {columns} FROM read_parquet([{listed}], filename = true, union_by_name = true) AS r "
-            f"JOIN staging.part_runs AS p ON p.filename = r.filename AND p.table_name = '{table}' "
-            f"WHERE true{hidden}{in_scope}")
+    return f"SELECT {columns} FROM ({listed}) AS r WHERE true{hidden}{in_scope}"
 
 
 def check_batches(con: duckdb.DuckDBPyConnection):
