@@ -1,5 +1,6 @@
--- What an incremental run stages, validates and republishes (the work file is a copy of the published
--- one; `whole` views every stored row, read column by column: only keys are read here). A run's cost
+-- What an incremental run stages, validates and republishes (the work file holds the last publish
+-- (warehouse.catch_up); `whole` views every stored row, read column by column: only keys are read here; `recent` the
+-- rows committed since the last publish). A run's cost
 -- follows what changed, not what is stored:
 --   new documents (stored, not published) and documents whose story assignment changed are staged,
 --   checked row by row and their rows replaced; gone ones (withdrawn, quarantined) lose their rows;
@@ -18,16 +19,17 @@ CREATE OR REPLACE TABLE staging.gone_docs AS
 SELECT doc_id FROM main.documents
 EXCEPT SELECT doc_id FROM staging.live_docs;
 
--- published documents whose story row (story, match, score...) is not what was published
+-- published documents whose story row (story, match, score...) is not what was published: only a row
+-- committed since the last publish can be (recent.story_members; a stored row never changes)
 CREATE OR REPLACE TABLE staging.moved_docs AS
 SELECT doc_id FROM (
     SELECT s.story_id, s.doc_id, s.matched_doc_id, s.related_story_id, s.match_score, s.days_apart,
            coalesce(s.shared_names, []) AS shared_names, coalesce(s.shared_words, []) AS shared_words
-    FROM whole.story_members AS s
+    FROM recent.story_members AS s
     WHERE s.doc_id NOT IN (SELECT doc_id FROM staging.new_docs)
     EXCEPT
     SELECT story_id, doc_id, matched_doc_id, related_story_id, score, days_apart, shared_names, shared_words
-    FROM main.story_matches
+    FROM main.story_matches WHERE doc_id IN (SELECT doc_id FROM recent.story_members)
 )
 WHERE doc_id IN (SELECT doc_id FROM main.documents) AND doc_id IN (SELECT doc_id FROM staging.live_docs)
 -- and those whose row shows a gone document as the report they matched (its outlet and title go with it)

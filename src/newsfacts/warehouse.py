@@ -251,7 +251,7 @@ def load_staging(con: duckdb.DuckDBPyConnection, warehouse: Path, incremental: b
     """Load the stored tables' committed rows into the staging schema; returns row counts. DuckDB reads
     the committed part files itself: the corpus never passes through Python.
 
-    Incremental (the work file is a copy of the published one): staging holds only the documents in
+    Incremental (the work file holds the last publish, warehouse.catch_up): staging holds only the documents in
     scope (sql/staging/scope.sql: new, or moved to another story), read from the part files that can
     hold them (the commits since the last publish, and the runs of the published ones in scope), and
     the entities; `whole` holds views over every stored row, for the keys scope.sql compares and the
@@ -263,6 +263,12 @@ def load_staging(con: duckdb.DuckDBPyConnection, warehouse: Path, incremental: b
     for table in schemas.STORED_TABLES:
         con.execute(f"CREATE OR REPLACE VIEW whole.{table} AS {stored_select(warehouse, table)}")
     if incremental:
+        # the story rows committed since the last publish: the only ones that can differ from it (a
+        # stored row never changes; a gone document's are hidden)
+        recent = scope_parts(con, warehouse, with_scope=False)["story_members"]
+        con.execute("CREATE SCHEMA IF NOT EXISTS recent")
+        con.execute(f"CREATE OR REPLACE VIEW recent.story_members AS "
+                    f"{stored_select(warehouse, 'story_members', parts=recent)}")
         con.execute(read_sql("staging", "publish_state")).fetchall()
         con.execute(read_sql("staging", "scope")).fetchall()
     else:
@@ -286,13 +292,15 @@ def load_staging(con: duckdb.DuckDBPyConnection, warehouse: Path, incremental: b
 SCOPED_TABLES = (*schemas.PER_DOCUMENT_TABLES, "entity_links", "story_members")
 
 
-def scope_parts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, list[tuple[str, Path]]]:
+def scope_parts(con: duckdb.DuckDBPyConnection, warehouse: Path,
+                with_scope: bool = True) -> dict[str, list[tuple[str, Path]]]:
     """table -> the committed parts that can hold rows of the documents in scope: those of commits the
-    last publish did not include (its new documents), and those of the runs that stored the published
-    documents in scope (a compacted part: when one of its runs is). Nothing else is read."""
+    last publish did not include (its new documents), and (`with_scope`) those of the runs that stored
+    the published documents in scope (a compacted part: when one of its runs is). Nothing else is read."""
     published = con.execute("SELECT max(run_id) FROM main.runs WHERE status = 'published'").fetchone()[0] or ""
     runs_in_scope = sorted(r for (r,) in con.execute(
-        "SELECT DISTINCT run_id FROM main.documents WHERE doc_id IN (SELECT doc_id FROM staging.scope)").fetchall())
+        "SELECT DISTINCT run_id FROM main.documents WHERE doc_id IN (SELECT doc_id FROM staging.scope)").fetchall()
+    ) if with_scope else []
     wanted: dict[str, list[tuple[str, Path]]] = {table: [] for table in schemas.COMMITTED_TABLES}
     for manifest in store.committed(warehouse):
         last = manifest["run_id"].removesuffix(store.QUARANTINE_SUFFIX)
@@ -443,7 +451,7 @@ SCOPED_PUBLISHED = {
         "figure_comparison": "story_id IN (SELECT story_id FROM staging.scope_stories)",
     },
 }
-SCRATCH_SCHEMAS = (*SCOPED_PUBLISHED, "whole", "staging")
+SCRATCH_SCHEMAS = (*SCOPED_PUBLISHED, "whole", "recent", "staging")
 
 # Published tables an incremental publish changes by key (the rest are small and rebuilt whole), with
 # the table of publish_state that lists the keys it changed.
@@ -459,7 +467,7 @@ def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table, run_rows:
             quarantine_rows: pa.Table | None = None) -> dict[str, int]:
     """Build every published table in the work file in one transaction, then swap the result in whole.
     The quarantined documents' rows are left out of every table first (sql/staging/quarantine.sql).
-    Incremental (the work file is a copy of the published one): only the rows in scope are replaced,
+    Incremental (the work file holds the last publish): only the rows in scope are replaced,
     and the work file itself, closed, is renamed over the published one."""
     incremental = is_incremental(con)
     con.execute("BEGIN TRANSACTION")
