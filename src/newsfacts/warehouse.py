@@ -31,10 +31,12 @@ NEXT_NAME = "newsfacts.next.duckdb"
 # The two published files newsfacts.duckdb links to in turn.
 PUBLISHED_FILES = ("newsfacts.blue.duckdb", "newsfacts.green.duckdb")
 LINK_NAME = "newsfacts.duckdb.link"  # the new link, renamed over newsfacts.duckdb
-# The writer's DuckDB: its buffers bounded (DuckDB spills what does not fit to a temporary folder
-# beside the work file), so that the scans of every stored key at 200,000 documents do not take the
-# machine's memory; two threads, the cores this runs on.
-WRITER_CONFIG = {"memory_limit": "256MB", "threads": 2}
+# An incremental run's DuckDB buffers, bounded (DuckDB spills what does not fit to a folder beside the
+# file, and otherwise keeps the blocks it read up to the bound): its scans of every stored key keep no
+# more memory at 200,000 documents than at 2,000. A full build, or a run with more than BOUNDED_SCOPE
+# documents in scope, joins and sorts that much more: DuckDB's default (80% of the machine's memory).
+WRITER_MEMORY = "256MB"
+BOUNDED_SCOPE = 2000
 # The published file is written in the storage format of DuckDB 1.0 (storage version 64), which every
 # DuckDB from 1.0 on reads: the DuckDB CLI from PyPI and the 1.x versions that DBeaver, notebooks and
 # BI tools bundle. DuckDB 2.0's own format (69) is read by 2.0 only. The work file stays in 2.0's.
@@ -100,13 +102,26 @@ def discard_work(warehouse: Path) -> None:
 
 
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    """The writer's connection to the work file (never the active published one)."""
+    """The writer's connection to the work file (never the active published one); its memory bounded
+    in an incremental run (work.duckdb links to the inactive published file) of a small scope."""
     warehouse.mkdir(parents=True, exist_ok=True)
-    return writer_connect(work_path(warehouse).resolve())
+    work = work_path(warehouse)
+    con = duckdb.connect(str(work.resolve()))
+    if work.is_symlink():
+        bound_memory(con)
+    return con
+
+
+def bound_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """WRITER_MEMORY, unless the staged scope (once loaded) holds more than BOUNDED_SCOPE documents."""
+    staged = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staging' "
+                         "AND table_name = 'scope'").fetchone()[0]
+    scope = con.execute("SELECT count(*) FROM staging.scope").fetchone()[0] if staged else 0
+    con.execute(f"SET memory_limit = '{WRITER_MEMORY}'" if scope <= BOUNDED_SCOPE else "RESET memory_limit")
 
 
 def writer_connect(path: Path | str = ":memory:") -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path), config=WRITER_CONFIG)
+    return duckdb.connect(str(path), config={"memory_limit": WRITER_MEMORY})
 
 
 def start_work(warehouse: Path, definitions: str | None, last_published: dict | None) -> bool:
@@ -271,6 +286,7 @@ def load_staging(con: duckdb.DuckDBPyConnection, warehouse: Path, incremental: b
                     f"{stored_select(warehouse, 'story_members', parts=recent)}")
         con.execute(read_sql("staging", "publish_state")).fetchall()
         con.execute(read_sql("staging", "scope")).fetchall()
+        bound_memory(con)  # a large scope: unbounded from here on
     else:
         con.execute("CREATE OR REPLACE TABLE staging.scope AS SELECT doc_id FROM whole.documents")
         con.execute("CREATE OR REPLACE TABLE staging.changed_entities AS SELECT entity_id FROM whole.entities")
