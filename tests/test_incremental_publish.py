@@ -179,6 +179,14 @@ def test_publishes_alternate_between_two_files_and_the_other_is_caught_up_in_pla
     active, caught_up, in_place = active_and_caught_up(home)
     assert in_place and caught_up == active
     assert any("d21" in row for row in active["main.documents"])
+    warehouse.start_incremental(home)
+    with warehouse.connect(home) as con:  # an incremental run's buffers are bounded, a full build's are not
+        bounded = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    warehouse.discard_work(home)
+    with warehouse.connect(home) as con:
+        unbounded = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    warehouse.discard_work(home)
+    assert bounded.endswith("MiB") and int(float(bounded.split()[0])) <= 256 and bounded != unbounded
 
     live = store.live_documents(home)
     rows = [{"source_path": "d04.txt", "doc_id": "d04", "reason": "removed", "replaced_by": None,
