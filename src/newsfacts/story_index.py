@@ -41,7 +41,6 @@ DAY_KEY = "\x00day:"  # + ISO date: members published that day
 TOTAL_KEY = "\x00total"  # members in all
 GONE_KEY = "\x00gone:"  # + member_seq: a withdrawn member whose features were taken off the counts
 BANDS, ROWS = stories.LSH_BANDS
-STORE_CONFIG = {"memory_limit": "256MB", "threads": 2}
 assert ROWS == 2, "a band key holds two 32-bit MinHash values"
 
 
@@ -80,9 +79,8 @@ def parts_sql(paths: list[Path], schema: pa.Schema) -> str:
 
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with views over the committed story tables: `members_all`, `members` (less the
-    withdrawn documents' rows), `bands`, `features`. Its buffers are bounded as the writer's are
-    (STORE_CONFIG): the scans of every stored band key need no more."""
-    con = duckdb.connect(config=STORE_CONFIG)
+    withdrawn documents' rows), `bands`, `features`."""
+    con = duckdb.connect()
     for name, view in (("story_members", "members_all"), ("story_index", "bands"), ("story_features", "features")):
         paths = [path for _, path in store.committed_parts(warehouse, name)]
         if not paths:
