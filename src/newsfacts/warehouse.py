@@ -113,11 +113,13 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 
 def bound_memory(con: duckdb.DuckDBPyConnection) -> None:
-    """WRITER_MEMORY, unless the staged scope (once loaded) holds more than BOUNDED_SCOPE documents."""
+    """WRITER_MEMORY, unless the run (once staged) changes more than BOUNDED_SCOPE documents: those in
+    scope and those whose mentions it relinks in place (a re-made entity's, across the corpus)."""
     staged = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staging' "
-                         "AND table_name = 'scope'").fetchone()[0]
-    scope = con.execute("SELECT count(*) FROM staging.scope").fetchone()[0] if staged else 0
-    con.execute(f"SET memory_limit = '{WRITER_MEMORY}'" if scope <= BOUNDED_SCOPE else "RESET memory_limit")
+                         "AND table_name = 'relinks'").fetchone()[0]
+    changed = con.execute("SELECT count(*) FROM (SELECT doc_id FROM staging.scope "
+                          "UNION SELECT doc_id FROM staging.relinks)").fetchone()[0] if staged else 0
+    con.execute(f"SET memory_limit = '{WRITER_MEMORY}'" if changed <= BOUNDED_SCOPE else "RESET memory_limit")
 
 
 def writer_connect(path: Path | str = ":memory:") -> duckdb.DuckDBPyConnection:
