@@ -212,8 +212,8 @@ def assign_stories(warehouse_dir: Path, run_id: str) -> int:
 
 @task(cache_policy=NO_CACHE)
 def load_staging(warehouse_dir: Path, definitions: str | None) -> dict[str, int]:
-    """Stage what changed into a copy of the published file, or everything into a new one
-    (`definitions` None: a full refresh, always built whole)."""
+    """Stage what changed into the published file readers do not use (brought up to date), or
+    everything into a new one (`definitions` None: a full refresh, always built whole)."""
     incremental = warehouse.start_work(warehouse_dir, definitions, runs.last_published(warehouse_dir))
     with warehouse.connect(warehouse_dir) as con:
         return warehouse.load_staging(con, warehouse_dir, incremental)

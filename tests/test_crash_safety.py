@@ -407,6 +407,31 @@ def test_runs_after_an_edit_go_on_passing(uninterrupted, raw_versions, tmp_path)
     assert snapshot(home) == snapshot(uninterrupted)
 
 
+def test_the_file_readers_do_not_use_is_brought_up_to_date_in_place_and_a_kill_there_loses_nothing(
+        api_env, first_publish, uninterrupted, raw_versions, tmp_path):
+    # as the uninterrupted run left them: newsfacts.duckdb links to the file it published, the other holds
+    # the first publish
+    home = tmp_path / "warehouse"
+    shutil.copytree(uninterrupted, home, symlinks=True)
+    assert os.readlink(warehouse.database_path(home)) in warehouse.PUBLISHED_FILES
+    other = warehouse.inactive_file(home)
+    inode = other.stat().st_ino
+    before = snapshot(uninterrupted)
+    # nothing new: the run republishes its runs table into the other file, brought up to date first
+    kill_at(api_env, raw_versions[1], home, "catch_up:changed", tmp_path / "reached")
+    assert snapshot(home) == before
+    again = subprocess.run([NEWSFACTS, "run", "--raw", str(raw_versions[1]), "--warehouse", str(home)],
+                           env=api_env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert warehouse.active_file(home) == other and other.stat().st_ino == inode, "updated in place, not copied"
+    assert snapshot(home) == before
+    # the killed run had recorded itself unchanged before it republished the runs table
+    assert [status for (status,) in rows(home, "SELECT status FROM runs ORDER BY run_id")][-2:] == [
+        "unchanged", "unchanged"]
+    with warehouse.open_read_only(home) as con:
+        assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == len(before["documents"]) > 0
+
+
 def test_keep_removed_keeps_the_documents_of_archived_files(first_publish, raw_versions, tmp_path):
     home, raw = tmp_path / "warehouse", tmp_path / "raw"
     shutil.copytree(first_publish, home)

@@ -1,5 +1,6 @@
--- What an incremental run stages, validates and republishes (the work file is a copy of the published
--- one; `whole` views every stored row, read column by column: only keys are read here). A run's cost
+-- What an incremental run stages, validates and republishes (the work file holds the last publish
+-- (warehouse.catch_up); `whole` views every stored row, read column by column: only keys are read here; `recent` the
+-- rows committed since the last publish). A run's cost
 -- follows what changed, not what is stored:
 --   new documents (stored, not published) and documents whose story assignment changed are staged,
 --   checked row by row and their rows replaced; gone ones (withdrawn, quarantined) lose their rows;
@@ -18,21 +19,23 @@ CREATE OR REPLACE TABLE staging.gone_docs AS
 SELECT doc_id FROM main.documents
 EXCEPT SELECT doc_id FROM staging.live_docs;
 
--- published documents whose story row (story, match, score...) is not what was published
+-- published documents whose story row (story, match, score...) is not what was published: only a row
+-- committed since the last publish can be (recent.story_members; a stored row never changes)
 CREATE OR REPLACE TABLE staging.moved_docs AS
 SELECT doc_id FROM (
     SELECT s.story_id, s.doc_id, s.matched_doc_id, s.related_story_id, s.match_score, s.days_apart,
            coalesce(s.shared_names, []) AS shared_names, coalesce(s.shared_words, []) AS shared_words
-    FROM whole.story_members AS s
+    FROM recent.story_members AS s
     WHERE s.doc_id NOT IN (SELECT doc_id FROM staging.new_docs)
     EXCEPT
     SELECT story_id, doc_id, matched_doc_id, related_story_id, score, days_apart, shared_names, shared_words
-    FROM main.story_matches
+    FROM main.story_matches WHERE doc_id IN (SELECT doc_id FROM recent.story_members)
 )
 WHERE doc_id IN (SELECT doc_id FROM main.documents) AND doc_id IN (SELECT doc_id FROM staging.live_docs)
 -- and those whose row shows a gone document as the report they matched (its outlet and title go with it)
+-- (a published document is live unless gone)
 UNION SELECT doc_id FROM main.story_matches
-WHERE matched_doc_id IN (SELECT doc_id FROM staging.gone_docs) AND doc_id IN (SELECT doc_id FROM staging.live_docs);
+WHERE matched_doc_id IN (SELECT doc_id FROM staging.gone_docs) AND doc_id NOT IN (SELECT doc_id FROM staging.gone_docs);
 
 -- the documents staged and checked row by row, and those whose published rows are all replaced
 CREATE OR REPLACE TABLE staging.scope AS
@@ -41,13 +44,19 @@ SELECT doc_id FROM staging.new_docs UNION SELECT doc_id FROM staging.moved_docs;
 CREATE OR REPLACE TABLE staging.replaced_docs AS
 SELECT doc_id FROM staging.scope UNION SELECT doc_id FROM staging.gone_docs;
 
--- entities whose row is new or changed (replaced by id), and those no longer stored (deleted)
+-- entities whose row is new or changed (replaced by id), and those no longer stored (deleted); an
+-- entity not published that no stored document links to stays unpublished (as in a full build)
+-- (the links are read for the changed entities only: `IN (every link)` would hash every link)
 CREATE OR REPLACE TABLE staging.changed_entities AS
-SELECT entity_id FROM (
-    SELECT entity_id, canonical_name, entity_type, surface_forms, document_count, mention_count FROM whole.entities
-    EXCEPT
-    SELECT entity_id, canonical_name, entity_type, surface_forms, document_count, mention_count FROM main.entities
-);
+WITH changed AS (
+    SELECT entity_id FROM (
+        SELECT entity_id, canonical_name, entity_type, surface_forms, document_count, mention_count FROM whole.entities
+        EXCEPT
+        SELECT entity_id, canonical_name, entity_type, surface_forms, document_count, mention_count FROM main.entities
+    )
+)
+SELECT entity_id FROM changed WHERE entity_id IN (SELECT entity_id FROM main.entities)
+UNION SELECT entity_id FROM whole.entity_links WHERE entity_id IN (SELECT entity_id FROM changed);
 
 CREATE OR REPLACE TABLE staging.dropped_entities AS
 SELECT entity_id FROM main.entities
@@ -123,10 +132,14 @@ GROUP BY c.doc_id, c.local_key;
 -- an entity the changed links left without any link is no longer published (a full build leaves out
 -- entities that no document links to)
 INSERT INTO staging.dropped_entities
-SELECT DISTINCT m.entity_id FROM main.entity_mentions AS m
-JOIN staging.relinks AS r ON m.doc_id = r.doc_id AND m.local_key = r.local_key
-WHERE m.entity_id IS NOT NULL AND m.entity_id NOT IN (SELECT entity_id FROM whole.entity_links)
-  AND m.entity_id NOT IN (SELECT entity_id FROM staging.dropped_entities);
+WITH relinked AS (
+    SELECT DISTINCT m.entity_id FROM main.entity_mentions AS m
+    JOIN staging.relinks AS r ON m.doc_id = r.doc_id AND m.local_key = r.local_key
+    WHERE m.entity_id IS NOT NULL
+)
+SELECT entity_id FROM relinked
+WHERE entity_id NOT IN (SELECT entity_id FROM whole.entity_links WHERE entity_id IN (SELECT entity_id FROM relinked))
+  AND entity_id NOT IN (SELECT entity_id FROM staging.dropped_entities);
 
 -- stories rebuilt: those of replaced documents (before and after), and those whose documents' names changed
 -- (the story tables show claimants', speakers' and places' names)

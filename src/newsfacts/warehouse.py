@@ -4,15 +4,20 @@ Every statement comes from a file in sql/: sql/staging/<table>.sql loads a store
 committed rows, sql/checks/<table>.sql builds the batch GX validates, sql/publish/<table>.sql
 builds a published table from staging.
 
-Two files: the run loads, checks and builds its tables in the work file (work.duckdb), which only
-the writer opens. Publishing copies it to a new file beside the published one and renames that
-over newsfacts.duckdb: readers never wait for the writer nor see half a publish, and a reader that
-opened the old file keeps reading it until it closes.
+Two published files used in turn (blue-green): newsfacts.duckdb is a link to the one readers open
+(the active file); the writer never opens it for writing. An incremental run brings the other one
+(inactive) up to date from the active file (the rows of what the last publish changed, which the
+active file lists), stages, checks and publishes into it (work.duckdb links to it), then renames a
+new link over newsfacts.duckdb: readers never wait for the writer nor see half a publish, and a
+reader that opened the old file keeps reading it until it closes. A run copies the active file whole
+only when the inactive one cannot be brought up to date (missing, held open by a reader, or left by
+a run killed after it wrote it) and after a full build.
 """
 from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -23,6 +28,15 @@ from newsfacts import pause, project, schemas, store
 DATABASE_NAME = "newsfacts.duckdb"
 WORK_NAME = "work.duckdb"
 NEXT_NAME = "newsfacts.next.duckdb"
+# The two published files newsfacts.duckdb links to in turn.
+PUBLISHED_FILES = ("newsfacts.blue.duckdb", "newsfacts.green.duckdb")
+LINK_NAME = "newsfacts.duckdb.link"  # the new link, renamed over newsfacts.duckdb
+# An incremental run's DuckDB buffers, bounded (DuckDB spills what does not fit to a folder beside the
+# file, and otherwise keeps the blocks it read up to the bound): its scans of every stored key keep no
+# more memory at 200,000 documents than at 2,000. A full build, or a run with more than BOUNDED_SCOPE
+# documents in scope, joins and sorts that much more: DuckDB's default (80% of the machine's memory).
+WRITER_MEMORY = "256MB"
+BOUNDED_SCOPE = 2000
 # The published file is written in the storage format of DuckDB 1.0 (storage version 64), which every
 # DuckDB from 1.0 on reads: the DuckDB CLI from PyPI and the 1.x versions that DBeaver, notebooks and
 # BI tools bundle. DuckDB 2.0's own format (69) is read by 2.0 only. The work file stays in 2.0's.
@@ -80,26 +94,154 @@ def remove_database(path: Path) -> None:
 
 
 def discard_work(warehouse: Path) -> None:
-    """Drop the work file and any half-built publish (left by an interrupted run); writer only."""
+    """Drop the work file (or its link to the inactive published file) and any half-built publish
+    (left by an interrupted run); writer only."""
     remove_database(work_path(warehouse))
     remove_database(warehouse / NEXT_NAME)
+    (warehouse / LINK_NAME).unlink(missing_ok=True)
 
 
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    """The writer's connection to the work file (never the published one)."""
+    """The writer's connection to the work file (never the active published one); its memory bounded
+    in an incremental run (work.duckdb links to the inactive published file) of a small scope."""
     warehouse.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(work_path(warehouse)))
+    work = work_path(warehouse)
+    con = duckdb.connect(str(work.resolve()))
+    if work.is_symlink():
+        bound_memory(con)
+    return con
+
+
+def bound_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """WRITER_MEMORY, unless the run (once staged) changes more than BOUNDED_SCOPE documents: those in
+    scope and those whose mentions it relinks in place (a re-made entity's, across the corpus)."""
+    staged = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staging' "
+                         "AND table_name = 'relinks'").fetchone()[0]
+    changed = con.execute("SELECT count(*) FROM (SELECT doc_id FROM staging.scope "
+                          "UNION SELECT doc_id FROM staging.relinks)").fetchone()[0] if staged else 0
+    con.execute(f"SET memory_limit = '{WRITER_MEMORY}'" if changed <= BOUNDED_SCOPE else "RESET memory_limit")
+
+
+def writer_connect(path: Path | str = ":memory:") -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), config={"memory_limit": WRITER_MEMORY})
 
 
 def start_work(warehouse: Path, definitions: str | None, last_published: dict | None) -> bool:
-    """A fresh work file for this run: a copy of the published file when the run can publish what
-    changed into it (returns True), else empty (a first publish, new SQL or expectations, a published
-    file that is not the last publish on record: everything is built again)."""
+    """The work file for this run: the inactive published file brought up to date with the active
+    one when the run can publish what changed into it (returns True; work.duckdb links to it), else a
+    new empty file (a first publish, new SQL or expectations, a published file that is not the last
+    publish on record: everything is built again)."""
     discard_work(warehouse)
     if definitions is None or not incremental_base(warehouse, definitions, last_published):
         return False
-    shutil.copyfile(database_path(warehouse), work_path(warehouse))
+    start_incremental(warehouse)
     return True
+
+
+def start_incremental(warehouse: Path) -> None:
+    """work.duckdb made a link to the inactive published file, brought up to date with the active one."""
+    discard_work(warehouse)
+    os.symlink(prepare_inactive(warehouse).name, work_path(warehouse))
+
+
+def active_file(warehouse: Path) -> Path | None:
+    """The published file newsfacts.duckdb names (itself, when it is a file and not a link, as an
+    older newsfacts left it); None when nothing is published."""
+    path = database_path(warehouse)
+    if not path.exists():
+        return None
+    return path.resolve() if path.is_symlink() else path
+
+
+def inactive_file(warehouse: Path) -> Path:
+    """The published file readers do not open: the one of PUBLISHED_FILES newsfacts.duckdb does not name."""
+    active = active_file(warehouse)
+    first, second = (warehouse / name for name in PUBLISHED_FILES)
+    return second if active is not None and active.name == first.name else first
+
+
+def prepare_inactive(warehouse: Path) -> Path:
+    """The inactive published file made equal to the active one, and returned. Brought up to date in
+    place (one transaction, sql/publish/catch_up: the rows the active file's publish changed) when it
+    holds the publish the active one was built from, or the same one; else (missing, open by a reader,
+    written by a run killed before it switched, an older newsfacts) a copy of the active file."""
+    active, target = active_file(warehouse), inactive_file(warehouse)
+    try:
+        con = writer_connect(target) if target.exists() else None
+    except duckdb.IOException:  # a reader still has it open (DuckDB's file lock): leave it to them
+        con = None
+    if con is not None:
+        with con:
+            if catch_up(con, active):
+                return target
+    copy_over(active, target)
+    return target
+
+
+def copy_over(source: Path, target: Path) -> None:
+    """A byte copy of `source` renamed over `target` (a reader of the old `target` keeps it until it closes)."""
+    built = target.with_name(NEXT_NAME)
+    remove_database(built)
+    shutil.copyfile(source, built)
+    with open(built, "rb") as file:
+        os.fsync(file.fileno())
+    remove_database(target.with_name(target.name + ".wal"))  # a killed run's log is not the copy's
+    os.replace(built, target)
+
+
+def catch_up(con: duckdb.DuckDBPyConnection, active: Path) -> bool:
+    """The connection's file made equal to `active` in one transaction, if it holds the publish
+    `active` was built from (the keyed rows that publish changed copied from it) or the same publish;
+    every small table copied whole. False (nothing changed) when it holds another."""
+    con.execute("ATTACH ? AS active (READ_ONLY)", [str(active)])
+    try:
+        mine, theirs = publish_marker(con, current_database(con)), publish_marker(con, "active")
+        if mine is None or theirs is None or mine[0] not in (theirs[0], theirs[1]):
+            return False
+        changed = mine[0] != theirs[0]
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for schema in SCRATCH_SCHEMAS:  # left by a run killed after it staged
+                con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            tables, own = set(file_tables(con, "active")), set(file_tables(con, current_database(con)))
+            for schema, table in own - tables:
+                con.execute(f'DROP TABLE "{schema}"."{table}"')
+            for schema, table in sorted(tables):
+                name = f'"{schema}"."{table}"'
+                if (schema, table) not in KEYED_TABLES or (schema, table) not in own:
+                    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM active.{name}")
+                elif changed:
+                    key, listed = KEYED_TABLES[(schema, table)]
+                    keys = f"SELECT {key} FROM active.publish_state.{listed}"
+                    con.execute(f"DELETE FROM {name} WHERE {key} IN ({keys})")
+                    con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM active.{name} WHERE {key} IN ({keys})")
+            pause.point("catch_up:changed")  # killed here, the transaction is rolled back: the file is as it was
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.execute("DETACH active")
+    return True
+
+
+def current_database(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("SELECT current_database()").fetchone()[0]
+
+
+def file_tables(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:
+    """(schema, table) of every table of an attached file's published state (main, publish_state)."""
+    return [tuple(row) for row in con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
+        "AND schema_name IN ('main', 'publish_state')", [database]).fetchall()]
+
+
+def publish_marker(con: duckdb.DuckDBPyConnection, database: str) -> tuple[str, str | None] | None:
+    """(publish_id, base_publish_id) of the publish an attached file holds (sql/publish/published.sql)."""
+    if ("publish_state", "published") not in file_tables(con, database):
+        return None
+    row = con.execute(f'SELECT publish_id, base_publish_id FROM "{database}".publish_state.published').fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def incremental_base(warehouse: Path, definitions: str, last_published: dict | None) -> bool:
@@ -126,7 +268,7 @@ def load_staging(con: duckdb.DuckDBPyConnection, warehouse: Path, incremental: b
     """Load the stored tables' committed rows into the staging schema; returns row counts. DuckDB reads
     the committed part files itself: the corpus never passes through Python.
 
-    Incremental (the work file is a copy of the published one): staging holds only the documents in
+    Incremental (the work file holds the last publish, warehouse.catch_up): staging holds only the documents in
     scope (sql/staging/scope.sql: new, or moved to another story), read from the part files that can
     hold them (the commits since the last publish, and the runs of the published ones in scope), and
     the entities; `whole` holds views over every stored row, for the keys scope.sql compares and the
@@ -138,8 +280,15 @@ def load_staging(con: duckdb.DuckDBPyConnection, warehouse: Path, incremental: b
     for table in schemas.STORED_TABLES:
         con.execute(f"CREATE OR REPLACE VIEW whole.{table} AS {stored_select(warehouse, table)}")
     if incremental:
+        # the story rows committed since the last publish: the only ones that can differ from it (a
+        # stored row never changes; a gone document's are hidden)
+        recent = scope_parts(con, warehouse, with_scope=False)["story_members"]
+        con.execute("CREATE SCHEMA IF NOT EXISTS recent")
+        con.execute(f"CREATE OR REPLACE VIEW recent.story_members AS "
+                    f"{stored_select(warehouse, 'story_members', parts=recent)}")
         con.execute(read_sql("staging", "publish_state")).fetchall()
         con.execute(read_sql("staging", "scope")).fetchall()
+        bound_memory(con)  # a large scope: unbounded from here on
     else:
         con.execute("CREATE OR REPLACE TABLE staging.scope AS SELECT doc_id FROM whole.documents")
         con.execute("CREATE OR REPLACE TABLE staging.changed_entities AS SELECT entity_id FROM whole.entities")
@@ -161,13 +310,15 @@ def load_staging(con: duckdb.DuckDBPyConnection, warehouse: Path, incremental: b
 SCOPED_TABLES = (*schemas.PER_DOCUMENT_TABLES, "entity_links", "story_members")
 
 
-def scope_parts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, list[tuple[str, Path]]]:
+def scope_parts(con: duckdb.DuckDBPyConnection, warehouse: Path,
+                with_scope: bool = True) -> dict[str, list[tuple[str, Path]]]:
     """table -> the committed parts that can hold rows of the documents in scope: those of commits the
-    last publish did not include (its new documents), and those of the runs that stored the published
-    documents in scope (a compacted part: when one of its runs is). Nothing else is read."""
+    last publish did not include (its new documents), and (`with_scope`) those of the runs that stored
+    the published documents in scope (a compacted part: when one of its runs is). Nothing else is read."""
     published = con.execute("SELECT max(run_id) FROM main.runs WHERE status = 'published'").fetchone()[0] or ""
     runs_in_scope = sorted(r for (r,) in con.execute(
-        "SELECT DISTINCT run_id FROM main.documents WHERE doc_id IN (SELECT doc_id FROM staging.scope)").fetchall())
+        "SELECT DISTINCT run_id FROM main.documents WHERE doc_id IN (SELECT doc_id FROM staging.scope)").fetchall()
+    ) if with_scope else []
     wanted: dict[str, list[tuple[str, Path]]] = {table: [] for table in schemas.COMMITTED_TABLES}
     for manifest in store.committed(warehouse):
         last = manifest["run_id"].removesuffix(store.QUARANTINE_SUFFIX)
@@ -180,13 +331,7 @@ def scope_parts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, li
 
 
 def store_tables(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
-    """staging.part_runs (each committed part file with its run) and staging.withdrawn_keys: what
-    stored_select's SQL reads beside the part files."""
-    rows = [(table, str(path), run_id) for table in schemas.COMMITTED_TABLES
-            for run_id, path in store.committed_parts(warehouse, table)]
-    con.execute("CREATE OR REPLACE TABLE staging.part_runs (table_name VARCHAR, filename VARCHAR, part_run_id VARCHAR)")
-    if rows:
-        con.executemany("INSERT INTO staging.part_runs VALUES (?, ?, ?)", rows)
+    """staging.withdrawn_keys: what stored_select's SQL reads beside the part files."""
     con.register("withdrawn_rows", store.read_dataset(warehouse, "withdrawn_documents", ["document_run_id", "doc_id"]))
     con.execute("CREATE OR REPLACE TABLE staging.withdrawn_keys AS SELECT * FROM withdrawn_rows")
     con.unregister("withdrawn_rows")
@@ -223,17 +368,19 @@ def stored_select(warehouse: Path, table: str, scoped: bool = False,
     parts = store.committed_parts(warehouse, table) if parts is None else parts
     if not parts:
         return empty_select(schema)
-    listed = ", ".join(quoted(path) for _, path in parts)  # a view keeps no parameters
+    # each part read on its own with its run as a constant (a view keeps no parameters), the parts' rows
+    # put together by column name (a column an older part lacks is NULL there): joining the rows of
+    # one read of every part with their run by file name costs more than the rest of the read
+    listed = " UNION ALL BY NAME ".join(f"SELECT *, {quoted(run_id)} AS part_run_id FROM read_parquet({quoted(path)})"
+                                        for run_id, path in parts)
     compacted = any(not run_id for run_id, _ in parts)  # a compacted part names each row's run
-    run = f"coalesce(nullif(p.part_run_id, ''), r.{store.COMMIT_RUN_COLUMN})" if compacted else "p.part_run_id"
+    run = f"coalesce(nullif(r.part_run_id, ''), r.{store.COMMIT_RUN_COLUMN})" if compacted else "r.part_run_id"
     if table in schemas.DOCUMENT_STATE_TABLES:  # a story member is hidden by the run that stored its document
         run = "r.document_run_id"
     hidden = (f" AND NOT EXISTS (SELECT 1 FROM staging.withdrawn_keys AS w WHERE w.doc_id = r.doc_id "
               f"AND w.document_run_id = {run})"
               if table in {**schemas.PER_DOCUMENT_TABLES, **schemas.DOCUMENT_STATE_TABLES} else "")
-    return (f"SELECT {columns} FROM read_parquet([{listed}], filename = true, union_by_name = true) AS r "
-            f"JOIN staging.part_runs AS p ON p.filename = r.filename AND p.table_name = '{table}' "
-            f"WHERE true{hidden}{in_scope}")
+    return f"SELECT {columns} FROM ({listed}) AS r WHERE true{hidden}{in_scope}"
 
 
 def check_batches(con: duckdb.DuckDBPyConnection):
@@ -322,14 +469,23 @@ SCOPED_PUBLISHED = {
         "figure_comparison": "story_id IN (SELECT story_id FROM staging.scope_stories)",
     },
 }
-SCRATCH_SCHEMAS = (*SCOPED_PUBLISHED, "whole", "staging")
+SCRATCH_SCHEMAS = (*SCOPED_PUBLISHED, "whole", "recent", "staging")
+
+# Published tables an incremental publish changes by key (the rest are small and rebuilt whole), with
+# the table of publish_state that lists the keys it changed.
+KEYED_TABLES = {
+    **{("main", table): ("doc_id", "changed_documents") for table in DOCUMENT_TABLES},
+    **{("main", table): ("story_id", "changed_stories") for table in STORY_TABLES},
+    ("main", "entities"): ("entity_id", "changed_entities"),
+    ("publish_state", "entity_links"): ("entity_id", "changed_entities"),
+}
 
 
 def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table, run_rows: pa.Table | None = None,
             quarantine_rows: pa.Table | None = None) -> dict[str, int]:
     """Build every published table in the work file in one transaction, then swap the result in whole.
     The quarantined documents' rows are left out of every table first (sql/staging/quarantine.sql).
-    Incremental (the work file is a copy of the published one): only the rows in scope are replaced,
+    Incremental (the work file holds the last publish): only the rows in scope are replaced,
     and the work file itself, closed, is renamed over the published one."""
     incremental = is_incremental(con)
     con.execute("BEGIN TRANSACTION")
@@ -348,6 +504,7 @@ def publish(con: duckdb.DuckDBPyConnection, validation_rows: pa.Table, run_rows:
             for table in PUBLISHED_TABLES:
                 con.execute(read_sql("publish", table)).fetchall()
         con.execute(read_sql("publish", "publish_state")).fetchall()
+        record_publish(con, incremental)
         con.register("validation_rows", validation_rows)
         con.execute(read_sql("publish", "validation_results")).fetchall()
         con.unregister("validation_rows")
@@ -414,13 +571,31 @@ def insert_statement(table: str, schema: str | None, where: str | None = None) -
     return f"{head}INSERT INTO main.{table}{body}"
 
 
+def record_publish(con: duckdb.DuckDBPyConnection, incremental: bool) -> None:
+    """Inside the publish's transaction: a new publish id for the file, the one it was built from
+    (incremental) and the keys of the rows this publish changed (sql/publish/changes.sql), which the
+    next run reads to bring the other published file up to date (catch_up)."""
+    base = publish_marker(con, current_database(con)) if incremental else None
+    con.execute(read_sql("publish", "published"), {"publish_id": uuid.uuid4().hex, "base": base and base[0]})
+    con.execute(read_sql("publish", "changes" if incremental else "no_changes")).fetchall()
+
+
 def swap_work_in(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
-    """The work file, its scratch schemas dropped and checkpointed, closed and renamed over the published file."""
+    """The work file, its scratch schemas dropped and checkpointed, closed and made the active published
+    file (work.duckdb links to the inactive one; a plain work file is renamed to it)."""
     for schema in SCRATCH_SCHEMAS:
         con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     con.execute("CHECKPOINT")
     con.close()
-    replace_published(work_path(warehouse), warehouse)
+    work = work_path(warehouse)
+    if work.is_symlink():
+        built = work.resolve()
+        work.unlink()
+    else:
+        built = inactive_file(warehouse)
+        remove_database(built)
+        os.replace(work, built)
+    switch_to(built, warehouse)
 
 
 def work_database_dir(con: duckdb.DuckDBPyConnection) -> Path:
@@ -429,10 +604,12 @@ def work_database_dir(con: duckdb.DuckDBPyConnection) -> Path:
 
 
 def swap_in(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
-    """Copy the connection's database to a new file beside the published one and rename it over it."""
+    """A full build: the connection's database copied into a new inactive published file, which becomes
+    the active one; then the other published file is made a copy of it, so that the next run finds
+    both holding this publish."""
     target = warehouse / NEXT_NAME
     remove_database(target)
-    source = con.execute("SELECT current_database()").fetchall()[0][0]
+    source = current_database(con)
     con.execute(f"ATTACH ? AS next_publish (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')", [str(target)])
     try:
         con.execute(f'COPY FROM DATABASE "{source}" TO next_publish')
@@ -441,31 +618,54 @@ def swap_in(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
         con.execute("CHECKPOINT next_publish")
     finally:
         con.execute("DETACH next_publish")
-    replace_published(target, warehouse)
+    built = inactive_file(warehouse)
+    remove_database(built)
+    os.replace(target, built)
+    switch_to(built, warehouse)
+    copy_over(built, inactive_file(warehouse))
 
 
-def replace_published(built: Path, warehouse: Path) -> None:
+def switch_to(built: Path, warehouse: Path) -> None:
+    """Make `built` (checkpointed, closed) the file newsfacts.duckdb names: a new link renamed over it, so
+    a reader opens either the previous publish or this one."""
     pause.point("publish:built")
     with open(built, "rb") as file:
         os.fsync(file.fileno())
     remove_database(built.with_name(built.name + ".wal"))  # empty after the checkpoint
-    os.replace(built, database_path(warehouse))
+    link = warehouse / LINK_NAME
+    link.unlink(missing_ok=True)
+    os.symlink(built.name, link)  # relative: the warehouse folder can be moved
+    os.replace(link, database_path(warehouse))
+    directory = os.open(warehouse, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
     pause.point("publish:swapped")
 
 
 def publish_runs(warehouse: Path, run_rows: pa.Table) -> None:
-    """Republish only the runs table (after a run that published nothing else), by the same swap."""
-    target = warehouse / NEXT_NAME
-    remove_database(target)
-    if database_path(warehouse).exists():
-        shutil.copyfile(database_path(warehouse), target)
-    with duckdb.connect() as con:
+    """Republish only the runs table (after a run that published nothing else): into the inactive
+    published file brought up to date, then switched to, as a publish is."""
+    if active_file(warehouse) is not None:
+        target = prepare_inactive(warehouse)
+    else:
+        target = inactive_file(warehouse)
+        remove_database(target)
+    with writer_connect() as con:
         con.execute(f"ATTACH ? AS next_publish (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')", [str(target)])
         con.execute("USE next_publish")
+        con.execute("BEGIN TRANSACTION")
         con.register("run_rows", run_rows)
         con.execute(read_sql("publish", "runs"))
+        base = publish_marker(con, "next_publish")
+        con.execute(read_sql("publish", "published"), {"publish_id": uuid.uuid4().hex, "base": base and base[0]})
+        con.execute(read_sql("publish", "no_changes")).fetchall()
+        con.execute("COMMIT")
         con.execute("CHECKPOINT next_publish")
-    replace_published(target, warehouse)
+        con.execute("USE memory")
+        con.execute("DETACH next_publish")
+    switch_to(target, warehouse)
 
 
 def published_run_id(warehouse: Path) -> str | None:
