@@ -33,6 +33,9 @@ PARAGRAPH = re.compile(r"[^\n]+")
 OPENERS = {"“": "”", "«": "»", "„": "“", '"': '"', "‘": "’"}
 APOSTROPHES = "''"
 QUOTE_MARKS = (*OPENERS, APOSTROPHES)
+# The characters a quotation may open at (an opener, a reversed closing mark, an apostrophe pair's first):
+# quote_spans jumps from one to the next instead of trying every character.
+MAY_OPEN = re.compile("[" + re.escape("".join(OPENERS) + "”" + APOSTROPHES[0]) + "]")
 # A speaker's label in a transcript: 'ROE:', 'MR. ROE:', 'SEN. JANE ROE:'.
 CAPS_LABEL = re.compile(r"\s*((?:[A-Z][A-Z'’.\-]*)(?: [A-Z][A-Z'’.\-]*){0,3}):\s")
 # A signature after a quotation: '"..." ― Jane Roe', '"..." -- Jane Roe'.
@@ -58,7 +61,8 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for paragraph in PARAGRAPH.finditer(text):
         body, offset, i = paragraph.group(), paragraph.start(), 0
-        while i < len(body):
+        while (candidate := MAY_OPEN.search(body, i)) is not None:
+            i = candidate.start()
             closer = OPENERS.get(body[i]) or reversed_opener(body, i) or apostrophe_pair(body, i)
             if closer is None or (closer == "’" and i > 0 and body[i - 1].isalnum()):
                 i += 1
