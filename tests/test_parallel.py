@@ -3,12 +3,13 @@ one spaCy pipeline per process, and stage progress on and off a terminal."""
 from __future__ import annotations
 
 import io
+import random
 from pathlib import Path
 
 from rich.console import Console
 
 from newsfacts import extract
-from newsfacts.extract import parallel
+from newsfacts.extract import parallel, quotes
 from newsfacts.ingest import Candidate, PendingDocument
 from newsfacts.progress import StageProgress
 from newsfacts.records import CleanedDocument
@@ -98,3 +99,47 @@ def test_without_reuse_every_paragraph_is_parsed_and_the_facts_are_the_same():
     kept = extract.extract_documents(docs, parallel.shared_nlp(), paragraphs=extract.ParagraphCache())
     assert extract.extract_documents(docs, parallel.shared_nlp(), paragraphs=fresh)[2].figures[0].value == 40
     assert fresh.parsed == 6 and kept[2].figures[0].value == 40
+
+
+def test_the_paragraph_cache_keeps_only_the_most_recent_paragraphs():
+    nlp = parallel.shared_nlp()
+    cache = extract.ParagraphCache(size=3)
+    texts = [f"Report {n} came from Dunmere.\n\nA second paragraph, number {n}." for n in range(3)]
+    cache.parse(nlp, texts)
+    assert list(cache.docs) == [*extract.paragraphs_of(texts[1])[1:], *extract.paragraphs_of(texts[2])]
+    cache.parse(nlp, [texts[2]])
+    assert cache.reused == 2, "the last document's paragraphs were still kept"
+    cache.parse(nlp, [texts[0]])
+    assert cache.reused == 2 and cache.parsed == 8, "the first document's paragraphs had been let go"
+    assert extract.CACHED_PARAGRAPHS >= 4_500, "below this a worker parses a wire-copy body twice (bench scale --wire-copy)"
+
+
+def test_words_are_the_tokens_neither_punctuation_nor_space():
+    nlp = parallel.shared_nlp()
+    for text in ["", "  ", "Officials said 40 people -- at least -- were moved.\n\n\"Yes!\" she said.", "..."]:
+        parsed = nlp.make_doc(text)
+        assert extract.word_count(parsed) == sum(1 for t in parsed if not (t.is_punct or t.is_space))
+
+
+def test_quote_spans_jumping_between_marks_finds_what_trying_every_character_finds():
+    def every_character(text):  # the scan quote_spans shortens: every character tried as an opener
+        spans = []
+        for paragraph in quotes.PARAGRAPH.finditer(text):
+            body, offset, i = paragraph.group(), paragraph.start(), 0
+            while i < len(body):
+                closer = quotes.OPENERS.get(body[i]) or quotes.reversed_opener(body, i) or quotes.apostrophe_pair(body, i)
+                if closer is None or (closer == "’" and i > 0 and body[i - 1].isalnum()):
+                    i += 1
+                    continue
+                width = len(closer) if closer == quotes.APOSTROPHES else 1
+                end = quotes.closing_mark(body, closer, i + width)
+                end = len(body) if end < 0 else end
+                spans.append((offset + i + width, offset + end))
+                i = end + len(closer)
+        return spans
+
+    pick = random.Random(7)
+    marks = "ab c\n'\"“”«»„‘’.,!? 1"
+    for _ in range(3000):
+        text = "".join(pick.choice(marks) for _ in range(pick.randint(0, 50)))
+        assert quotes.quote_spans(text) == every_character(text), text

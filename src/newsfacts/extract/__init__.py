@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import numpy
 import spacy
+from spacy.attrs import IS_PUNCT, IS_SPACE
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -93,9 +94,12 @@ def extract_documents(cleaned: list[CleanedDocument], nlp: Language, batch_size:
 
 
 PARAGRAPH_END = re.compile(r"\n[^\S\n]*\n\s*")
-# Parsed paragraphs kept by a process: enough for the wire copy of a few days of a busy feed, bounded so
-# that a worker's memory is too (a paragraph's Doc without its tensor is a few kB).
-CACHED_PARAGRAPHS = 20_000
+# Parsed paragraphs kept by a process, bounded so that a worker's memory is too: a paragraph's Doc without
+# its tensor is about 9 kB (45 tokens), so 20,000 of them were 175 MB a worker, most of what grew with a
+# run's documents. 6,000 still hold two to three rounds of the wire copy a worker sees: in the wire-copy
+# bench (2,000 documents made from 181 pages, two workers taking batches of 32 in turn) a body is parsed
+# once a worker from 4,500 paragraphs up, as with 20,000.
+CACHED_PARAGRAPHS = 6_000
 
 
 def paragraphs_of(text: str) -> list[str]:
@@ -192,8 +196,14 @@ def extract_one(parsed, cleaned: CleanedDocument) -> DocumentFacts:
     fill_speakers(parsed, refs, quotes)
     credit_quoted_figures(figures, quotes)
     date_facts(parsed, figures, quotes, cleaned.published_date)
-    words = sum(1 for t in parsed if not (t.is_punct or t.is_space))
+    words = word_count(parsed)
     return DocumentFacts(cleaned.doc_id, mentions, figures, quotes, words)
+
+
+def word_count(parsed: Doc) -> int:
+    """Tokens that are neither punctuation nor space, counted in one array (not a Token object each)."""
+    flags = parsed.to_array([IS_PUNCT, IS_SPACE])
+    return int(len(parsed) - numpy.count_nonzero(flags.any(axis=1))) if len(parsed) else 0
 
 
 def credit_quoted_figures(figures, quotes) -> None:

@@ -38,6 +38,7 @@ QUALIFIERS = (  # (words before the number, qualifier), longest first
     (("approximately",), "about"), (("roughly",), "about"), (("nearly",), "about"), (("almost",), "about"),
     (("estimated",), "exact"), (("approx",), "about"), (("a",), "about"),
 )
+QUALIFIER_WORDS = max(len(words) for words, _ in QUALIFIERS)
 UNITS = {  # unit word -> unit
     "km": "km", "kilometer": "km", "kilometre": "km", "kilometers": "km", "kilometres": "km",
     "mile": "mi", "miles": "mi", "m": "m", "meter": "m", "metre": "m", "meters": "m", "metres": "m",
@@ -247,9 +248,11 @@ def exceeding(number: Token) -> bool:
 
 
 def qualifier_before(doc: Doc, start: int, floor: int) -> tuple[str, int]:
+    # The words before the number read once (not once per qualifier: this runs for every number).
+    before = tuple(doc[i].lower_ for i in range(max(floor, start - QUALIFIER_WORDS), start))
     for words, qualifier in QUALIFIERS:
         n = len(words)
-        if start - n >= floor and tuple(t.lower_ for t in doc[start - n:start]) == words:
+        if n <= len(before) and before[len(before) - n:] == words:
             if words == ("a",) and doc[start].lower_ != "dozen":
                 continue
             return qualifier, start - n

@@ -11,6 +11,7 @@ short names of bodies and companies, and aliases the text states.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -673,7 +674,13 @@ def title_words(doc: Doc, f: Found) -> set[str]:
 def ends_with(full: list[str], short: list[str]) -> bool:
     if len(full) <= len(short) or full[-len(short):-1] != short[:-1]:
         return False
-    return fuzz.ratio(romanised(short[-1]), romanised(full[-1])) >= SURNAME_MATCH
+    return same_surname(short[-1], full[-1])
+
+
+@functools.lru_cache(maxsize=65_536)
+def same_surname(a: str, b: str) -> bool:
+    """Kept for the process: every surname written alone is tried against every full name of its document."""
+    return fuzz.ratio(romanised(a), romanised(b)) >= SURNAME_MATCH
 
 
 def company_short_pairs(spans: list[Found], tokens: list[list[str]]):

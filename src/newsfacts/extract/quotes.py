@@ -33,6 +33,9 @@ PARAGRAPH = re.compile(r"[^\n]+")
 OPENERS = {"“": "”", "«": "»", "„": "“", '"': '"', "‘": "’"}
 APOSTROPHES = "''"
 QUOTE_MARKS = (*OPENERS, APOSTROPHES)
+# The characters a quotation may open at (an opener, a reversed closing mark, an apostrophe pair's first):
+# quote_spans jumps from one to the next instead of trying every character.
+MAY_OPEN = re.compile("[" + re.escape("".join(OPENERS) + "”" + APOSTROPHES[0]) + "]")
 # A speaker's label in a transcript: 'ROE:', 'MR. ROE:', 'SEN. JANE ROE:'.
 CAPS_LABEL = re.compile(r"\s*((?:[A-Z][A-Z'’.\-]*)(?: [A-Z][A-Z'’.\-]*){0,3}):\s")
 # A signature after a quotation: '"..." ― Jane Roe', '"..." -- Jane Roe'.
@@ -58,7 +61,8 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for paragraph in PARAGRAPH.finditer(text):
         body, offset, i = paragraph.group(), paragraph.start(), 0
-        while i < len(body):
+        while (candidate := MAY_OPEN.search(body, i)) is not None:
+            i = candidate.start()
             closer = OPENERS.get(body[i]) or reversed_opener(body, i) or apostrophe_pair(body, i)
             if closer is None or (closer == "’" and i > 0 and body[i - 1].isalnum()):
                 i += 1
@@ -154,7 +158,7 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
         if label is not None:
             cue = Cue(None, labelled(doc, label, refs), "own")
         elif cue.speaker is None:  # no cue, or one whose subject is 'I' in a turn ('ROE: I said "..."')
-            cue = signed(doc, full_text, start, end, refs) or written_tag(inside, refs) or cue
+            cue = signed(doc, full_text, start, end, refs) or written_tag(inside, refs, full_text) or cue
         if short:  # '"Amazing," Davis said. "To be able to ..."': no quotation, but its speaker goes on
             if cue.how == "own":
                 previous = (cue, sent_no)
@@ -178,17 +182,19 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
     return [quote(doc_id, full_text, start, end, cue) for start, end, cue in found]
 
 
-def written_tag(inside: Span, refs: Referents) -> Cue | None:
+def written_tag(inside: Span, refs: Referents, text: str | None = None) -> Cue | None:
     """'"...," Tulsa police Chief Ann Roe said Monday.', '"...," said Ann Roe': read off the words
     when the parse of the attribution went astray: after the closing mark, a name and a verb of
-    saying next to each other, with nothing but the name's title words before them."""
+    saying next to each other, with nothing but the name's title words before them. `text`: the
+    document's text, where the caller holds it (doc.text is built anew on every access)."""
     doc = inside.doc
+    text = doc.text if text is None else text
     i = inside.end
     while i < len(doc) and doc[i].is_punct and doc[i].text != ".":
         i += 1
     if i == inside.end or i >= len(doc) or doc[i - 1].text not in (",", "”", '"', "’", "''", "?", "!"):
         return None
-    paragraph_end = doc.text.find("\n", doc[inside.end - 1].idx)
+    paragraph_end = text.find("\n", doc[inside.end - 1].idx)
     words = [t for t in doc[i:min(i + TAG_WORDS, len(doc))] if paragraph_end < 0 or t.idx < paragraph_end]
     verb = next((t for t in words if t.lemma_.lower() in QUOTE_VERBS and t.pos_ in ("VERB", "AUX")), None)
     if verb is None:
