@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -684,11 +685,21 @@ def published_tables(warehouse: Path) -> dict[str, pa.Table]:
         return {name: con.sql(f'SELECT * FROM main."{name}"').to_arrow_table() for name in names}
 
 
-def open_read_only(warehouse: Path) -> duckdb.DuckDBPyConnection:
+def open_read_only(warehouse: Path, attempts: int = 5) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the active published file. A reader that followed newsfacts.duckdb to a
+    file just before a publish switched away from it can find that file locked by the writer, who has
+    begun bringing it up to date: the link, followed again, names the new publish."""
     path = database_path(warehouse)
-    if not path.exists():
-        raise WarehouseMissing(f"no warehouse at {path}: run `newsfacts run` first")
-    return duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
+    for attempt in range(attempts):
+        if not path.exists():
+            raise WarehouseMissing(f"no warehouse at {path}: run `newsfacts run` first")
+        try:
+            return duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or attempt == attempts - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def query(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]]:
