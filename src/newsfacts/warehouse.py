@@ -34,10 +34,13 @@ PUBLISHED_FILES = ("newsfacts.blue.duckdb", "newsfacts.green.duckdb")
 LINK_NAME = "newsfacts.duckdb.link"  # the new link, renamed over newsfacts.duckdb
 # An incremental run's DuckDB buffers, bounded (DuckDB spills what does not fit to a folder beside the
 # file, and otherwise keeps the blocks it read up to the bound): its scans of every stored key keep no
-# more memory at 200,000 documents than at 2,000. A full build, or a run with more than BOUNDED_SCOPE
-# documents in scope, joins and sorts that much more: DuckDB's default (80% of the machine's memory).
+# more memory at 200,000 documents than at 2,000. A run with more than BOUNDED_SCOPE documents in scope
+# (or relinked in place: a hub entity re-made across the corpus) joins and sorts that much more, in
+# LARGE_SCOPE_MEMORY (256 MB made its publish three times slower at 200,000; DuckDB's default, 80% of the
+# machine, took 1.9 GB more there). A full build keeps the default.
 WRITER_MEMORY = "256MB"
 BOUNDED_SCOPE = 2000
+LARGE_SCOPE_MEMORY = "512MB"
 # The published file is written in the storage format of DuckDB 1.0 (storage version 64), which every
 # DuckDB from 1.0 on reads: the DuckDB CLI from PyPI and the 1.x versions that DBeaver, notebooks and
 # BI tools bundle. DuckDB 2.0's own format (69) is read by 2.0 only. The work file stays in 2.0's.
@@ -114,13 +117,14 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 
 def bound_memory(con: duckdb.DuckDBPyConnection) -> None:
-    """WRITER_MEMORY, unless the run (once staged) changes more than BOUNDED_SCOPE documents: those in
-    scope and those whose mentions it relinks in place (a re-made entity's, across the corpus)."""
+    """WRITER_MEMORY, or LARGE_SCOPE_MEMORY when the run (once staged) changes more than BOUNDED_SCOPE
+    documents: those in scope and those whose mentions it relinks in place (a re-made entity's, across
+    the corpus)."""
     staged = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staging' "
                          "AND table_name = 'relinks'").fetchone()[0]
     changed = con.execute("SELECT count(*) FROM (SELECT doc_id FROM staging.scope "
                           "UNION SELECT doc_id FROM staging.relinks)").fetchone()[0] if staged else 0
-    con.execute(f"SET memory_limit = '{WRITER_MEMORY}'" if changed <= BOUNDED_SCOPE else "RESET memory_limit")
+    con.execute(f"SET memory_limit = '{WRITER_MEMORY if changed <= BOUNDED_SCOPE else LARGE_SCOPE_MEMORY}'")
 
 
 def writer_connect(path: Path | str = ":memory:") -> duckdb.DuckDBPyConnection:
