@@ -76,15 +76,11 @@ def parts_sql(paths: list[Path], schema: pa.Schema) -> str:
     columns = ", ".join(f'"{name}"' for name in schema.names)
     return f"SELECT {columns} FROM read_parquet([{listed}], union_by_name = true)"
 
-# DuckDB's buffers for the join of the new documents' band keys with every stored one (26 million at
-# 200,000 documents): bounded, DuckDB spills what does not fit, else it keeps up to 80% of the machine.
-STORY_INDEX_MEMORY = "1GB"
-
 
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with views over the committed story tables: `members_all`, `members` (less the
     withdrawn documents' rows), `bands`, `features`."""
-    con = duckdb.connect(config={"memory_limit": STORY_INDEX_MEMORY})
+    con = duckdb.connect()
     for name, view in (("story_members", "members_all"), ("story_index", "bands"), ("story_features", "features")):
         paths = [path for _, path in store.committed_parts(warehouse, name)]
         if not paths:
