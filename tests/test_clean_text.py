@@ -322,5 +322,15 @@ def test_record_header_shape():
     assert shape("Posted by: Ivo Brant | March 26, 2012 2:14 PM") == ("posted", "by")
     assert shape("Ann says: 8 August 2018 at 3:17 pm") == ("ann", "says")
     assert shape("Posted by: Ivo Brant") is None  # no time or date
+    # a bare stamp heads a live blog's entry, not a record
+    assert shape("6:05 p.m.") is shape("March 26, 2012 at 2:14 PM") is shape("Tues., Sept. 4, 2012, 10:15 EDT") is None
     assert shape(PROSE[0]) is None
     assert shape(" ".join(["word"] * 30) + " 2012") is None  # too long for a header
+
+
+def test_a_live_blog_with_timed_entries_is_kept():
+    entries = []
+    for hour, paragraph in zip((7, 6, 5, 4), PROSE * 2):
+        entries += [f"{hour}:{hour * 7:02d} p.m.", paragraph]
+    doc = clean_text("\n\n".join([*PROSE * 2, *entries]), use_classifier=False)
+    assert not any(line.rule == "dated_records" for line in doc.removed_lines)

@@ -38,6 +38,11 @@ RECORD_LEADING_WORDS = 2
 RECORD_MIN_BODY_BEFORE = 50
 CLOCK_OR_DATE = re.compile(r"\b\d{1,2}:\d{2}\b|\b(?:19|20)\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b")
 LETTERS = re.compile(r"[^\W\d_]+")
+STAMP_WORDS = {"am", "pm", "at", "on", "of"}
+MONTH_AND_DAY_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                       "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+                       "saturday", "sunday", "sept", "tues", "thurs")
+MONTHS_AND_DAYS = {name[:3] for name in MONTH_AND_DAY_NAMES}
 
 
 @dataclass
@@ -237,8 +242,19 @@ def record_header_shape(line: Line) -> tuple[str, ...] | None:
     """The leading words of a short line that states a time or a date (None for any other line)."""
     if len(line.tokens) > RECORD_MAX_WORDS or not CLOCK_OR_DATE.search(line.text):
         return None
-    leading = tuple(word.lower() for word in LETTERS.findall(line.text)[:RECORD_LEADING_WORDS])
-    return leading or None
+    words = [word for word in LETTERS.findall(line.text) if not is_stamp_word(word)]
+    # a bare stamp ("6:05 p.m.", "March 26, 2012") heads an entry of a live blog or a timeline, which is
+    # the article: a record's header says more than when (who posted it, who says)
+    return tuple(word.lower() for word in words[:RECORD_LEADING_WORDS]) or None
+
+
+def is_stamp_word(word: str) -> bool:
+    """A word of a time or date itself: a.m./p.m. and their letters, a month or weekday (or its short
+    form), "at", a time zone (EDT, GMT, ET)."""
+    lower = word.lower()
+    return (len(word) == 1 or lower in STAMP_WORDS or lower[:3] in MONTHS_AND_DAYS
+            and (len(lower) == 3 or any(name.startswith(lower) for name in MONTH_AND_DAY_NAMES))
+            or (word.isupper() and len(word) <= 4 and word.endswith("T")))
 
 
 def build_document(doc_id: str, lines: list[Line], decisions: list[Decision], line_count: int) -> CleanedDocument:
