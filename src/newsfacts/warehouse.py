@@ -694,16 +694,20 @@ def open_read_only(warehouse: Path, attempts: int = 5) -> duckdb.DuckDBPyConnect
     file just before a publish switched away from it can find that file locked by the writer, who has
     begun bringing it up to date: the link, followed again, names the new publish."""
     path = database_path(warehouse)
-    for attempt in range(attempts):
-        if not path.exists():
-            raise WarehouseMissing(f"no warehouse at {path}: run `newsfacts run` first")
+    for attempt in range(1, attempts):
         try:
-            return duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
+            return connect_read_only(path)
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or attempt == attempts - 1:
+            if "lock" not in str(exc).lower():
                 raise
-            time.sleep(0.1 * (attempt + 1))
-    raise AssertionError("unreachable")
+            time.sleep(0.1 * attempt)
+    return connect_read_only(path)
+
+
+def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    if not path.exists():
+        raise WarehouseMissing(f"no warehouse at {path}: run `newsfacts run` first")
+    return duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
 
 
 def query(warehouse: Path, sql: str) -> tuple[list[str], list[tuple]]:

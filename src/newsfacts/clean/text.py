@@ -42,7 +42,6 @@ STAMP_WORDS = {"am", "pm", "at", "on", "of"}
 MONTH_AND_DAY_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
                        "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
                        "saturday", "sunday", "sept", "tues", "thurs")
-MONTHS_AND_DAYS = {name[:3] for name in MONTH_AND_DAY_NAMES}
 
 
 @dataclass
@@ -252,9 +251,9 @@ def is_stamp_word(word: str) -> bool:
     """A word of a time or date itself: a.m./p.m. and their letters, a month or weekday (or its short
     form), "at", a time zone (EDT, GMT, ET)."""
     lower = word.lower()
-    return (len(word) == 1 or lower in STAMP_WORDS or lower[:3] in MONTHS_AND_DAYS
-            and (len(lower) == 3 or any(name.startswith(lower) for name in MONTH_AND_DAY_NAMES))
-            or (word.isupper() and len(word) <= 4 and word.endswith("T")))
+    month_or_day = len(lower) >= 3 and any(name.startswith(lower) for name in MONTH_AND_DAY_NAMES)
+    time_zone = word.isupper() and len(word) <= 4 and word.endswith("T")
+    return len(word) == 1 or lower in STAMP_WORDS or month_or_day or time_zone
 
 
 def build_document(doc_id: str, lines: list[Line], decisions: list[Decision], line_count: int) -> CleanedDocument:
