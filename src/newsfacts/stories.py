@@ -31,6 +31,7 @@ MAX_CANDIDATES stored ones, however large the corpus grows.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -166,12 +167,18 @@ def content_word_spans(text: str, limit: int = MAX_WORDS) -> list[tuple[str, int
     words, no short words)."""
     words = []
     for match in WORD.finditer(text):
-        word = POSSESSIVE.sub("", match.group().lower().replace("’", "'"))  # "Dakota's" says "dakota"
-        if len(word) >= MIN_WORD_LENGTH and word not in STOP_WORDS and "'" not in word:
+        if (word := content_word(match.group())) is not None:
             words.append((word, match.end()))
             if len(words) >= limit:
                 break
     return words
+
+
+@functools.lru_cache(maxsize=1 << 17)  # a word recurs in every document that says it
+def content_word(written: str) -> str | None:
+    """The word lower-cased, when it carries content (no stop word, no short word); else None."""
+    word = POSSESSIVE.sub("", written.lower().replace("’", "'"))  # "Dakota's" says "dakota"
+    return word if len(word) >= MIN_WORD_LENGTH and word not in STOP_WORDS and "'" not in word else None
 
 
 def content_words(text: str, limit: int = MAX_WORDS) -> frozenset[str]:
@@ -186,7 +193,12 @@ def lead_end(body: str) -> int:
 
 
 def name_key(mention: EntityMention) -> str | None:
-    tokens = name_tokens(mention.text)
+    return folded_name(mention.text)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a name recurs in every document that says it
+def folded_name(text: str) -> str | None:
+    tokens = name_tokens(text)
     if not tokens:
         return None
     full = " ".join(tokens)
@@ -252,30 +264,45 @@ def standing_out(counts: Counter) -> str | None:
 
 def headline_features(title: str | None, names: frozenset[str]) -> frozenset[str]:
     """The headline's content words and the document's names all of whose words it says, tagged HEADLINE."""
-    words = content_words(title or "")
-    said = {name for name in names if set(name[2:].split()) <= words}
-    return frozenset(HEADLINE + feature for feature in words | said)
+    return tagged(HEADLINE, content_words(title or ""), names)
 
 
 def lead_features(body: str, names: frozenset[str]) -> frozenset[str]:
     """The lead's content words and the document's names all of whose words it says, tagged LEAD."""
-    words = content_words(body, LEAD_WORDS)
+    return tagged(LEAD, content_words(body, LEAD_WORDS), names)
+
+
+def tagged(part: str, words: frozenset[str], names: frozenset[str]) -> frozenset[str]:
     said = {name for name in names if set(name[2:].split()) <= words}
-    return frozenset(LEAD + feature for feature in words | said)
+    return frozenset(part + feature for feature in words | said)
 
 
 def story_document(doc: CleanedDocument, mentions: list[EntityMention]) -> StoryDocument:
-    title_words = content_words(doc.title or "")
-    names, main_place, main_actor = name_features(mentions, title_words, lead_end(doc.body_text))
-    text = f"{doc.title or ''}\n{doc.body_text}"
-    words = content_words(text) | headline_features(doc.title, names) | lead_features(doc.body_text, names)
+    # The title and the body are read for words once each: the words of "title\nbody" are the title's and
+    # then the body's (no word spans the line break), the lead is the body's first LEAD_WORDS of them.
+    title_spans, body_spans = content_word_spans(doc.title or ""), content_word_spans(doc.body_text)
+    title_words, lead = frozenset(word for word, _ in title_spans), body_spans[:LEAD_WORDS]
+    names, main_place, main_actor = name_features(mentions, title_words, lead[-1][1] if lead else 0)
+    text_words = frozenset(word for word, _ in (title_spans + body_spans)[:MAX_WORDS])
+    words = (text_words | tagged(HEADLINE, title_words, names)
+             | tagged(LEAD, frozenset(word for word, _ in lead), names))
     return StoryDocument(doc.doc_id, doc.published_date, doc.title, words, names, main_place, main_actor)
+
+
+@functools.cache
+def permutations() -> numpy.ndarray:
+    """The hash permutations of every signature (MinHash draws the same ones from its seed: drawn once here)."""
+    return MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME).permutations
+
+
+def minhash_of(hashvalues) -> MinHash:
+    return MinHash(num_perm=NUM_PERM, hashvalues=hashvalues, permutations=permutations(), scheme=MINHASH_SCHEME)
 
 
 def signature(doc: StoryDocument) -> MinHash:
     if doc.minhash is not None and len(doc.minhash) == NUM_PERM:
-        return MinHash(num_perm=NUM_PERM, hashvalues=doc.minhash, scheme=MINHASH_SCHEME)
-    minhash = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME)
+        return minhash_of(doc.minhash)
+    minhash = MinHash(num_perm=NUM_PERM, permutations=permutations(), scheme=MINHASH_SCHEME)
     minhash.update_batch([feature.encode() for feature in sorted(doc.features)])
     doc.minhash = [int(value) for value in minhash.hashvalues]
     return minhash
@@ -298,6 +325,22 @@ class Rarity:
     def weight(self, feature: str) -> float:
         return self.weights[feature]
 
+    # Within one assignment (see remember) a document's features and every weight stay as they are: each
+    # document's summed weight and each pair's strength are computed once, not once per comparison.
+    memo: dict | None = None
+
+    def remember(self) -> Rarity:
+        self.memo = {}
+        return self
+
+    def total_weight(self, features: frozenset[str]) -> float:
+        if self.memo is None:
+            return sum(map(self.weights.__getitem__, features))
+        key = ("total", id(features))
+        if (known := self.memo.get(key)) is None or known[1] is not features:
+            known = self.memo[key] = (sum(map(self.weights.__getitem__, features)), features)
+        return known[0]
+
     def similarity(self, a: frozenset[str], b: frozenset[str]) -> float:
         """Rarity-weighted overlap: shared rare words count for much, shared common words for little.
 
@@ -307,7 +350,7 @@ class Rarity:
         wire brief and a long feature of one event share little of the feature's words, all of the brief's.
         """
         weight = self.weights.__getitem__
-        total_a, total_b = sum(map(weight, a)), sum(map(weight, b))
+        total_a, total_b = self.total_weight(a), self.total_weight(b)
         if not total_a or not total_b:
             return 0.0
         shared = sum(map(weight, a & b))
@@ -415,7 +458,12 @@ def same_main_name(a: StoryDocument, b: StoryDocument) -> bool:
 
 def pair_strength(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float:
     """Their similarity as a share of what they need to report one event (>= 1: one event)."""
-    return pair_similarity(a, b, rarity) / required_similarity(a, b, rarity)
+    if rarity.memo is None:
+        return pair_similarity(a, b, rarity) / required_similarity(a, b, rarity)
+    key = (id(a), id(b))  # the pair's documents are held with its strength: no other pair gets their ids
+    if (known := rarity.memo.get(key)) is None or known[1] is not a or known[2] is not b:
+        known = rarity.memo[key] = (pair_similarity(a, b, rarity) / required_similarity(a, b, rarity), a, b)
+    return known[0]
 
 
 def same_event_score(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float | None:
@@ -543,8 +591,7 @@ class MemoryIndex:
         for doc in stored:
             self.members.setdefault(doc.story_id, []).append(doc)
             self.signatures[doc.doc_id] = signature(doc).hashvalues
-            self.lsh.insert(doc.doc_id, MinHash(num_perm=NUM_PERM, hashvalues=self.signatures[doc.doc_id],
-                                                scheme=MINHASH_SCHEME))
+            self.lsh.insert(doc.doc_id, minhash_of(self.signatures[doc.doc_id]))
             self.blocks.add(doc)
             self.by_id[doc.doc_id] = doc
 
@@ -594,7 +641,7 @@ def assign_stories(stored: list[StoryDocument], new: list[StoryDocument],
     """
     index = index or MemoryIndex(stored)
     fresh = sorted((d for d in new if not index.has(d.doc_id)), key=lambda d: (d.published_date or date.max, d.doc_id))
-    rarity = index.rarity(fresh)
+    rarity = index.rarity(fresh).remember()
     started: dict[str, list[StoryDocument]] = {}  # stories this run started: not published, so they may join
     position = {doc.doc_id: i for i, doc in enumerate(fresh)}
     near: dict[str, list[StoryDocument]] = {}  # each new document's candidates ATTACH_STRENGTH near it at least
