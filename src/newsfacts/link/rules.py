@@ -259,7 +259,9 @@ def cluster(locals_: list[LocalEntity], copies: list[int] | None = None) -> list
                 union(i, roots.pop())
     orgs = [i for i, e in enumerate(locals_) if e.entity_type == "ORG" and len(e.tokens) >= 2]
     parts = {i: split_places(locals_[i].tokens) for i in orgs}
-    union_where(sets, orgs, lambda a, b: same_organisation(parts[a], parts[b]),
+    first_letters = {i: "".join(sorted(word[:1] for word in parts[i][1])) for i in orgs}
+    union_where(sets, orgs, lambda a, b: (letters_may_match(first_letters[a], first_letters[b])
+                                          and same_organisation(parts[a], parts[b])),
                 lambda i: [(parts[i][0], word[:1]) for word in parts[i][1]])
     places = [i for i, e in enumerate(locals_) if e.entity_type in PLACE_TYPES and len(e.tokens) == 1]
     union_where(sets, places, lambda a, b: similar_place(locals_[a].key, locals_[b].key),
@@ -389,6 +391,19 @@ def same_organisation(a: tuple[frozenset[str], list[str]], b: tuple[frozenset[st
     return True
 
 
+def letters_may_match(a: str, b: str) -> bool:
+    """Whether each word of the shorter name could match its own word of the longer one, by their first letters
+    (`a`, `b`: the other words' first letters, sorted): same_word never matches words that begin differently.
+    A cheap test before same_organisation's, which organisations that share one word's first letter all meet."""
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    left = list(long_)
+    for letter in short:
+        if letter not in left:
+            return False
+        left.remove(letter)
+    return True
+
+
 def same_word(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -484,6 +499,19 @@ ONE_WORD_KINDS = ("w:", "p:", "F:", "A:", "b:")
 
 
 def blocking_keys(e: LocalEntity) -> set[str]:
+    """The keys of a local entity: computed once for every local entity written alike (the same key, forms and
+    labels in the same order, type and words), as copies of a story and a spelling linked again are. The set
+    returned is shared: read it, never change it."""
+    return keys_of_written(e.key, tuple(e.forms.items()), tuple(e.labels.items()), e.entity_type, tuple(e.tokens))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def keys_of_written(key: str, forms: tuple, labels: tuple, entity_type: str, tokens: tuple) -> set[str]:
+    return computed_keys(LocalEntity("", key, Counter(dict(labels)), Counter(), Counter(dict(forms)), list(tokens),
+                                     entity_type))
+
+
+def computed_keys(e: LocalEntity) -> set[str]:
     keys = {f"k:{e.key}"}
     for entity_type in {e.entity_type, *VOTED_TYPES}:
         keys |= {f"n:{name}" for name in name_keys(as_type(e, entity_type))}
