@@ -89,16 +89,17 @@ class BatchesDone:
 
 @task(name="extract_new_documents", cache_policy=NO_CACHE)
 def extract_new_documents(raw: Path, home: Path, run_id: str, pending: list[ingest.PendingDocument],
-                          lines: clean.LineStatistics, options: dict) -> BatchesDone:
-    return process_batches(raw, home, run_id, pending, lines, options)
+                          lines: clean.LineStatistics, options: dict, linker: link.Linker | None = None) -> BatchesDone:
+    return process_batches(raw, home, run_id, pending, lines, options, linker)
 
 
 def process_batches(raw: Path, home: Path, run_id: str, pending: list[ingest.PendingDocument],
-                    lines: clean.LineStatistics, options: dict) -> BatchesDone:
+                    lines: clean.LineStatistics, options: dict, linker: link.Linker | None = None) -> BatchesDone:
     """Read, clean, extract and store the new documents a batch at a time, each batch committed on its
     own: a run holds a few batches at once, whatever the size of its raw folder. Extraction runs here
     (one worker), on `workers` local processes, or on the Dask cluster at `dask_address`; reading and
-    cleaning stay here, where the raw folder is."""
+    cleaning stay here, where the raw folder is. `linker`: links the stored documents a step ahead
+    (link.Linker.ahead) while the workers parse the next batches."""
     batches = parallel.pending_batches(pending, options["batch_docs"])
     done = BatchesDone(stored=Counter(dict.fromkeys(schemas.PER_DOCUMENT_TABLES, 0)))
     workers = options["workers"] or parallel.default_workers()
@@ -110,6 +111,8 @@ def process_batches(raw: Path, home: Path, run_id: str, pending: list[ingest.Pen
             done.errors.extend(errors)
             done.languages.update(doc.language for doc in cleaned)
             progress.advance(len(pending_of[number]), sum(f.word_count for f in facts))
+            if linker is not None and (steps := linker.ahead(done.documents)):
+                get_run_logger().info(f"linking: {steps} step(s) of stored documents linked while the next are extracted")
 
         pending_of = dict(enumerate(batches))
         if options["dask_address"] is None and (workers <= 1 or len(batches) <= 1):
@@ -195,9 +198,10 @@ def store_run_end(warehouse_dir: Path, run_id: str, errors: list[IngestError], w
 
 
 @task(cache_policy=NO_CACHE)
-def link_entities(warehouse_dir: Path) -> int:
-    """Only the entities the run's new and withdrawn documents touch are linked again."""
-    change = link.link_warehouse(warehouse_dir)
+def link_entities(warehouse_dir: Path, linker: link.Linker | None = None) -> int:
+    """Only the entities the run's new and withdrawn documents touch are linked again (what `linker` linked
+    while the batches were extracted is kept when it is what linking now would do)."""
+    change = (linker or link.Linker(warehouse_dir)).finish()
     get_run_logger().info(f"linking: {change.new_documents} new and {change.gone_documents} gone documents, "
                           f"{change.remade_entities} entities re-made, {change.kept_entities} kept"
                           + (" (full link)" if change.full else ""))
@@ -315,11 +319,13 @@ def compact_store(warehouse_dir: Path, run_id: str, max_commits: int) -> int:
 @flow(name="newsfacts", log_prints=True)
 def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehouse", full_refresh: bool = False,
                    keep_removed: bool = False, workers: int | None = None, dask_address: str | None = None,
-                   batch_docs: int = parallel.DOCS_PER_BATCH, max_commits: int = store.MAX_COMMITS):
+                   batch_docs: int = parallel.DOCS_PER_BATCH, max_commits: int = store.MAX_COMMITS,
+                   link_ahead: bool = True):
     """`keep_removed`: keep the documents of raw files that are gone; `workers`: extraction processes on
     this machine (default: its cores; 1 extracts in this process); `dask_address`: extract on that Dask
     cluster instead; `batch_docs`: documents per extraction batch; `max_commits`: commits kept before
-    the published ones are compacted."""
+    the published ones are compacted; `link_ahead`: link stored documents while the next batches are
+    extracted (False: all after the last batch; the same result)."""
     raw, home = Path(raw_dir).resolve(), Path(warehouse_dir).resolve()
     started = datetime.now(timezone.utc)
     run_id = store.new_run_id(started)
@@ -327,7 +333,7 @@ def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehou
         with runs.writer_lock(home, run_id, started):  # a killed run's lock is simply taken over
             return run_locked(raw, home, run_id, started, full_refresh, keep_removed,
                               {"workers": workers, "dask_address": dask_address, "batch_docs": batch_docs,
-                               "max_commits": max_commits})
+                               "max_commits": max_commits, "link_ahead": link_ahead})
     except runs.WarehouseBusy as busy:
         return Failed(message=str(busy))
 
@@ -355,15 +361,18 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
     runs.enter_stage(home, run_id, "ingest")
     found, withdrawn, lines = ingest_raw(raw, home, full_refresh, keep_removed)
     runs.enter_stage(home, run_id, "extract")
-    # quote: the pending documents and line statistics hold no futures; Prefect need not walk them
-    done = extract_new_documents(raw, home, run_id, quote(found.pending), quote(lines), options)
+    # Linking takes the stored documents a step at a time while the workers parse (a core would wait for it
+    # after the last batch otherwise); not in a run that withdraws documents, whose steps would all differ.
+    linker = link.Linker(home) if not withdrawn and options.get("link_ahead", True) else None
+    # quote: the pending documents, line statistics and linker hold no futures; Prefect need not walk them
+    done = extract_new_documents(raw, home, run_id, quote(found.pending), quote(lines), options, quote(linker))
     definitions = project.definitions_fingerprint()
     if nothing_changed(home, done, withdrawn, found.errors + done.errors, definitions):
         return leave_published(raw, home, run_id, found, crashed, options["max_commits"])
     runs.enter_stage(home, run_id, "store")
     stored = dict(done.stored) | store_run_end(home, run_id, found.errors + done.errors, withdrawn)
     runs.enter_stage(home, run_id, "link")
-    entity_count = link_entities(home)
+    entity_count = link_entities(home, quote(linker))
     runs.enter_stage(home, run_id, "stories")
     story_count = assign_stories(home, run_id)
     runs.enter_stage(home, run_id, "load")

@@ -287,3 +287,81 @@ def test_a_touched_entity_is_remade_from_its_spellings_without_reading_its_membe
     finally:
         for doc_id in [*docs, "h2"]:
             DOCS.pop(doc_id)
+
+
+def stored_batches(home, batches: list[list[str]], order: list[int] | None = None, linker=None,
+                   run_id: str = "r1") -> int:
+    """The documents stored as a run's batches (committed in `order`, batch numbers as listed), `linker` looking
+    ahead after each batch as the flow's does; returns the steps it linked ahead."""
+    from datetime import datetime, timezone
+
+    from newsfacts.records import CleanedDocument, DocumentFacts, EntityMention, RawDocument
+
+    ahead, stored = 0, 0
+    for number in order or range(len(batches)):
+        raws, cleaned, facts = [], [], []
+        for doc_id in batches[number]:
+            body = " ".join(mention[0] for mention in DOCS[doc_id]) + f" ({doc_id})"
+            mentions, at = [], 0
+            for mention in DOCS[doc_id]:
+                text, label = mention[:2]
+                start = body.index(text, at)
+                mentions.append(EntityMention(doc_id, text, label, start, start + len(text),
+                                              mention[2] if len(mention) > 2 else clean_name(text)))
+                at = start + len(text)
+            raws.append(RawDocument(doc_id, f"{doc_id}.txt", "text", "utf-8", len(body), body))
+            cleaned.append(CleanedDocument(doc_id, body))
+            facts.append(DocumentFacts(doc_id, mentions=mentions, word_count=len(body.split())))
+        store.store_batch(home, run_id, number, datetime.now(timezone.utc), raws, cleaned, facts)
+        stored += len(raws)
+        if linker is not None:
+            ahead += linker.ahead(stored)
+    return ahead
+
+
+def state_rows(home) -> dict[str, list]:
+    state = link.read_link_state(home)
+    return {"entities": state.entities.to_pylist(), "keys": state.keys.to_pylist(),
+            "spellings": state.spellings.to_pylist(), "documents": state.documents.to_pylist(),
+            "links": state.links.to_pylist()}
+
+
+@pytest.mark.parametrize("order", ["stored in order", "a batch stored late"])
+def test_linking_ahead_while_batches_are_stored_writes_what_linking_after_the_last_batch_writes(tmp_path, monkeypatch,
+                                                                                              order):
+    """The flow links stored documents a step at a time while later batches are extracted (link.Linker.ahead):
+    what it writes is, table for table and row for row, what one link after the last batch writes, whether
+    the steps it took ahead are those of the final link or (a batch committed after a later one) not."""
+    docs = with_copies(DOCS, 2)
+    saved = dict(DOCS)
+    DOCS.update(docs)
+    monkeypatch.setattr(link.state, "LINK_CHUNK_DOCS", 4)
+    try:
+        ids = sorted(docs)
+        batches = [ids[i:i + 3] for i in range(0, len(ids), 3)]
+        commit_order = list(range(len(batches)))
+        if order == "a batch stored late":
+            commit_order.append(commit_order.pop(1))
+        at_end, ahead_home = tmp_path / "at_end", tmp_path / "ahead"
+        stored_batches(at_end, batches, commit_order)
+        at_end_change = link.link_warehouse(at_end)
+        linker = link.Linker(ahead_home)
+        linked_ahead = stored_batches(ahead_home, batches, commit_order, linker)
+        change = linker.finish()
+        assert linked_ahead >= 2, "steps were linked while batches were still stored"
+        assert change == at_end_change
+        assert state_rows(ahead_home) == state_rows(at_end)
+        assert entities_by_members(link.read_link_state(ahead_home)) == full_link(ids)
+        # a second run's new documents, linked ahead from the state the first wrote
+        more = {f"m{doc_id}": mentions for doc_id, mentions in saved.items()}
+        DOCS.update(more)
+        more_batches = [sorted(more)[i:i + 2] for i in range(0, len(more), 2)]
+        stored_batches(at_end, more_batches, run_id="r2")
+        assert link.link_warehouse(at_end).new_documents == len(more)
+        linker = link.Linker(ahead_home)
+        assert stored_batches(ahead_home, more_batches, linker=linker, run_id="r2") >= 1
+        assert linker.finish().new_documents == len(more)
+        assert state_rows(ahead_home) == state_rows(at_end)
+    finally:
+        DOCS.clear()
+        DOCS.update(saved)

@@ -8,6 +8,6 @@ records; no Prefect.
 from __future__ import annotations
 
 from newsfacts.link.rules import link_entities
-from newsfacts.link.state import link_warehouse, read_link_state, write_link_state
+from newsfacts.link.state import Linker, link_warehouse, read_link_state, write_link_state
 
-__all__ = ["link_entities", "link_warehouse", "read_link_state", "write_link_state"]
+__all__ = ["Linker", "link_entities", "link_warehouse", "read_link_state", "write_link_state"]

@@ -25,24 +25,70 @@ MENTION_COLUMNS = ["doc_id", "text", "label", "char_start", "char_end", "local_k
 def link_warehouse(warehouse: Path) -> incremental.LinkChange:
     """Link the live documents' entity mentions: only what changed since the stored linking state,
     or all of them when there is none (a new or reset warehouse, or a state a crash left half written)."""
-    live = store.live_documents(warehouse).select(["doc_id", "run_id"])
+    return Linker(warehouse).finish()
 
-    def mentions(documents: pa.Table) -> pa.Table:  # of the documents linking asks for, not the corpus's
-        return store.rows_of_documents(warehouse, "entity_mentions", documents, MENTION_COLUMNS)
 
-    state = before = read_link_state(warehouse) or incremental.empty_state()
-    linked = pc.is_in(live["doc_id"], value_set=state.documents["doc_id"])
+def planned_steps(live: pa.Table, linked_before: pa.Table) -> tuple[list[pa.Table], int]:
+    """The live documents each step of a link sees (doc_id, run_id), and how many are new: many new documents
+    are linked LINK_CHUNK_DOCS at a time in the order they were stored, each step an incremental update (which
+    gives what one link of them all gives), so that a first run's memory is bounded like its batches'."""
+    linked = pc.is_in(live["doc_id"], value_set=linked_before["doc_id"])
     settled, fresh = live.filter(linked), live.filter(pc.invert(linked))
-    steps = []
-    # Many new documents are linked LINK_CHUNK_DOCS at a time, each step an incremental update (which
-    # gives what one link of them all gives): a first run's memory is bounded like its batches'.
-    for start in range(0, max(fresh.num_rows, 1), LINK_CHUNK_DOCS):
-        upto = pa.concat_tables([settled, fresh.slice(0, start + LINK_CHUNK_DOCS)])
-        state, step = incremental.update(state, upto, mentions)
-        steps.append(step)
-    if state is not before:
-        write_link_state(warehouse, state)
-    return incremental.combined(steps)
+    return [pa.concat_tables([settled, fresh.slice(0, start + LINK_CHUNK_DOCS)])
+            for start in range(0, max(fresh.num_rows, 1), LINK_CHUNK_DOCS)], fresh.num_rows
+
+
+class Linker:
+    """The link of a warehouse from its stored state, step by step (see planned_steps). While a run still stores
+    batches, `ahead` links the steps whose new documents are all stored; `finish` links the rest and writes the
+    state. A step linked ahead is kept only when the final plan takes that very step (the same live documents,
+    in the same order): else (a document withdrawn or stored out of order since) the link starts again from the
+    stored state, so what is written is always what linking at the end alone writes."""
+
+    def __init__(self, warehouse: Path):
+        self.warehouse = warehouse
+        self.before = read_link_state(warehouse) or incremental.empty_state()
+        self.restart()
+        self.new_before: int | None = None  # live documents the stored state lacked before the run's batches
+
+    def restart(self) -> None:
+        self.state = self.before
+        self.steps: list[tuple[pa.Table, incremental.LinkChange]] = []  # (live documents of the step, its change)
+
+    def mentions(self, documents: pa.Table) -> pa.Table:  # of the documents linking asks for, not the corpus's
+        return store.rows_of_documents(self.warehouse, "entity_mentions", documents, MENTION_COLUMNS)
+
+    def live(self) -> pa.Table:
+        return store.live_documents(self.warehouse).select(["doc_id", "run_id"])
+
+    def ahead(self, stored: int) -> int:
+        """Link the steps whose new documents are all stored, `stored` new documents having been stored since
+        the run's first batch (the store is read only when that fills a step). Returns the steps linked."""
+        if self.new_before is None:
+            self.new_before = planned_steps(self.live(), self.before.documents)[1] - stored
+        if (self.new_before + stored) // LINK_CHUNK_DOCS <= len(self.steps):
+            return 0
+        plan, new = planned_steps(self.live(), self.before.documents)
+        return self.take(plan[:new // LINK_CHUNK_DOCS])
+
+    def finish(self) -> incremental.LinkChange:
+        """The rest of the link, its state written when it changed; the change of the whole link."""
+        plan, _ = planned_steps(self.live(), self.before.documents)
+        self.take(plan)
+        if self.state is not self.before:
+            write_link_state(self.warehouse, self.state)
+        return incremental.combined([change for _, change in self.steps])
+
+    def take(self, plan: list[pa.Table]) -> int:
+        """Link the steps of `plan` not linked yet; start again when those linked are not its first ones."""
+        if len(self.steps) > len(plan) or any(not taken.equals(step) for (taken, _), step in zip(self.steps, plan)):
+            self.restart()
+        linked = 0
+        for step in plan[len(self.steps):]:
+            self.state, change = incremental.update(self.state, step, self.mentions)
+            self.steps.append((step, change))
+            linked += 1
+        return linked
 
 
 def read_link_state(warehouse: Path) -> incremental.LinkState | None:
