@@ -320,6 +320,13 @@ class Rarity:
 
     def crowd(self, day: date) -> int:
         """How many documents of the corpus were published within CLOSE_DAYS of the day."""
+        if self.memo is not None:
+            if (known := self.memo.get(("crowd", day))) is None:
+                known = self.memo[("crowd", day)] = self.days_around(day)
+            return known
+        return self.days_around(day)
+
+    def days_around(self, day: date) -> int:
         return sum(self.per_day[day + timedelta(days=offset)] for offset in range(-CLOSE_DAYS, CLOSE_DAYS + 1))
 
     def weight(self, feature: str) -> float:
@@ -518,13 +525,15 @@ def nearest_candidates(doc: StoryDocument, minhash: MinHash, found: set[str], by
     at most MAX_CANDIDATES of them, those whose signatures agree most with its own (estimated Jaccard):
     as the corpus grows, so does the number of documents that share a few common words, not the number
     one is compared with."""
-    dated = [other for other in map(by_id.__getitem__, sorted(found)) if plausible_days(doc, other)]
+    dated = sorted((other for other in map(by_id.__getitem__, found) if plausible_days(doc, other)),
+                   key=lambda other: other.doc_id)
     if len(dated) <= MAX_CANDIDATES:
         return dated
     agreement = numpy.count_nonzero(numpy.stack([signatures[other.doc_id] for other in dated]) == minhash.hashvalues,
                                     axis=1)
-    nearest = sorted(range(len(dated)), key=lambda i: (-int(agreement[i]), dated[i].doc_id))[:MAX_CANDIDATES]
-    return [dated[i] for i in nearest]
+    # most agreement first, ties in doc_id order (dated's: a stable sort keeps it)
+    nearest = numpy.argsort(-agreement, kind="stable")[:MAX_CANDIDATES]
+    return [dated[i] for i in nearest.tolist()]
 
 
 def plausible_days(doc: StoryDocument, other: StoryDocument) -> bool:

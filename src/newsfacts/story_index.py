@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import ChainMap, Counter
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -50,8 +50,8 @@ def commit_id(run_id: str) -> str:
 
 def band_keys(values) -> list[tuple[int, int]]:
     """(band, key) of a signature: a band's two 32-bit values as one 64-bit key (equal keys: equal bands)."""
-    hv = [int(v) for v in values]
-    return [(band, (hv[2 * band] << 32) | hv[2 * band + 1]) for band in range(BANDS)]
+    hv = numpy.asarray(values, dtype=numpy.uint64)
+    return list(zip(range(BANDS), ((hv[0::2] << numpy.uint64(32)) | hv[1::2]).tolist()))
 
 
 def headline_key(name: str) -> int:
@@ -147,7 +147,7 @@ class StoreIndex:
     def __init__(self, con: duckdb.DuckDBPyConnection, fresh: list[stories.StoryDocument]):
         self.con = con
         self.fresh = fresh
-        self.lsh = stories.MinHashLSH(num_perm=stories.NUM_PERM, params=stories.LSH_BANDS)
+        self.bands: dict[tuple[int, int], list[str]] = {}  # this run's documents by band key (MinHashLSH's buckets)
         self.blocks = stories.HeadlineBlocks()
         self.added: list[stories.StoryDocument] = []  # this run's documents, as assigned
         self.by_id: dict[str, stories.StoryDocument] = {}  # this run's and the stored members read
@@ -194,6 +194,7 @@ class StoreIndex:
             # read with them: nearest_candidates ranks them by signature when many are near in time
             self.signatures[row["doc_id"]] = numpy.array(row["minhash"], dtype=numpy.uint64)
         self.stub_ids = {stub.doc_id: stub for stub in self.stubs.values()}
+        self.dated = dict(self.stub_ids)  # every member met by doc_id, read (by_id) or found only (a stub)
         self.seq_of.update((stub.doc_id, stub.member_seq) for stub in self.stubs.values())
         self.band_hits: list[set[str]] = [set() for _ in self.fresh]
         self.headline_hits: list[dict[str, set[str]]] = [{} for _ in self.fresh]
@@ -226,7 +227,7 @@ class StoreIndex:
 
     def nearest(self, doc: stories.StoryDocument, minhash: MinHash, found: set[str]) -> list:
         """stories.nearest_candidates over what was found (read: signatures of all, dates; features of none yet)."""
-        return stories.nearest_candidates(doc, minhash, found, ChainMap(self.by_id, self.stub_ids), self.signatures)
+        return stories.nearest_candidates(doc, minhash, found, self.dated, self.signatures)
 
     def load(self, doc_ids: set[str]) -> None:
         """Read the stored members' features (and the counts of what they say) not read yet."""
@@ -236,7 +237,7 @@ class StoreIndex:
         docs = documents_of(members_where(self.con, "member_seq", seqs))
         self.load_counts(docs)
         for doc in docs:
-            self.by_id[doc.doc_id] = doc
+            self.by_id[doc.doc_id] = self.dated[doc.doc_id] = doc
             self.signatures.setdefault(doc.doc_id, numpy.array(doc.minhash, dtype=numpy.uint64))
 
     def load_counts(self, docs: list[stories.StoryDocument]) -> None:
@@ -291,7 +292,7 @@ class StoreIndex:
         i = self.position[doc.doc_id]
         found = set(self.band_hits[i])
         if self.added:
-            found |= set(self.lsh.query(minhash))
+            found.update(*(self.bands.get(band, ()) for band in band_keys(minhash.hashvalues)))
         for name in doc.headline_names:
             fresh_block = self.blocks.blocks.get(name, [])
             if self.stored_count(name) + len(fresh_block) <= stories.MAX_HEADLINE_BLOCK:
@@ -311,9 +312,11 @@ class StoreIndex:
         self.joined.setdefault(story_id, []).extend(docs)
 
     def add(self, doc: stories.StoryDocument, minhash: MinHash) -> None:
-        self.lsh.insert(doc.doc_id, minhash)
+        for band in band_keys(minhash.hashvalues):
+            self.bands.setdefault(band, []).append(doc.doc_id)
         self.blocks.add(doc)
         self.by_id[doc.doc_id] = doc
+        self.dated[doc.doc_id] = doc
         self.signatures[doc.doc_id] = minhash.hashvalues
         self.added.append(doc)
 
