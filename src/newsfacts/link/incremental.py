@@ -39,8 +39,8 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from newsfacts import schemas
-from newsfacts.link.rules import (ONE_WORD_KINDS, LocalEntity, Similar, Spelling, blocking_keys, link_spellings,
-                                  local_entities, related, spelling_id, typed)
+from newsfacts.link.rules import (ONE_WORD_KINDS, LocalEntity, PlaceLike, Similar, Spelling, blocking_keys,
+                                  link_spellings, local_entities, related, spelling_id, typed)
 from newsfacts.records import Entity, EntityMention
 
 
@@ -378,6 +378,7 @@ class KeyIndex:
     def __init__(self, keys: pa.Table):
         self.keys = keys
         self.buckets: dict[str, list[str]] = {}
+        self.by_length: dict[str, dict[int, list[str]]] = {}
 
     def bucket(self, prefix: str) -> list[str]:
         if prefix not in self.buckets:
@@ -385,6 +386,16 @@ class KeyIndex:
             values = pc.unique(column.filter(pc.starts_with(column, prefix))).to_pylist()
             self.buckets[prefix] = [value[len(prefix):] for value in values]
         return self.buckets[prefix]
+
+    def bucket_of_length(self, prefix: str, lengths: range) -> list[str]:
+        """The bucket's values of these lengths, in the bucket's order."""
+        if prefix not in self.by_length:
+            grouped: dict[int, list[str]] = defaultdict(list)
+            for value in self.bucket(prefix):
+                grouped[len(value)].append(value)
+            self.by_length[prefix] = grouped
+        grouped = self.by_length[prefix]
+        return [value for length in lengths for value in grouped.get(length, ())]
 
     def with_one_word_context(self, entities: set[str]) -> set[str]:
         """`entities`, and the entities their one-word members' counted rules compare them with, to the
@@ -415,6 +426,8 @@ class KeyIndex:
                 if isinstance(test, Similar):
                     found = process.extract(test.value, values, scorer=fuzz.ratio, score_cutoff=test.cutoff, limit=None)
                     matched |= {prefix + value for value, _, _ in found}
+                elif isinstance(test, PlaceLike):
+                    matched |= {prefix + value for value in self.bucket_of_length(prefix, test.lengths) if test(value)}
                 else:
                     matched |= {prefix + value for value in values if test(value)}
         rows = self.keys.filter(pc.is_in(self.keys["key"], value_set=id_array(matched)))
@@ -426,8 +439,8 @@ def documents_of(live_documents: pa.Table) -> pa.Table:
 
 
 def mentions_of(table: pa.Table) -> list[EntityMention]:
-    names = ["doc_id", "text", "label", "char_start", "char_end", "local_key"]
-    return [EntityMention(**row) for row in table.select(names).to_pylist()]
+    names = ["doc_id", "text", "label", "char_start", "char_end", "local_key"]  # EntityMention's fields, in order
+    return [EntityMention(*row) for row in zip(*(table.column(name).to_pylist() for name in names))]
 
 
 def keys_table(keys: list[tuple[str, str]]) -> pa.Table:

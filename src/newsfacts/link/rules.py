@@ -73,7 +73,12 @@ class Spelling:
 
 def spelling_id(e: LocalEntity) -> str:
     """The same for every local entity written alike (see same_locals)."""
-    return hashlib.sha1(repr(written(e)).encode()).hexdigest()[:16]
+    return id_of_written(written(e))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a run asks for a local entity's spelling a few times, copies' too
+def id_of_written(spelling: tuple) -> str:
+    return hashlib.sha1(repr(spelling).encode()).hexdigest()[:16]
 
 
 def written(e: LocalEntity) -> tuple:
@@ -259,10 +264,8 @@ def cluster(locals_: list[LocalEntity], copies: list[int] | None = None) -> list
                 union(i, roots.pop())
     orgs = [i for i, e in enumerate(locals_) if e.entity_type == "ORG" and len(e.tokens) >= 2]
     parts = {i: split_places(locals_[i].tokens) for i in orgs}
-    first_letters = {i: "".join(sorted(word[:1] for word in parts[i][1])) for i in orgs}
-    union_where(sets, orgs, lambda a, b: (letters_may_match(first_letters[a], first_letters[b])
-                                          and same_organisation(parts[a], parts[b])),
-                lambda i: [(parts[i][0], word[:1]) for word in parts[i][1]])
+    union_where(sets, orgs, lambda a, b: same_organisation(parts[a], parts[b]),
+                lambda i: organisation_blocks(*parts[i]))
     places = [i for i, e in enumerate(locals_) if e.entity_type in PLACE_TYPES and len(e.tokens) == 1]
     union_where(sets, places, lambda a, b: similar_place(locals_[a].key, locals_[b].key),
                 lambda i: [locals_[i].key[:1]])
@@ -391,17 +394,12 @@ def same_organisation(a: tuple[frozenset[str], list[str]], b: tuple[frozenset[st
     return True
 
 
-def letters_may_match(a: str, b: str) -> bool:
-    """Whether each word of the shorter name could match its own word of the longer one, by their first letters
-    (`a`, `b`: the other words' first letters, sorted): same_word never matches words that begin differently.
-    A cheap test before same_organisation's, which organisations that share one word's first letter all meet."""
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    left = list(long_)
-    for letter in short:
-        if letter not in left:
-            return False
-        left.remove(letter)
-    return True
+def organisation_blocks(places: frozenset[str], rest: list[str]) -> list[tuple]:
+    """Keys every organisation same_organisation may join with this one shares: its countries and its other
+    words' first letters (same_word never matches words that begin differently), all of them (a name of as
+    many words) or all but one (a name of one word more or less)."""
+    letters = "".join(sorted(word[:1] for word in rest))
+    return [(places, letters)] + [(places, letters[:i] + letters[i + 1:]) for i in range(len(letters))]
 
 
 def same_word(a: str, b: str) -> bool:
@@ -559,6 +557,20 @@ class Similar:
     cutoff: int
 
 
+@dataclass(frozen=True)
+class PlaceLike:
+    """A test `related` asks of the keys beginning with a place's first letter: similar_place to the place, which
+    only keys of about its length pass (`lengths`: of the rest after that first letter)."""
+    value: str
+
+    def __call__(self, rest: str) -> bool:
+        return similar_place(self.value, self.value[:1] + rest)
+
+    @property
+    def lengths(self) -> range:
+        return range(max(len(self.value) - 2, 0), len(self.value) + 1)  # similar_place: lengths 1 apart at most
+
+
 def related(key: str) -> tuple[set[str], list[tuple[str, object]]]:
     """The stored keys a local entity with `key` may meet in a rule: (keys to match exactly,
     [(prefix, test)]: keys beginning with prefix whose rest passes test)."""
@@ -574,10 +586,9 @@ def related(key: str) -> tuple[set[str], list[tuple[str, object]]]:
         return set(), [(f"o:{places}:{word[:1]}", lambda other: same_word(word, word[:1] + other))]
     if kind == "p:":
         stems = {f"b:{value[:k]}" for k in range(ABBREVIATION_MIN, len(value))}
-        return stems, [(f"{prefix}{value[:1]}", lambda other: similar_place(value, value[:1] + other))
-                       for prefix in ("p:", "q:")]
+        return stems, [(f"{prefix}{value[:1]}", PlaceLike(value)) for prefix in ("p:", "q:")]
     if kind == "q:":
-        return set(), [(f"p:{value[:1]}", lambda other: similar_place(value, value[:1] + other))]
+        return set(), [(f"p:{value[:1]}", PlaceLike(value))]
     if kind == "b:":
         return set(), [(f"p:{value}", lambda other: other != "")]
     if kind in ("f:", "F:", "a:", "A:"):  # a short form and the spelling in full it may be
