@@ -77,3 +77,31 @@ def test_runs_that_add_and_withdraw_documents_publish_the_entities_of_a_full_lin
     assert published(home, ENTITIES) == published(full, ENTITIES)
     assert published(home, ENTITY_COUNT) == published(full, ENTITY_COUNT)
     assert published(home, "SELECT count(*) FROM entity_mentions WHERE entity_id IS NULL") == [(0,)]
+
+
+def test_a_run_that_links_while_it_extracts_publishes_what_linking_after_extraction_publishes(
+        prefect_server, samples_dir, tmp_path, monkeypatch):
+    """The flow links the stored batches a step at a time while later ones are extracted (link.Linker.ahead):
+    the run publishes the same entities, ids and links, and leaves the same linking state, as a run that links
+    after its last batch."""
+    from newsfacts.cli import run_flow
+
+    monkeypatch.setattr(link.state, "LINK_CHUNK_DOCS", 2)  # the five samples: steps of two documents
+    ahead_steps = []
+    ahead = link.Linker.ahead
+    monkeypatch.setattr(link.Linker, "ahead", lambda self, stored: ahead_steps.append(ahead(self, stored)) or
+                        ahead_steps[-1])
+    published_tables = {}
+    for link_ahead in (True, False):
+        home = tmp_path / f"ahead-{link_ahead}"
+        ok, outcome = run_flow(samples_dir, home, workers=1, batch_docs=1, link_ahead=link_ahead)
+        assert ok, outcome
+        state = link.read_link_state(home)
+        published_tables[link_ahead] = (
+            published(home, "SELECT * FROM entities ORDER BY entity_id"),
+            published(home, "SELECT mention_id, entity_id FROM entity_mentions ORDER BY mention_id"),
+            state.entities.to_pylist(), state.keys.to_pylist(), state.spellings.to_pylist(),
+            state.documents["doc_id"].to_pylist(), state.links.to_pylist())  # run ids are each run's
+    assert sum(ahead_steps) >= 2, "steps were linked while batches were extracted"
+    assert published_tables[True] == published_tables[False]
+    assert published_tables[True][0], "entities were published"
