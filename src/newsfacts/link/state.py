@@ -3,6 +3,7 @@ linked_documents under parquet/<table>/current.parquet), read and written togeth
 warehouse's live documents from it (link/incremental.py decides what is linked again)."""
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -47,13 +48,15 @@ class Linker:
 
     def __init__(self, warehouse: Path):
         self.warehouse = warehouse
-        self.before = read_link_state(warehouse) or incremental.empty_state()
-        self.restart()
-        self.new_before: int | None = None  # live documents the stored state lacked before the run's batches
-
-    def restart(self) -> None:
-        self.state = self.before
+        self.looked = 0  # steps' worth of stored documents when ahead last read the store
+        self.state: incremental.LinkState | None = None  # after the steps linked (None: none yet)
         self.steps: list[tuple[pa.Table, incremental.LinkChange]] = []  # (live documents of the step, its change)
+
+    @functools.cached_property
+    def before(self) -> incremental.LinkState:
+        """The stored state, read when first needed: a run that stores fewer than a step's documents holds
+        none of it while it extracts."""
+        return read_link_state(self.warehouse) or incremental.empty_state()
 
     def mentions(self, documents: pa.Table) -> pa.Table:  # of the documents linking asks for, not the corpus's
         return store.rows_of_documents(self.warehouse, "entity_mentions", documents, MENTION_COLUMNS)
@@ -62,12 +65,11 @@ class Linker:
         return store.live_documents(self.warehouse).select(["doc_id", "run_id"])
 
     def ahead(self, stored: int) -> int:
-        """Link the steps whose new documents are all stored, `stored` new documents having been stored since
-        the run's first batch (the store is read only when that fills a step). Returns the steps linked."""
-        if self.new_before is None:
-            self.new_before = planned_steps(self.live(), self.before.documents)[1] - stored
-        if (self.new_before + stored) // LINK_CHUNK_DOCS <= len(self.steps):
+        """Link the steps whose new documents are all stored, `stored` new documents having been stored by
+        the run so far: the store is read each time they fill one more step. Returns the steps linked."""
+        if stored // LINK_CHUNK_DOCS <= self.looked:
             return 0
+        self.looked = stored // LINK_CHUNK_DOCS
         plan, new = planned_steps(self.live(), self.before.documents)
         return self.take(plan[:new // LINK_CHUNK_DOCS])
 
@@ -81,8 +83,9 @@ class Linker:
 
     def take(self, plan: list[pa.Table]) -> int:
         """Link the steps of `plan` not linked yet; start again when those linked are not its first ones."""
-        if len(self.steps) > len(plan) or any(not taken.equals(step) for (taken, _), step in zip(self.steps, plan)):
-            self.restart()
+        if self.state is None or len(self.steps) > len(plan) or any(
+                not taken.equals(step) for (taken, _), step in zip(self.steps, plan)):
+            self.state, self.steps = self.before, []
         linked = 0
         for step in plan[len(self.steps):]:
             self.state, change = incremental.update(self.state, step, self.mentions)
