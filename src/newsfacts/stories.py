@@ -43,6 +43,7 @@ import numpy
 import pyarrow as pa
 import pyarrow.compute as pc
 from datasketch import MinHash, MinHashLSH
+from datasketch.hashfunc import sha1_hash32
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -295,6 +296,12 @@ def permutations() -> numpy.ndarray:
     return MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME).permutations
 
 
+@functools.lru_cache(maxsize=1 << 18)  # a word is hashed for every document that says it: once here
+def feature_hash(feature: bytes) -> int:
+    """MinHash's own hash of a feature (sha1_hash32, its scheme's)."""
+    return sha1_hash32(feature)
+
+
 def minhash_of(hashvalues) -> MinHash:
     return MinHash(num_perm=NUM_PERM, hashvalues=hashvalues, permutations=permutations(), scheme=MINHASH_SCHEME)
 
@@ -302,7 +309,7 @@ def minhash_of(hashvalues) -> MinHash:
 def signature(doc: StoryDocument) -> MinHash:
     if doc.minhash is not None and len(doc.minhash) == NUM_PERM:
         return minhash_of(doc.minhash)
-    minhash = MinHash(num_perm=NUM_PERM, permutations=permutations(), scheme=MINHASH_SCHEME)
+    minhash = MinHash(num_perm=NUM_PERM, permutations=permutations(), scheme=MINHASH_SCHEME, hashfunc=feature_hash)
     minhash.update_batch([feature.encode() for feature in sorted(doc.features)])
     doc.minhash = [int(value) for value in minhash.hashvalues]
     return minhash
@@ -525,8 +532,13 @@ def nearest_candidates(doc: StoryDocument, minhash: MinHash, found: set[str], by
     at most MAX_CANDIDATES of them, those whose signatures agree most with its own (estimated Jaccard):
     as the corpus grows, so does the number of documents that share a few common words, not the number
     one is compared with."""
-    dated = sorted((other for other in map(by_id.__getitem__, found) if plausible_days(doc, other)),
-                   key=lambda other: other.doc_id)
+    pick = by_id.__getitem__
+    if doc.published_date is None:
+        dated = [pick(doc_id) for doc_id in sorted(found)]
+    else:  # plausible_days, as a range of dates
+        first, last = doc.published_date - timedelta(days=FOLLOW_UP_DAYS), doc.published_date + timedelta(days=WINDOW_DAYS)
+        near = [doc_id for doc_id in found if (day := pick(doc_id).published_date) is None or first <= day <= last]
+        dated = [pick(doc_id) for doc_id in sorted(near)]
     if len(dated) <= MAX_CANDIDATES:
         return dated
     agreement = numpy.count_nonzero(numpy.stack([signatures[other.doc_id] for other in dated]) == minhash.hashvalues,
