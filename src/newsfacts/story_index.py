@@ -396,7 +396,7 @@ def keys_of(doc_ids, run_ids) -> pa.Array:
 def gone_members(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Member rows of withdrawn documents whose features still count (no GONE_KEY row yet)."""
     # their numbers found on the narrow key columns, then only their rows read whole: a join that carries every
-    # member's signature and features would hold them all (900 MB at 200,000 members)
+    # member's signature and features would hold them all (630 MB at 200,000 members)
     seqs = [row[0] for row in con.execute("SELECT m.member_seq FROM members_all AS m SEMI JOIN withdrawn AS w "
                                           "ON w.doc_id = m.doc_id AND w.document_run_id = m.document_run_id").fetchall()]
     hidden = members_where(con, "member_seq", seqs, view="members_all")
