@@ -233,3 +233,37 @@ def test_a_compaction_cut_short_leaves_whole_commits_either_way(tmp_path, monkey
     assert len(list((tmp_path / "commits").glob("*.json"))) == 1
     assert len(list((tmp_path / "parquet" / "documents").glob("*.parquet"))) == 1
     assert visible(tmp_path) == ["d0", "d1", "d2", "d3"]
+
+
+def test_compaction_keeps_the_story_tables_in_small_row_groups(tmp_path):
+    """story_members and story_features are read by key: a merged part keeps row groups whose min/max let a
+    lookup skip the rest; the other tables keep pyarrow's default."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from newsfacts import schemas
+
+    rows = store.LOOKUP_ROW_GROUP_ROWS * 2  # two commits of this many rows each: 4 small row groups merged
+    store.ensure_datasets(tmp_path)
+    for number in range(3):
+        run_id = f"r{number}"
+        features = pa.table({"feature": [f"{run_id}-word-{i:06d}" for i in range(rows)],
+                             "documents": [1] * rows}, schema=schemas.story_features)
+        seqs = range(number * rows, (number + 1) * rows)
+        members = pa.table({field.name: (pa.array(list(seqs), field.type) if field.name == "member_seq"
+                                         else pa.array([f"doc-{s}" for s in seqs], field.type)
+                                         if field.name in ("doc_id", "document_run_id", "story_id")
+                                         else pa.nulls(rows, field.type)) for field in schemas.story_members},
+                           schema=schemas.story_members)
+        parts = {"story_features": store.append_part(tmp_path, "story_features", features, run_id),
+                 "story_members": store.append_part(tmp_path, "story_members", members, run_id),
+                 "documents": store.append_part(tmp_path, "documents",
+                                                schemas.documents.empty_table(), run_id)}
+        store.commit(tmp_path, run_id, NOW, parts)
+    assert store.compact(tmp_path, "r2", max_commits=2) == 3
+    merged = store.committed(tmp_path)[0]["parts"]
+    for table in ("story_members", "story_features"):
+        metadata = pq.ParquetFile(tmp_path / merged[table]).metadata
+        assert metadata.num_rows == 3 * rows
+        assert metadata.num_row_groups == 6, table
+        assert all(metadata.row_group(i).num_rows <= store.LOOKUP_ROW_GROUP_ROWS for i in range(6))

@@ -255,3 +255,20 @@ def test_output_writes_the_whole_result_only_where_asked(published_home, tmp_pat
     copied = sql_cli(published_home, f"COPY documents TO '{tmp_path / 'copy.csv'}'", "--output", str(tmp_path / "x.csv"))
     assert copied.exit_code == 1 and copied.stderr.startswith("refused:") and not (tmp_path / "copy.csv").exists()
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_the_writer_bound_follows_the_documents_in_scope_not_those_only_relinked(tmp_path):
+    """A hub entity re-made across the corpus relinks many documents' mentions in place: their UPDATE
+    spills like a scan, and keeps the small bound; a scope of more than BOUNDED_SCOPE documents (staged and
+    published again) gets the larger one."""
+    def limit_after(scope: int, relinked: int) -> int:
+        with duckdb.connect(str(tmp_path / f"bound-{scope}-{relinked}.duckdb")) as con:
+            con.execute("CREATE SCHEMA staging")
+            con.execute("CREATE TABLE staging.scope AS SELECT 'd' || range AS doc_id FROM range(?)", [scope])
+            con.execute("CREATE TABLE staging.relinks AS SELECT 'r' || range AS doc_id FROM range(?)", [relinked])
+            warehouse.bound_memory(con)
+            return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    small, large = limit_after(20, 0), limit_after(warehouse.BOUNDED_SCOPE + 1, 0)
+    assert small != large
+    assert limit_after(20, warehouse.BOUNDED_SCOPE * 10) == small

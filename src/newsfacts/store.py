@@ -45,6 +45,11 @@ MAX_COMMITS = 32
 # ... leaving alone the commits whose parts already hold this many bytes (merged once, not again and again).
 LARGE_COMMIT_BYTES = 64 * 2**20
 COMPACTED_SUFFIX = "+compacted"
+# Tables read by key (a story member by number, a feature's count) are written in small row groups, whose
+# min/max let DuckDB read only those that may hold a key: a lookup of 45 members among 200,000 in 1M-row
+# groups decompressed every signature (1.5 s, 150 MB), in 2,048-row ones it reads a few (0.04 s).
+LOOKUP_TABLES = ("story_members", "story_features")
+LOOKUP_ROW_GROUP_ROWS = 2048
 
 
 def parquet_dir(warehouse: Path, table: str) -> Path:
@@ -127,8 +132,8 @@ def write_durably(path: Path, write) -> Path:
     return path
 
 
-def write_parquet(table: pa.Table, path: Path) -> Path:
-    return write_durably(path, lambda out: pq.write_table(table, out, compression="zstd"))
+def write_parquet(table: pa.Table, path: Path, row_group_rows: int | None = None) -> Path:
+    return write_durably(path, lambda out: pq.write_table(table, out, compression="zstd", row_group_size=row_group_rows))
 
 
 def write_json(data: dict, path: Path) -> Path:
@@ -140,7 +145,8 @@ def part_path(warehouse: Path, table_name: str, commit_id: str) -> Path:
 
 
 def append_part(warehouse: Path, table_name: str, table: pa.Table, commit_id: str) -> Path:
-    return write_parquet(table, part_path(warehouse, table_name, commit_id))
+    rows = LOOKUP_ROW_GROUP_ROWS if table_name in LOOKUP_TABLES else None
+    return write_parquet(table, part_path(warehouse, table_name, commit_id), rows)
 
 
 def replace_current(warehouse: Path, table_name: str, table: pa.Table) -> Path:

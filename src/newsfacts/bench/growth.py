@@ -124,9 +124,12 @@ def per_document_copy(name: str) -> str:
 
 
 def copy_rows(con: duckdb.DuckDBPyConnection, select: str, path: Path) -> None:
-    """The rows written by DuckDB to a Parquet file under a temporary name, then renamed (as the store writes)."""
+    """The rows written by DuckDB to a Parquet file under a temporary name, then renamed (as the store writes;
+    a table read by key in the store's small row groups)."""
     partial = path.with_name(f".{path.name}.partial")
-    con.execute(f"COPY ({select}) TO '{partial}' (FORMAT parquet, COMPRESSION zstd)")
+    table = path.parent.name
+    groups = f", ROW_GROUP_SIZE {store.LOOKUP_ROW_GROUP_ROWS}" if table in store.LOOKUP_TABLES else ""
+    con.execute(f"COPY ({select}) TO '{partial}' (FORMAT parquet, COMPRESSION zstd{groups})")
     partial.replace(path)
 
 
