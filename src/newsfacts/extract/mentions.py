@@ -599,9 +599,12 @@ def surname_pairs(doc: Doc, spans: list[Found], tokens: list[list[str]], texts: 
     # Forms with a gender or title first: what they settle ('Mrs. Novak' is Ana) counts for the others.
     shorts.sort(key=lambda i: (not (gender_of_words(evidence[i]) or evidence[i] & ROLE_WORDS), spans[i].start))
     unresolved: dict[tuple, int] = {}
+    ending: dict[tuple[str, ...], list[int]] = {}  # the full names a surname form ends, tried once a spelling
     for i in shorts:
         short = tokens[i]
-        candidates = {find(j) for j in full if ends_with(tokens[j], short)}
+        if (written_as := tuple(short)) not in ending:
+            ending[written_as] = [j for j in full if ends_with(tokens[j], short)]
+        candidates = {find(j) for j in ending[written_as]}  # people, as joined so far
         if not candidates and len(short) == 1 and spans[i].label == "PERSON":
             candidates = {find(j) for j in full if tokens[j][0] == short[0]}  # 'Mr Wu' of 'Wu Lan'; 'Heidi'
         gender = gender_of_words(evidence[i])
@@ -707,16 +710,17 @@ def initials_pairs(doc: Doc, spans: list[Found], find):
     """An acronym joins the one named body or place of the document whose initials it is:
     'WHA' and 'the World Hiking Association', 'N.T.' and 'North Tarn', 'Tarnese BMA' and 'the
     Tarnese Bureau of Maritime Affairs', 'BMA' and 'Tarnese BMA'."""
+    bodies = [j for j, g in enumerate(spans) if g.label not in ("PERSON", "NORP")]
+    naming: dict[tuple, list[int]] = {}  # the spans an acronym (with its qualifiers) names: one pass a spelling
     for i, f in enumerate(spans):
         parts = acronym_parts(doc, f)
         if parts is None:
             continue
-        qualifiers, acronym = parts
+        if parts not in naming:
+            naming[parts] = [j for j in bodies if names_acronym(doc, spans[j], *parts)]
         roots = {}
-        for j, g in enumerate(spans):
-            if j == i or g.label in ("PERSON", "NORP"):
-                continue
-            if names_acronym(doc, g, qualifiers, acronym):
+        for j in naming[parts]:
+            if j != i:
                 roots.setdefault(find(j), j)
         if len(roots) == 1 and find(i) not in roots:
             yield i, next(iter(roots.values()))
@@ -765,12 +769,16 @@ def acronym_mentions(doc: Doc, found: list[Found]) -> list[Found]:
                 extra.append(Found(token.i, token.i + 1, "ORG" if f.label == "PERSON" else f.label))
                 covered.add(token.i)
     names = [f for f in found if f.label not in ("PERSON", "NORP") and f.end - f.start >= 2]
+    naming: dict[str, tuple[list[Found], int]] = {}  # (names an acronym's letters abbreviate, how many names)
     for token in doc:
         if token.i in covered or token.pos_ != "PROPN" or not is_acronym(token.text) or in_capitals(doc, token):
             continue
         letters = token.text.replace(".", "")
-        named = [f for f in names if names_acronym(doc, f, (), letters)]
-        if len({clean_name(doc[f.start:f.end].text) for f in named}) == 1:
+        if letters not in naming:
+            named = [f for f in names if names_acronym(doc, f, (), letters)]
+            naming[letters] = named, len({clean_name(doc[f.start:f.end].text) for f in named})
+        named, distinct = naming[letters]
+        if distinct == 1:
             extra.append(Found(token.i, token.i + 1, named[0].label))
             covered.add(token.i)
     return extra
@@ -799,6 +807,8 @@ def alias_pairs(doc: Doc, spans: list[Found]):
     """'X – also known as Y': two names of one referent."""
     for i in range(len(spans) - 1):
         a, b = spans[i], spans[i + 1]
+        if not 0 < b.start - a.end <= 40:  # no words between, or more than 40 characters' worth
+            continue
         between = doc[a.end:b.start].text
         if 0 < len(between) <= 40 and ALIAS_BETWEEN.match(between):
             yield i, i + 1
