@@ -75,15 +75,20 @@ def prefect_api():
     Prefect has sent the run's last logs and events."""
     from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
+    global _local_server
     settings = get_current_settings()
     if settings.api.url or not settings.server.ephemeral.enabled:
         yield lambda: None  # a configured server (or none allowed, which Prefect reports)
         return
-    server = LocalPrefectServer(settings)
-    atexit.register(server.stop)  # registered before Prefect's own exit handlers, so run after them
-    server.start()
-    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-        yield server.wait_until_healthy
+    if _local_server is None:  # one a process, as Prefect's own, for every run it makes
+        _local_server = LocalPrefectServer(settings)
+        atexit.register(_local_server.stop)  # registered before Prefect's own exit handlers, so run after them
+        _local_server.start()
+    with temporary_settings(updates={PREFECT_API_URL: _local_server.api_url}):
+        yield _local_server.wait_until_healthy
+
+
+_local_server: LocalPrefectServer | None = None
 
 
 class LocalPrefectServer:
@@ -93,6 +98,7 @@ class LocalPrefectServer:
         self.settings = settings
         self.process: subprocess.Popen | None = None
         self.port = 0
+        self.healthy = False
 
     @property
     def api_url(self) -> str:
@@ -112,6 +118,8 @@ class LocalPrefectServer:
     def wait_until_healthy(self) -> None:
         import httpx
 
+        if self.healthy:
+            return
         deadline = time.monotonic() + self.settings.server.ephemeral.startup_timeout_seconds
         with httpx.Client() as client:
             while time.monotonic() < deadline:
@@ -121,6 +129,7 @@ class LocalPrefectServer:
                     break
                 try:
                     if client.get(f"{self.api_url}/health").status_code == 200:
+                        self.healthy = True
                         return
                 except httpx.TransportError:
                     pass

@@ -292,16 +292,19 @@ def capitalised_institutions(doc: Doc, found: list[Found]) -> list[Found]:
     """Capitalised names ending in an institution noun that the model missed: 'the Freedom of
     Tarn Brigade', 'the Electoral Commission'. Words may be joined by 'of', 'for', 'the'."""
     covered = covered_tokens(found)
+    texts = token_texts(doc)
     extra, i = [], 0
     while i < len(doc):
-        if not capitalised(doc[i]) or i in covered or doc[i].is_sent_start and doc[i].pos_ != "PROPN":
+        if (not capitalised_at(doc, texts, i) or i in covered
+                or doc[i].is_sent_start and doc[i].pos_ != "PROPN"):
             i += 1
             continue
         end, last_name = i, None
         while end < len(doc) and end not in covered:
-            if capitalised(doc[end]):
+            if capitalised_at(doc, texts, end):
                 last_name = end
-            elif not (doc[end].lower_ in ("of", "for", "the") and end + 1 < len(doc) and capitalised(doc[end + 1])):
+            elif not (texts[end].lower() in ("of", "for", "the") and end + 1 < len(doc)
+                      and capitalised_at(doc, texts, end + 1)):
                 break
             end += 1
         if last_name is not None and last_name > i and doc[last_name].lower_ in INSTITUTION_NOUNS:
@@ -331,6 +334,17 @@ def unnamed_speakers(doc: Doc, found: list[Found]) -> list[Found]:
 
 def capitalised(token) -> bool:
     return token.is_alpha and token.text[:1].isupper() and token.pos_ in ("PROPN", "NOUN", "ADJ")
+
+
+def capitalised_at(doc: Doc, texts: list[str], i: int) -> bool:
+    """capitalised(doc[i]), the word's first letter read from `texts` first: most words are not."""
+    return texts[i][:1].isupper() and capitalised(doc[i])
+
+
+def token_texts(doc: Doc) -> list[str]:
+    """Every token's text, read once: a walk over the document that tests most words by their text
+    alone costs a Token object only for the few it looks at further."""
+    return [t.text for t in doc]
 
 
 def extend_title(doc: Doc, f: Found) -> Found:
@@ -381,8 +395,9 @@ def bracketed_definitions(doc: Doc, found: list[Found]) -> list[Found]:
     """'the Tarn County Water Commissioner (TCWC)': a capitalised name the model missed, defined by the
     acronym in brackets after it, is an organisation (it replaces a shorter span inside it)."""
     extra = []
+    texts = token_texts(doc)
     for i in range(1, len(doc) - 2):
-        if not (doc[i].text == "(" and doc[i + 2].text == ")" and is_acronym(doc[i + 1].text)):
+        if not (texts[i] == "(" and texts[i + 2] == ")" and is_acronym(texts[i + 1])):
             continue
         start = capitalised_run_start(doc, i)
         if start is None or i - start < 2 or any(f.start <= start and i <= f.end for f in found):
@@ -413,15 +428,16 @@ def expanded_acronyms(doc: Doc, found: list[Found]) -> list[Found]:
     if not acronyms:
         return []
     covered = covered_tokens(found)
+    texts = token_texts(doc)
     extra, i = [], 0
     while i < len(doc):
-        if i in covered or not doc[i].text[:1].isupper() or not doc[i].is_alpha or doc[i].is_sent_start:
+        if i in covered or not texts[i][:1].isupper() or not doc[i].is_alpha or doc[i].is_sent_start:
             i += 1
             continue
         end = i
-        while end < len(doc) and end not in covered and doc[end].is_alpha and doc[end].text[:1].isupper():
+        while end < len(doc) and end not in covered and texts[end][:1].isupper() and doc[end].is_alpha:
             end += 1
-        letters = initials([t.text for t in doc[i:end]])
+        letters = initials(texts[i:end])
         if end - i >= 2 and letters in acronyms:
             extra.append(Found(i, end, acronyms[letters]))
         i = end
@@ -457,13 +473,20 @@ def repeated_surnames(doc: Doc, found: list[Found]) -> list[Found]:
     covered = covered_tokens(found)
     surnames = {}
     for f in found:
+        if f.label != "PERSON":
+            continue
         words = [t for t in doc[f.start:f.end] if t.is_alpha]
         clean = all(t.is_alpha or t.text.endswith(".") or t.text == "-" for t in doc[f.start:f.end])
-        if f.label == "PERSON" and clean and len(words) >= 2 and words[-1].text[:1].isupper():
+        if clean and len(words) >= 2 and words[-1].text[:1].isupper():
             surnames.setdefault(words[-1].text, f.label)
     extra = []
-    for token in doc:
-        if token.text not in surnames or token.i in covered or continues_name(doc, token.i, token.i + 1):
+    if not surnames:
+        return extra
+    for i, text in enumerate(token_texts(doc)):
+        if text not in surnames or i in covered:
+            continue
+        token = doc[i]
+        if continues_name(doc, token.i, token.i + 1):
             continue
         if token.i > 0 and doc[token.i - 1].lower_ == "the":
             continue
