@@ -522,7 +522,7 @@ def local_groups(doc: Doc, spans: list[Found]) -> list[str]:
         union(i, j)
     for i, j in surname_pairs(doc, spans, tokens, texts, find):
         union(i, j)
-    for i, j in acronym_pairs(doc, spans, tokens):
+    for i, j in acronym_pairs(doc, spans, texts):
         union(i, j)
     for i, j in alias_pairs(doc, spans):
         union(i, j)
@@ -813,26 +813,29 @@ def in_capitals(doc: Doc, token) -> bool:
     return any(t.text.isupper() and len(t.text) > 1 for t in neighbours)
 
 
-def acronym_pairs(doc: Doc, spans: list[Found], tokens: list[list[str]]):
-    """The acronym names the organisation it follows in brackets."""
+def acronym_pairs(doc: Doc, spans: list[Found], texts: list[str]):
+    """The acronym names the organisation it follows in brackets (texts: the spans' texts)."""
     acronyms: dict[str, int] = {}
     for i, f in enumerate(spans):
         acronym = defined_acronym(doc, f)
         if acronym is not None:
             acronyms.setdefault(acronym, i)
-    for i, f in enumerate(spans):
-        text = doc[f.start:f.end].text
+    if not acronyms:
+        return
+    for i, text in enumerate(texts):
         if text in acronyms and acronyms[text] != i:
             yield i, acronyms[text]
 
 
 def alias_pairs(doc: Doc, spans: list[Found]):
     """'X – also known as Y': two names of one referent."""
+    text = doc.text  # read once: the words between two spans are cut from it by their offsets
     for i in range(len(spans) - 1):
         a, b = spans[i], spans[i + 1]
         if not 0 < b.start - a.end <= 40:  # no words between, or more than 40 characters' worth
             continue
-        between = doc[a.end:b.start].text
+        words = doc[a.end:b.start]
+        between = text[words.start_char:words.end_char]
         if 0 < len(between) <= 40 and ALIAS_BETWEEN.match(between):
             yield i, i + 1
 
