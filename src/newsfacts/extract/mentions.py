@@ -21,7 +21,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
 from newsfacts.extract.attribution import PERSON_ROLES, SPEECH_VERBS
-from newsfacts.link.unionfind import DisjointSets
+from newsfacts.unionfind import DisjointSets
 from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, GENDER_MARKS, HONORIFICS, NAME_PARTICLES,
                                      QUOTE_CHARS, TITLES, abbreviates, clean_name, gender_of_words, given_name_gender, initials,
                                      is_acronym, is_given_name, name_tokens, person_tokens, romanised,
