@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 import warnings
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -84,8 +84,12 @@ def prefect_api():
         _local_server = LocalPrefectServer(settings)
         atexit.register(_local_server.stop)  # registered before Prefect's own exit handlers, so run after them
         _local_server.start()
-    with temporary_settings(updates={PREFECT_API_URL: _local_server.api_url}):
-        yield _local_server.wait_until_healthy
+    with ExitStack() as stack:
+        def ready() -> None:  # the address is known once it answers (a taken port means another one)
+            _local_server.wait_until_healthy()
+            stack.enter_context(temporary_settings(updates={PREFECT_API_URL: _local_server.api_url}))
+
+        yield ready
 
 
 _local_server: LocalPrefectServer | None = None
@@ -116,14 +120,17 @@ class LocalPrefectServer:
                  "PREFECT__SERVER_FINAL": "1", **self.settings.to_environment_variables(exclude_unset=True)})
 
     def wait_until_healthy(self) -> None:
+        """As Prefect waits: up to its startup timeout, counted in pauses between tries (a loaded machine
+        slows the tries, not the count); a server that could not bind its port (uvicorn's exit code 3:
+        another process took it meanwhile) is started again on another."""
         import httpx
 
         if self.healthy:
             return
-        deadline = time.monotonic() + self.settings.server.ephemeral.startup_timeout_seconds
-        with httpx.Client() as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() == 3:  # uvicorn could not bind the port: another took it meanwhile
+        waited, limit = 0.0, self.settings.server.ephemeral.startup_timeout_seconds
+        with httpx.Client(timeout=2) as client:
+            while waited < limit:
+                if self.process.poll() == 3:
                     self.start()
                 elif self.process.poll() is not None:
                     break
@@ -134,6 +141,7 @@ class LocalPrefectServer:
                 except httpx.TransportError:
                     pass
                 time.sleep(0.1)
+                waited += 0.1
         ended = self.process.poll()
         raise RuntimeError("Timed out while attempting to connect to ephemeral Prefect API server"
                            + (f" (it exited with code {ended})." if ended is not None else "."))
