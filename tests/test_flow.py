@@ -333,3 +333,53 @@ def test_a_bad_document_is_quarantined_and_retried_while_the_rest_publishes(pref
     assert "1 new, 22 already processed" in result.output
     assert count(home, "SELECT count(*) FROM documents WHERE source_path = 'flagged.txt'") == 1
     assert count(home, "SELECT count(*) FROM quarantine") == 0
+
+
+RUN_WATCHING_ITS_SERVER = """
+import atexit, json, sys
+import psutil
+from newsfacts import cli
+
+children, record_path = [], sys.argv[1]
+def record():  # registered first, so it runs after the run's own exit handlers
+    json.dump({"server_imported": "prefect.server.api.server" in sys.modules, "children": children},
+              open(record_path, "w"))
+atexit.register(record)
+load_flow = cli.load_flow
+def load_flow_noting_children():  # the flow is loaded once the server has been launched
+    children.extend({"pid": p.pid, "cmdline": " ".join(p.cmdline())} for p in psutil.Process().children(recursive=True))
+    return load_flow()
+cli.load_flow = load_flow_noting_children
+sys.argv = ["newsfacts", *sys.argv[2:]]
+cli.main()
+"""
+
+
+def test_a_run_without_a_configured_prefect_server_starts_prefects_own_and_stops_it(tmp_path):
+    """No PREFECT_API_URL: `newsfacts run` starts Prefect's temporary server (Prefect's own app, in a process
+    of its own) before importing the flow, its own process never imports the server, the flow run is
+    recorded there, and the server is gone when the command ends."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    import psutil
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "dam.html").write_text(HTML_PAGE, encoding="utf-8")
+    home = tmp_path / "prefect-home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")} | {"PREFECT_HOME": str(home)}
+    record = tmp_path / "record.json"
+    finished = subprocess.run([sys.executable, "-c", RUN_WATCHING_ITS_SERVER, str(record), "run", "--raw", str(raw),
+                               "--warehouse", str(tmp_path / "warehouse"), "--workers", "1"],
+                              env=env, capture_output=True, text=True, timeout=900)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "1 new" in finished.stdout
+    seen = json.loads(record.read_text())
+    assert seen["server_imported"] is False
+    servers = [child for child in seen["children"] if "prefect.server.api.server:create_app" in child["cmdline"]]
+    assert len(servers) == 1
+    assert not psutil.pid_exists(servers[0]["pid"]) or psutil.Process(servers[0]["pid"]).status() == psutil.STATUS_ZOMBIE
+    with sqlite3.connect(home / "prefect.db") as db:
+        assert db.execute("SELECT count(*) FROM flow_run WHERE state_type = 'COMPLETED'").fetchone()[0] == 1

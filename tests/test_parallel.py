@@ -3,6 +3,7 @@ one spaCy pipeline per process, and stage progress on and off a terminal."""
 from __future__ import annotations
 
 import io
+import json
 import random
 from pathlib import Path
 
@@ -143,3 +144,16 @@ def test_quote_spans_jumping_between_marks_finds_what_trying_every_character_fin
     for _ in range(3000):
         text = "".join(pick.choice(marks) for _ in range(pick.randint(0, 50)))
         assert quotes.quote_spans(text) == every_character(text), text
+
+
+def test_a_worker_imports_the_extraction_code_and_not_the_store_link_or_flow():
+    """What a worker imports to take its first batch (`extract_batch`, by reference): spaCy and the
+    rules, not the store, the link stage and DuckDB (56 MB a worker), nor Prefect or Great Expectations."""
+    import subprocess
+    import sys
+
+    probe = ("import json, sys; import newsfacts.extract.parallel; "
+             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('duckdb', 'prefect', 'great_expectations') or m.startswith(('newsfacts.link', 'newsfacts.store')))))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert json.loads(loaded.stdout) == []

@@ -24,11 +24,9 @@ import pyarrow as pa
 
 from newsfacts import project, schemas, validation_report
 
-project.apply_quiet_defaults()
-
-import great_expectations as gx  # noqa: E402  (after the quiet defaults)
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: E402
+# Great Expectations is imported where a suite is loaded or run, not with this module (3 s): a run with
+# nothing new validates nothing, and every run imports the flow, which imports this module.
+project.apply_quiet_defaults()  # before GX is imported
 
 
 ROW_LEVEL, TABLE_LEVEL = "row", "table"
@@ -116,8 +114,12 @@ def whole_rows(table: str, items: list[dict], measures: list[dict], run_id: str)
     return rows
 
 
-def load_suite(path: Path, whole: bool | None = None) -> gx.ExpectationSuite:
-    """The suite in `path`; whole True/False: only the expectations that judge a whole column / the others."""
+def load_suite(path: Path, whole: bool | None = None):
+    """The suite in `path` (a GX ExpectationSuite); whole True/False: only the expectations that judge a
+    whole column / the others."""
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
     spec = json.loads(path.read_text())
     configurations = []
     for item in spec["expectations"]:
@@ -135,6 +137,9 @@ def load_suite(path: Path, whole: bool | None = None) -> gx.ExpectationSuite:
 
 
 def gx_context(warehouse: Path):
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="file", project_root_dir=str(warehouse))
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     return context
@@ -227,6 +232,8 @@ def result_format(frame) -> dict:
 
 def run_suite(context, source, table: str, frame, whole: bool | None = None):
     """`whole`: None, the whole suite; True/False, its whole-column expectations / the others."""
+    import great_expectations as gx
+
     name = table if whole is None else f"{table}.{'whole' if whole else 'scope'}"
     asset = next((a for a in source.assets if a.name == name), None) or source.add_dataframe_asset(name)
     batch_definition = next((b for b in asset.batch_definitions if b.name == "all"), None) \

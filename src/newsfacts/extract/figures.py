@@ -53,6 +53,8 @@ SIZE_WORDS = frozenset({"wide", "long", "deep", "high", "tall", "across"})
 TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "second", "decade", "century",
                         "years", "months", "weeks", "days", "hours", "minutes", "seconds", "decades", "night",
                         "nights", "time", "times", "percent", "per", "%"})
+# Words that start a number phrase without being a number themselves (see number_phrase).
+NUMBER_WORDS = frozenset({*VAGUE_AMOUNTS, "dozen", *MAGNITUDES})
 YEAR = re.compile(r"^(?:1[89]|20|21)\d\d$")
 NON_FIGURE_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "ORDINAL"})
 
@@ -64,8 +66,8 @@ def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
         taken: set[int] = set()
         counted = []
         for token in sent:
-            if token.i in taken:
-                continue
+            if token.i in taken or not (token.like_num or token.lower_[:1].isdigit() or token.lower_ in NUMBER_WORDS):
+                continue  # no number starts here (number_phrase's own first tests, read without calling it)
             phrase = number_phrase(token)
             if phrase is None:
                 continue

@@ -21,7 +21,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
 from newsfacts.extract.attribution import PERSON_ROLES, SPEECH_VERBS
-from newsfacts.link.unionfind import DisjointSets
+from newsfacts.unionfind import DisjointSets
 from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, GENDER_MARKS, HONORIFICS, NAME_PARTICLES,
                                      QUOTE_CHARS, TITLES, abbreviates, clean_name, gender_of_words, given_name_gender, initials,
                                      is_acronym, is_given_name, name_tokens, person_tokens, romanised,
@@ -292,16 +292,19 @@ def capitalised_institutions(doc: Doc, found: list[Found]) -> list[Found]:
     """Capitalised names ending in an institution noun that the model missed: 'the Freedom of
     Tarn Brigade', 'the Electoral Commission'. Words may be joined by 'of', 'for', 'the'."""
     covered = covered_tokens(found)
+    texts = token_texts(doc)
     extra, i = [], 0
     while i < len(doc):
-        if not capitalised(doc[i]) or i in covered or doc[i].is_sent_start and doc[i].pos_ != "PROPN":
+        if (not capitalised_at(doc, texts, i) or i in covered
+                or doc[i].is_sent_start and doc[i].pos_ != "PROPN"):
             i += 1
             continue
         end, last_name = i, None
         while end < len(doc) and end not in covered:
-            if capitalised(doc[end]):
+            if capitalised_at(doc, texts, end):
                 last_name = end
-            elif not (doc[end].lower_ in ("of", "for", "the") and end + 1 < len(doc) and capitalised(doc[end + 1])):
+            elif not (texts[end].lower() in ("of", "for", "the") and end + 1 < len(doc)
+                      and capitalised_at(doc, texts, end + 1)):
                 break
             end += 1
         if last_name is not None and last_name > i and doc[last_name].lower_ in INSTITUTION_NOUNS:
@@ -331,6 +334,17 @@ def unnamed_speakers(doc: Doc, found: list[Found]) -> list[Found]:
 
 def capitalised(token) -> bool:
     return token.is_alpha and token.text[:1].isupper() and token.pos_ in ("PROPN", "NOUN", "ADJ")
+
+
+def capitalised_at(doc: Doc, texts: list[str], i: int) -> bool:
+    """capitalised(doc[i]), the word's first letter read from `texts` first: most words are not."""
+    return texts[i][:1].isupper() and capitalised(doc[i])
+
+
+def token_texts(doc: Doc) -> list[str]:
+    """Every token's text, read once: a walk over the document that tests most words by their text
+    alone costs a Token object only for the few it looks at further."""
+    return [t.text for t in doc]
 
 
 def extend_title(doc: Doc, f: Found) -> Found:
@@ -381,8 +395,9 @@ def bracketed_definitions(doc: Doc, found: list[Found]) -> list[Found]:
     """'the Tarn County Water Commissioner (TCWC)': a capitalised name the model missed, defined by the
     acronym in brackets after it, is an organisation (it replaces a shorter span inside it)."""
     extra = []
+    texts = token_texts(doc)
     for i in range(1, len(doc) - 2):
-        if not (doc[i].text == "(" and doc[i + 2].text == ")" and is_acronym(doc[i + 1].text)):
+        if not (texts[i] == "(" and texts[i + 2] == ")" and is_acronym(texts[i + 1])):
             continue
         start = capitalised_run_start(doc, i)
         if start is None or i - start < 2 or any(f.start <= start and i <= f.end for f in found):
@@ -413,15 +428,16 @@ def expanded_acronyms(doc: Doc, found: list[Found]) -> list[Found]:
     if not acronyms:
         return []
     covered = covered_tokens(found)
+    texts = token_texts(doc)
     extra, i = [], 0
     while i < len(doc):
-        if i in covered or not doc[i].text[:1].isupper() or not doc[i].is_alpha or doc[i].is_sent_start:
+        if i in covered or not texts[i][:1].isupper() or not doc[i].is_alpha or doc[i].is_sent_start:
             i += 1
             continue
         end = i
-        while end < len(doc) and end not in covered and doc[end].is_alpha and doc[end].text[:1].isupper():
+        while end < len(doc) and end not in covered and texts[end][:1].isupper() and doc[end].is_alpha:
             end += 1
-        letters = initials([t.text for t in doc[i:end]])
+        letters = initials(texts[i:end])
         if end - i >= 2 and letters in acronyms:
             extra.append(Found(i, end, acronyms[letters]))
         i = end
@@ -457,13 +473,20 @@ def repeated_surnames(doc: Doc, found: list[Found]) -> list[Found]:
     covered = covered_tokens(found)
     surnames = {}
     for f in found:
+        if f.label != "PERSON":
+            continue
         words = [t for t in doc[f.start:f.end] if t.is_alpha]
         clean = all(t.is_alpha or t.text.endswith(".") or t.text == "-" for t in doc[f.start:f.end])
-        if f.label == "PERSON" and clean and len(words) >= 2 and words[-1].text[:1].isupper():
+        if clean and len(words) >= 2 and words[-1].text[:1].isupper():
             surnames.setdefault(words[-1].text, f.label)
     extra = []
-    for token in doc:
-        if token.text not in surnames or token.i in covered or continues_name(doc, token.i, token.i + 1):
+    if not surnames:
+        return extra
+    for i, text in enumerate(token_texts(doc)):
+        if text not in surnames or i in covered:
+            continue
+        token = doc[i]
+        if continues_name(doc, token.i, token.i + 1):
             continue
         if token.i > 0 and doc[token.i - 1].lower_ == "the":
             continue
@@ -499,7 +522,7 @@ def local_groups(doc: Doc, spans: list[Found]) -> list[str]:
         union(i, j)
     for i, j in surname_pairs(doc, spans, tokens, texts, find):
         union(i, j)
-    for i, j in acronym_pairs(doc, spans, tokens):
+    for i, j in acronym_pairs(doc, spans, texts):
         union(i, j)
     for i, j in alias_pairs(doc, spans):
         union(i, j)
@@ -599,9 +622,12 @@ def surname_pairs(doc: Doc, spans: list[Found], tokens: list[list[str]], texts: 
     # Forms with a gender or title first: what they settle ('Mrs. Novak' is Ana) counts for the others.
     shorts.sort(key=lambda i: (not (gender_of_words(evidence[i]) or evidence[i] & ROLE_WORDS), spans[i].start))
     unresolved: dict[tuple, int] = {}
+    ending: dict[tuple[str, ...], list[int]] = {}  # the full names a surname form ends, tried once a spelling
     for i in shorts:
         short = tokens[i]
-        candidates = {find(j) for j in full if ends_with(tokens[j], short)}
+        if (written_as := tuple(short)) not in ending:
+            ending[written_as] = [j for j in full if ends_with(tokens[j], short)]
+        candidates = {find(j) for j in ending[written_as]}  # people, as joined so far
         if not candidates and len(short) == 1 and spans[i].label == "PERSON":
             candidates = {find(j) for j in full if tokens[j][0] == short[0]}  # 'Mr Wu' of 'Wu Lan'; 'Heidi'
         gender = gender_of_words(evidence[i])
@@ -707,16 +733,17 @@ def initials_pairs(doc: Doc, spans: list[Found], find):
     """An acronym joins the one named body or place of the document whose initials it is:
     'WHA' and 'the World Hiking Association', 'N.T.' and 'North Tarn', 'Tarnese BMA' and 'the
     Tarnese Bureau of Maritime Affairs', 'BMA' and 'Tarnese BMA'."""
+    bodies = [j for j, g in enumerate(spans) if g.label not in ("PERSON", "NORP")]
+    naming: dict[tuple, list[int]] = {}  # the spans an acronym (with its qualifiers) names: one pass a spelling
     for i, f in enumerate(spans):
         parts = acronym_parts(doc, f)
         if parts is None:
             continue
-        qualifiers, acronym = parts
+        if parts not in naming:
+            naming[parts] = [j for j in bodies if names_acronym(doc, spans[j], *parts)]
         roots = {}
-        for j, g in enumerate(spans):
-            if j == i or g.label in ("PERSON", "NORP"):
-                continue
-            if names_acronym(doc, g, qualifiers, acronym):
+        for j in naming[parts]:
+            if j != i:
                 roots.setdefault(find(j), j)
         if len(roots) == 1 and find(i) not in roots:
             yield i, next(iter(roots.values()))
@@ -765,12 +792,16 @@ def acronym_mentions(doc: Doc, found: list[Found]) -> list[Found]:
                 extra.append(Found(token.i, token.i + 1, "ORG" if f.label == "PERSON" else f.label))
                 covered.add(token.i)
     names = [f for f in found if f.label not in ("PERSON", "NORP") and f.end - f.start >= 2]
+    naming: dict[str, tuple[list[Found], int]] = {}  # (names an acronym's letters abbreviate, how many names)
     for token in doc:
         if token.i in covered or token.pos_ != "PROPN" or not is_acronym(token.text) or in_capitals(doc, token):
             continue
         letters = token.text.replace(".", "")
-        named = [f for f in names if names_acronym(doc, f, (), letters)]
-        if len({clean_name(doc[f.start:f.end].text) for f in named}) == 1:
+        if letters not in naming:
+            named = [f for f in names if names_acronym(doc, f, (), letters)]
+            naming[letters] = named, len({clean_name(doc[f.start:f.end].text) for f in named})
+        named, distinct = naming[letters]
+        if distinct == 1:
             extra.append(Found(token.i, token.i + 1, named[0].label))
             covered.add(token.i)
     return extra
@@ -782,24 +813,29 @@ def in_capitals(doc: Doc, token) -> bool:
     return any(t.text.isupper() and len(t.text) > 1 for t in neighbours)
 
 
-def acronym_pairs(doc: Doc, spans: list[Found], tokens: list[list[str]]):
-    """The acronym names the organisation it follows in brackets."""
+def acronym_pairs(doc: Doc, spans: list[Found], texts: list[str]):
+    """The acronym names the organisation it follows in brackets (texts: the spans' texts)."""
     acronyms: dict[str, int] = {}
     for i, f in enumerate(spans):
         acronym = defined_acronym(doc, f)
         if acronym is not None:
             acronyms.setdefault(acronym, i)
-    for i, f in enumerate(spans):
-        text = doc[f.start:f.end].text
+    if not acronyms:
+        return
+    for i, text in enumerate(texts):
         if text in acronyms and acronyms[text] != i:
             yield i, acronyms[text]
 
 
 def alias_pairs(doc: Doc, spans: list[Found]):
     """'X – also known as Y': two names of one referent."""
+    text = doc.text  # read once: the words between two spans are cut from it by their offsets
     for i in range(len(spans) - 1):
         a, b = spans[i], spans[i + 1]
-        between = doc[a.end:b.start].text
+        if not 0 < b.start - a.end <= 40:  # no words between, or more than 40 characters' worth
+            continue
+        words = doc[a.end:b.start]
+        between = text[words.start_char:words.end_char]
         if 0 < len(between) <= 40 and ALIAS_BETWEEN.match(between):
             yield i, i + 1
 

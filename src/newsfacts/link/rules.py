@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from newsfacts.link.unionfind import DisjointSets
+from newsfacts.unionfind import DisjointSets
 from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, HONORIFICS, QUOTE_CHARS, TITLES, clean_name,
                                      consonants, gender_of_words, given_name_gender, initials, is_acronym,
                                      name_tokens, person_tokens, romanised, same_given_name, same_middle_names,
