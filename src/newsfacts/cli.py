@@ -1,15 +1,11 @@
 """The `newsfacts` command: run the flow, query the warehouse, score and benchmark the stages."""
 from __future__ import annotations
 
-import atexit
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 import warnings
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -47,12 +43,10 @@ def run_flow(raw: Path, warehouse_dir: Path, full_refresh: bool = False, **optio
     (False, one line saying what went wrong). A traceback stays in the run's log, off the terminal."""
     from newsfacts import failures
 
-    with prefect_api() as api_ready:
-        flow = load_flow()  # imports Prefect, which sets up its logging, while a local Prefect server starts
-        api_ready()
-        with quiet_failures():
-            state = flow(raw_dir=str(raw), warehouse_dir=str(warehouse_dir), full_refresh=full_refresh,
-                         return_state=True, **options)
+    flow = load_flow()  # imports Prefect, which sets up its logging
+    with quiet_failures():
+        state = flow(raw_dir=str(raw), warehouse_dir=str(warehouse_dir), full_refresh=full_refresh,
+                     return_state=True, **options)
     if state.is_completed():
         return True, state.result()
     outcome = state.result(raise_on_failure=False)
@@ -63,108 +57,6 @@ def run_flow(raw: Path, warehouse_dir: Path, full_refresh: bool = False, **optio
     if message.startswith("another run is writing"):
         return False, message
     return False, f"run failed: {message}; {failures.NOTHING_PUBLISHED}."
-
-
-@contextmanager
-def prefect_api():
-    """The Prefect API a run reports to; yields a function that returns once the API answers. Where none is
-    configured (no PREFECT_API_URL), Prefect itself would start a temporary local server when the flow
-    starts, after importing the whole server in this process (1.4 CPU s) only to launch it in another.
-    Here the same server (Prefect's own command, settings and database) is launched before the flow is
-    imported, so that it starts meanwhile, and this process never imports it. Stopped at exit, after
-    Prefect has sent the run's last logs and events."""
-    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
-
-    global _local_server
-    settings = get_current_settings()
-    if settings.api.url or not settings.server.ephemeral.enabled:
-        yield lambda: None  # a configured server (or none allowed, which Prefect reports)
-        return
-    if _local_server is None:  # one a process, as Prefect's own, for every run it makes
-        _local_server = LocalPrefectServer(settings)
-        atexit.register(_local_server.stop)  # registered before Prefect's own exit handlers, so run after them
-        _local_server.start()
-    with ExitStack() as stack:
-        def ready() -> None:  # the address is known once it answers (a taken port means another one)
-            _local_server.wait_until_healthy()
-            stack.enter_context(temporary_settings(updates={PREFECT_API_URL: _local_server.api_url}))
-
-        yield ready
-
-
-_local_server: LocalPrefectServer | None = None
-
-
-class LocalPrefectServer:
-    """Prefect's temporary server, started as `prefect.server.api.server.SubprocessASGIServer` starts it."""
-
-    def __init__(self, settings):
-        self.settings = settings
-        self.process: subprocess.Popen | None = None
-        self.port = 0
-        self.healthy = False
-
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api"
-
-    def start(self) -> None:
-        import prefect
-
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory",
-             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "error", "--lifespan", "on"],
-            env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
-                 "PREFECT__SERVER_FINAL": "1", **self.settings.to_environment_variables(exclude_unset=True)})
-
-    def wait_until_healthy(self) -> None:
-        """As Prefect waits: up to its startup timeout, counted in pauses between tries (a loaded machine
-        slows the tries, not the count); a server that could not bind its port (uvicorn's exit code 3:
-        another process took it meanwhile) is started again on another."""
-        import httpx
-
-        if self.healthy:
-            return
-        waited, limit = 0.0, self.settings.server.ephemeral.startup_timeout_seconds
-        with httpx.Client(timeout=2) as client:
-            while waited < limit:
-                if self.process.poll() == 3:
-                    self.start()
-                elif self.process.poll() is not None:
-                    break
-                try:
-                    if client.get(f"{self.api_url}/health").status_code == 200:
-                        self.healthy = True
-                        return
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-                waited += 0.1
-        ended = self.process.poll()
-        raise RuntimeError("Timed out while attempting to connect to ephemeral Prefect API server"
-                           + (f" (it exited with code {ended})." if ended is not None else "."))
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
-
-
-def free_port() -> int:
-    """A port of this machine's loopback that nothing listens on now (the system's choice)."""
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def is_prefect_failure(exc: BaseException) -> bool:
