@@ -120,8 +120,9 @@ def needs_comparison(document, tree) -> bool:
     if document is None or len(document.text or "") < COMPARE_BELOW_CHARS:
         return True
     body = document.body
-    paragraphs = body.findall(".//p")
-    if not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(paragraphs) or body.xpath(UNCLEAN_XPATH):
+    if not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p")):
+        return True
+    if body.xpath(UNCLEAN_XPATH):
         return True
     if len(document.text) < COMPARE_PARAGRAPH_SHARE * sum(len(p.text_content()) for p in tree.iter("p")):
         return True
@@ -146,7 +147,7 @@ def page_metadata(tree, url: str | None) -> dict:
     meta = metadata.examine_meta(tree)
     try:
         meta = metadata.extract_meta_json(tree, meta)
-    except Exception:  # noqa: BLE001 - trafilatura's JSON-LD reader fails on odd JSON; so does it
+    except Exception:  # noqa: BLE001 - its JSON-LD reader can fail on odd JSON; extract_metadata goes on too
         pass
     meta.title = meta.title or metadata.extract_title(tree)
     meta.url = meta.url or metadata.extract_url(tree, url)
