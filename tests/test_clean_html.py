@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from newsfacts.clean import clean_html
+import pytest
+import trafilatura
+
+from newsfacts.clean import clean_html, html
 
 PARAGRAPHS = [
     "The city council voted on Tuesday to expand the bus network, officials said after a long debate.",
@@ -84,3 +87,74 @@ def test_dated_records_after_the_article_are_cut():
     assert not any(note in doc.body_text for _name, _when, note in READER_NOTES)
     removed = {line.text: line.rule for line in doc.removed_lines}
     assert removed.get(READER_NOTES[-1][2]) == "dated_records"
+
+
+# --- one parse, metadata, and trafilatura's comparison only where it could change the text ---
+
+def full_trafilatura(page: str):
+    """trafilatura with its readability/justext comparison and its own metadata, as the HTML path
+    called it before: what the cheaper path must reproduce."""
+    return trafilatura.bare_extraction(page, **{**html.EXTRACT_OPTIONS, "with_metadata": True})
+
+
+LEDE = ("The harbour authority of Port Velmar said on Friday that the northern pier would close for "
+        "repairs after inspectors found cracks in its concrete supports during a routine survey.")
+DIV_ARTICLE = f"""<html><head><title>Pier closes | Velmar Post</title></head><body>
+<div class="menu"><a href="/">Home</a> <a href="/port">Port</a> <a href="/city">City</a></div>
+<div class="story"><div>{LEDE}</div><div>{PARAGRAPHS[0]}</div><div>{PARAGRAPHS[1]}<br>{PARAGRAPHS[2]}</div>
+<div>{PARAGRAPHS[3]}</div></div>
+<div class="footer">Velmar Post, 12 Quay Street</div></body></html>"""
+TEASERS = "".join(f"<li><a href='/t{n}'>Teaser headline number {n} about another story in town</a> "
+                  f"<span>{PARAGRAPHS[n % 4]}</span></li>" for n in range(40))
+SHORT_ARTICLE_LONG_PAGE = f"""<html><head><title>Short note | Velmar Post</title></head><body>
+<article><p>{LEDE}</p></article><aside><ul>{TEASERS}</ul></aside></body></html>"""
+JSON_LD_PAGE = PAGE.replace("</head>", """<script type="application/ld+json">{"@context": "https://schema.org",
+"@type": "NewsArticle", "headline": "Bus network grows again", "datePublished": "2023-05-24",
+"publisher": {"@type": "Organization", "name": "Example News Group"}}</script></head>""")
+TABLE_LAYOUT = f"""<html><body><table><tr><td>{LEDE}</td></tr><tr><td>{PARAGRAPHS[0]}</td>
+<td>{PARAGRAPHS[1]}</td></tr></table><table><tr><td>{PARAGRAPHS[2]}</td></tr></table></body></html>"""
+SHORT_TEXT = f"<html><body><article><p>The pier closed on Friday.</p></article><div>{LEDE}</div></body></html>"
+PLAIN_PAGE = f"""<html><head><title>Pier closes</title>
+<link rel="canonical" href="https://velmar-post.example.net/2022/11/04/pier-closes.html"></head>
+<body><article><p>{LEDE}</p>{''.join(f'<p>{p}</p>' for p in PARAGRAPHS)}</article></body></html>"""
+
+
+@pytest.mark.parametrize("page", [PAGE, PAGE_WITH_NOTES, DIV_ARTICLE, SHORT_ARTICLE_LONG_PAGE, JSON_LD_PAGE, PLAIN_PAGE,
+                                  TABLE_LAYOUT, SHORT_TEXT])
+def test_extraction_is_trafilaturas_full_extraction(page):
+    extracted, full = html.extract(page), full_trafilatura(page)
+    assert extracted.text == full.text
+    assert (extracted.title, extracted.sitename, extracted.url, extracted.date) == (
+        full.title, full.sitename, full.url, full.date)
+
+
+@pytest.mark.parametrize("page", [PAGE, DIV_ARTICLE])  # trafilatura turns the divs of prose into paragraphs
+def test_an_article_of_paragraphs_skips_the_comparison(page):
+    tree = html.parse(page)
+    fast = html.bare_extraction(tree, None, {**html.EXTRACT_OPTIONS, "fast": True})
+    assert not html.needs_comparison(fast, tree)
+
+
+@pytest.mark.parametrize("page", [TABLE_LAYOUT, SHORT_TEXT, SHORT_ARTICLE_LONG_PAGE])
+def test_tables_short_text_or_a_small_share_of_the_page_are_compared(page):
+    tree = html.parse(page)
+    fast = html.bare_extraction(tree, None, {**html.EXTRACT_OPTIONS, "fast": True})
+    assert html.needs_comparison(fast, tree)
+
+
+def test_page_words_leave_out_scripts_and_styles():
+    tree = html.parse("<html><head><style>p { color: red }</style></head><body><p>Three words here</p>"
+                      "<script>var a = 1;</script><!-- a note --> and two</body></html>")
+    assert html.page_words(tree) == 5
+
+
+def test_metadata_without_a_site_name_comes_from_the_url():
+    doc = clean_html(PLAIN_PAGE, "plain")
+    assert doc.url == "https://velmar-post.example.net/2022/11/04/pier-closes.html"
+    assert doc.site_name == "velmar-post.example.net"
+    assert doc.published_date == date(2022, 11, 4)
+
+
+def test_unparseable_input_gives_an_empty_document():
+    doc = clean_html(b"\x00\x00", "nul")
+    assert doc.body_text == "" and doc.title is None

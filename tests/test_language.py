@@ -36,3 +36,11 @@ def test_only_documents_in_the_pipeline_language_are_extracted():
     assert language.count_by_language(docs) == {"en": 2, "pt": 1}
     facts = language.facts_without_extraction(others[0])
     assert facts.doc_id == "b" and facts.word_count == 15 and not (facts.mentions or facts.figures or facts.quotes)
+
+
+def test_a_long_body_is_named_by_its_opening():
+    english = "The mayor of Dunhollow said on Monday that the old bridge would reopen to traffic next week. "
+    portuguese = "O prefeito de Vila Serena disse na segunda-feira que a ponte velha será reaberta na próxima semana. "
+    opening = english * (language.READ_CHARS // len(english) + 1)
+    assert language.identify(opening + portuguese * 200) == "en"
+    assert language.identify(portuguese * 200) == "pt"

@@ -5,9 +5,14 @@ Removed lines are numbered by their line in trafilatura's extracted text (HTML h
 of its own), so every removed line of a document has its own number."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import trafilatura
+import trafilatura.external
+from htmldate import find_date
+from trafilatura import metadata
+from trafilatura.settings import set_date_params
 
 from newsfacts.clean import rules
 from newsfacts.clean.lines import Line, split_lines
@@ -18,12 +23,33 @@ EXTRACT_OPTIONS = {
     "favor_precision": True,  # the best trafilatura setting on the benchmark (with the fallback below)
     "include_comments": False,  # reader comments are not the article
     "include_tables": True,
-    "with_metadata": True,
+    "with_metadata": False,  # read once per page by page_metadata, not once per extraction
 }
 # A precise extraction this short has missed the article (its container was judged furniture):
 # extract again with trafilatura's balanced settings and keep the longer text.
 MIN_ARTICLE_WORDS = 50
 FALLBACK_OPTIONS = {**EXTRACT_OPTIONS, "favor_precision": False}
+
+# trafilatura checks its own extraction against readability's (and justext's) unless `fast`: about
+# half its CPU a page. It takes readability's text only when its own lacks paragraphs, is mostly
+# tables, is short, or holds <time>/<figure>/<nav>... (unclean), or when readability's is more than
+# twice as long, which needs a page with much more text than the extraction. Without those signs the
+# fast extraction is the same text, so the comparison runs only on pages that show one of them.
+COMPARE_BELOW_CHARS = 250  # trafilatura's MIN_EXTRACTED_SIZE: shorter texts are compared
+COMPARE_PARAGRAPH_SHARE = 0.3  # extraction under this share of the page's <p> text: compare
+COMPARE_PAGE_SHARE = 0.2  # ... or under this share of the words of the page's text
+UNREAD_ELEMENTS = frozenset({"script", "style", "noscript", "template"})  # their text is no page text
+UNCLEAN_XPATH = trafilatura.external.SANITIZED_XPATH
+
+
+@dataclass
+class Extracted:
+    """trafilatura's main content of a page and the metadata the pipeline keeps."""
+    text: str
+    title: str | None = None
+    sitename: str | None = None
+    url: str | None = None
+    date: str | None = None
 
 
 def clean_html(html: str | bytes, doc_id: str = "", url: str | None = None) -> CleanedDocument:
@@ -51,22 +77,96 @@ def clean_html(html: str | bytes, doc_id: str = "", url: str | None = None) -> C
     return doc
 
 
-def extract(html: str | bytes, url: str | None = None):
-    """trafilatura's Document (text + metadata), or None when it finds no content."""
-    document = bare_extraction(html, url, EXTRACT_OPTIONS)
-    words = len(rules.WORD.findall(document.text or "")) if document is not None else 0
+def extract(html: str | bytes, url: str | None = None) -> Extracted | None:
+    """The page's main content and metadata, or None when trafilatura finds no content. The page is
+    parsed once; each extraction works on its own copy of the tree."""
+    tree = parse(html)
+    if tree is None:
+        return None
+    fast = bare_extraction(tree, url, {**EXTRACT_OPTIONS, "fast": True})
+    compare = needs_comparison(fast, tree)
+    document = bare_extraction(tree, url, EXTRACT_OPTIONS) if compare else fast
+    words = word_count(document)
     if words < MIN_ARTICLE_WORDS:
-        fallback = bare_extraction(html, url, FALLBACK_OPTIONS)
-        if fallback is not None and len(rules.WORD.findall(fallback.text or "")) > words:
-            return fallback
-    return document
+        fallback = bare_extraction(tree, url, {**FALLBACK_OPTIONS, "fast": not compare})
+        if word_count(fallback) > words:
+            document = fallback
+    if document is None:
+        return None
+    return Extracted(document.text or "", **page_metadata(tree, url))
 
 
-def bare_extraction(html: str | bytes, url: str | None, options: dict):
+def parse(html: str | bytes):
     try:
-        return trafilatura.bare_extraction(html, url=url, **options)
+        return trafilatura.load_html(html)
     except (ValueError, TypeError):  # malformed markup that lxml cannot parse at all
         return None
+
+
+def bare_extraction(tree, url: str | None, options: dict):
+    try:
+        return trafilatura.bare_extraction(tree, url=url, **options)
+    except (ValueError, TypeError):
+        return None
+
+
+def word_count(document) -> int:
+    return len(rules.WORD.findall(document.text or "")) if document is not None else 0
+
+
+def needs_comparison(document, tree) -> bool:
+    """Whether trafilatura's comparison with readability and justext could change this fast
+    extraction (see COMPARE_*): the signs its comparison reads, and a page with much more text."""
+    if document is None or len(document.text or "") < COMPARE_BELOW_CHARS:
+        return True
+    body = document.body
+    if not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p")):
+        return True
+    if body.xpath(UNCLEAN_XPATH):
+        return True
+    if len(document.text) < COMPARE_PARAGRAPH_SHARE * sum(len(p.text_content()) for p in tree.iter("p")):
+        return True
+    return len(document.text.split()) < COMPARE_PAGE_SHARE * page_words(tree)
+
+
+def page_words(tree) -> int:
+    """Words of the page's text outside scripts and styles (trafilatura's html2txt, which also
+    drops asides and footers, reads the same pages in 7 times the time)."""
+    parts = []
+    for element in tree.iter():
+        if isinstance(element.tag, str) and element.tag not in UNREAD_ELEMENTS:
+            parts.append(element.text or "")
+        parts.append(element.tail or "")  # a comment's or a script's tail is the page's text
+    return len(" ".join(parts).split())
+
+
+def page_metadata(tree, url: str | None) -> dict:
+    """Title, site name, URL and publication date as trafilatura's extract_metadata finds them,
+    without the fields it also reads and the pipeline does not keep (author, categories, tags,
+    licence: most of its time)."""
+    meta = metadata.examine_meta(tree)
+    try:
+        meta = metadata.extract_meta_json(tree, meta)
+    except Exception:  # noqa: BLE001 - its JSON-LD reader can fail on odd JSON; extract_metadata goes on too
+        pass
+    meta.title = meta.title or metadata.extract_title(tree)
+    meta.url = meta.url or metadata.extract_url(tree, url)
+    meta.date = find_date(tree, url=meta.url, **set_date_params(True))
+    meta.sitename = site_name(meta.sitename or metadata.extract_sitename(tree), meta.url)
+    meta.clean_and_trim()
+    return {"title": meta.title, "sitename": meta.sitename, "url": meta.url, "date": meta.date}
+
+
+def site_name(name: str | None, url: str | None) -> str | None:
+    """trafilatura's reading: a Twitter handle without its @, a bare lowercase name capitalised,
+    else the URL's host."""
+    if name:
+        name = name.lstrip("@")
+        if name and "." not in name and not name[0].isupper():
+            name = name.title()
+        return name
+    match = metadata.META_URL.match(url) if url else None
+    return match[1] if match else None
 
 
 def decide_extracted_lines(lines: list[Line]) -> list[Decision]:
