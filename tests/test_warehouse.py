@@ -120,6 +120,19 @@ def test_readers_still_select_join_and_aggregate_under_the_lockdown(published_ho
     assert rows == [("a.txt", 1)]
 
 
+def test_opening_as_the_link_switches_is_retried_but_a_refused_query_is_not(published_home, monkeypatch):
+    real_connect, refusals = warehouse.connect_read_only, [duckdb.IOException("Could not set lock on file"),
+                                                          duckdb.PermissionException("Cannot access file")]
+    def connect_after_refusals(path):
+        if refusals:
+            raise refusals.pop(0)
+        return real_connect(path)
+    monkeypatch.setattr(warehouse, "connect_read_only", connect_after_refusals)
+    assert warehouse.query(published_home, "SELECT count(*) FROM documents")[1] == [(1,)]
+    with pytest.raises(duckdb.PermissionException):
+        warehouse.query(published_home, "SELECT * FROM read_text('/etc/hostname')")
+
+
 REFUSED = {
     "copy_to_a_file": "COPY documents TO '{out}'",
     "attach_another_database": "ATTACH '{out}' AS other (READ_WRITE)",
