@@ -1,15 +1,16 @@
 """Our pipeline (`extract.load_nlp`: array attribute ruler, lemmatizer and paragraph breaks) against spaCy's
 own components, on whole corpora: every token attribute must be the same, and the CPU each costs.
 
-    python scripts/compare_pipeline.py check [--polnear DIR] [--benchmark DIR] [--unique N]
+    python scripts/compare_pipeline.py check [--paragraphs] [--polnear DIR] [--benchmark DIR] [--unique N]
     python scripts/compare_pipeline.py time  [--polnear DIR] [--benchmark DIR] [--unique N] [--docs N] [--rounds R]
 
 The reference is the same model loaded the same way (`spacy.load(name, exclude=["senter"])`) with spaCy's
 stock attribute ruler and lemmatizer and the Token-by-Token paragraph-break component we had before
 (`reference_paragraph_breaks` below). Corpora: the PolNeAR train articles (cleaned bodies), the
 article-extraction benchmark's article bodies and page text dumps, and the first N documents of the scale
-bench's unique-news corpus (cleaned, English). `check` parses each corpus as whole bodies (batches of 32)
-and as the extract stage does, paragraph by paragraph (batches of 256), and exits 1 on any difference.
+bench's unique-news corpus (cleaned, English). `check` parses each corpus as whole bodies (batches of 32;
+with --paragraphs also as the extract stage does, paragraph by paragraph, batches of 256) and exits 1 on
+any difference.
 `time` parses the same texts with both pipelines in alternating rounds, one component at a time, and prints
 the CPU seconds of each component and the ratio of the totals.
 """
@@ -103,13 +104,14 @@ def differences(reference, ours) -> dict[str, int]:
     return diff
 
 
-def check(found: dict[str, list[str]]) -> int:
+def check(found: dict[str, list[str]], paragraphs: bool) -> int:
     reference, ours = load_reference(), extract.load_nlp()
     print(f"reference: {reference.pipe_names}; ours: {list(ours.pipe_factories.items())}")
     failed = 0
     for name, texts in found.items():
-        ways = {"whole bodies": (texts, extract.BATCH_SIZE),
-                "paragraphs": ([p for t in texts for p in extract.paragraphs_of(t)], extract.PARAGRAPHS_PER_BATCH)}
+        ways = {"whole bodies": (texts, extract.BATCH_SIZE)}
+        if paragraphs:
+            ways["paragraphs"] = ([p for t in texts for p in extract.paragraphs_of(t)], extract.PARAGRAPHS_PER_BATCH)
         for way, (items, batch_size) in ways.items():
             tokens, differ, totals = 0, 0, {}
             for a, b in zip(reference.pipe(items, batch_size=batch_size), ours.pipe(items, batch_size=batch_size)):
@@ -165,12 +167,14 @@ def main() -> int:
     parser.add_argument("--polnear", default="../shared/external/polnear/train/raw")
     parser.add_argument("--benchmark", default="../shared/benchmarks/article-extraction")
     parser.add_argument("--unique", type=int, default=500, help="documents of the scale bench's unique corpus")
+    parser.add_argument("--paragraphs", action="store_true",
+                        help="check: also parse every body paragraph by paragraph, as the extract stage does")
     parser.add_argument("--docs", type=int, default=150, help="time: texts taken from each corpus")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     found = corpora(args)
     if args.mode == "check":
-        return check(found)
+        return check(found, args.paragraphs)
     print(json.dumps(timing(found, args.docs, args.rounds), indent=1))
     return 0
 

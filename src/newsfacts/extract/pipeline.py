@@ -340,22 +340,23 @@ def make_array_lemmatizer(nlp: Language, name: str, source: str):
 
 
 ARRAY_VERSIONS = {"attribute_ruler": ("newsfacts_array_attribute_ruler", check_ruler),
-                  "lemmatizer": ("newsfacts_array_lemmatizer", check_lemmatizer)}
+                  "lemmatizer": ("newsfacts_array_lemmatizer", check_lemmatizer)}  # by spaCy's factory
 
 
 def use_array_components(nlp: Language) -> list[str]:
     """Swap each stock component that has an array version for it, under the same name; the names swapped."""
     swapped = []
     for name in list(nlp.pipe_names):
-        if name not in ARRAY_VERSIONS:
+        factory = nlp.get_pipe_meta(name).factory
+        if factory not in ARRAY_VERSIONS:
             continue
-        factory, check = ARRAY_VERSIONS[name]
+        ours, check = ARRAY_VERSIONS[factory]
         try:
             check(nlp.get_pipe(name))
         except Unsupported as reason:
             log.info("keeping spaCy's own %s: %s", name, reason)
             continue
-        nlp.add_pipe(factory, name=f"{name}-arrays", after=name, config={"source": name})
+        nlp.add_pipe(ours, name=f"{name}-arrays", after=name, config={"source": name})
         nlp.remove_pipe(name)
         nlp.rename_pipe(f"{name}-arrays", name)
         swapped.append(name)
