@@ -95,11 +95,10 @@ class ArrayAttributeRuler:
         self.rules: list[tuple[int, tuple[int, ...], int, dict]] = []  # (rule id, descriptions, target, attrs)
         for rule_id, entry in enumerate(ruler.patterns):
             attrs = dict(ruler.attrs[rule_id])
-            ids = []
             for pattern in entry["patterns"]:
                 ids = []
                 for spec in pattern:
-                    text = json.dumps(spec, sort_keys=True)
+                    text = json.dumps(spec, sort_keys=True, default=repr)
                     if text not in specs:
                         specs[text] = len(specs)
                         self.parts_of.append([self.add_part(part_ids, key, value) for key, value in spec.items()])
@@ -114,7 +113,7 @@ class ArrayAttributeRuler:
         self.multi = [rule for rule in self.rules if len(rule[1]) > 1]
 
     def add_part(self, part_ids: dict[str, int], key: str, value) -> int:
-        text = json.dumps({key: value}, sort_keys=True)
+        text = json.dumps({key: value}, sort_keys=True, default=repr)
         if text not in part_ids:
             part_ids[text] = len(self.parts)
             self.parts.append((attr_id(key), {key: value}))
