@@ -13,7 +13,8 @@ and write the results back with `Doc.from_array`:
   ...) means exactly what it means to spaCy. Patterns of several tokens (fixed length) are found by
   shifting those per-token results; where they hit, the token's rules are applied in the ruler's order.
 - `ArrayLemmatizer`: the lemma of a (ORTH, POS, MORPH) combination (ORTH alone in lookup mode) is asked
-  of the stock lemmatizer's own `lemmatize` once, on a real token, and reused; its cache is its own.
+  of the stock lemmatizer's own `lemmatize` once, on a real token, and reused (its `lemma_index` lists
+  held as sets, the same answers; its cache shared).
 - `paragraph_breaks` (in newsfacts.extract) finds the tokens holding a line break from the text's
   offsets instead of walking every token.
 
