@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 
 from newsfacts.extract import dates
 from newsfacts.extract.attribution import build_referents
+from newsfacts.extract.doctable import tables
 from newsfacts.extract.figures import find_figures
 from newsfacts.extract.mentions import find_mentions
 from newsfacts.extract.quotes import find_quotes, quote_spans, quoted_tokens
@@ -189,7 +190,7 @@ def add_piece_facts(facts: DocumentFacts, piece: DocumentFacts, offset: int) -> 
 
 def extract_one(parsed, cleaned: CleanedDocument) -> DocumentFacts:
     mentions = find_mentions(parsed, cleaned.doc_id)
-    spans = quote_spans(parsed.text)
+    spans = quote_spans(tables(parsed).text)  # the text read once for every rule (doc.text is built anew each time)
     refs = build_referents(parsed, mentions, quoted_tokens(parsed, spans))
     figures = find_figures(parsed, cleaned.doc_id, refs)
     quotes = find_quotes(parsed, cleaned.doc_id, refs, spans)

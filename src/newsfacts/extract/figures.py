@@ -12,6 +12,7 @@ from spacy.tokens import Doc, Span, Token
 
 from newsfacts.extract.attribution import Referent, Referents
 from newsfacts.extract.claims import claimant_of
+from newsfacts.extract.doctable import tables
 from newsfacts.extract.kinds import FIGHTERS, PEOPLE, Topics, casualty_kind, casualty_word
 from newsfacts.records import Figure
 from newsfacts.schemas import EVENT_KINDS
@@ -62,13 +63,14 @@ NON_FIGURE_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "ORDINAL"})
 def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
     figures = []
     topics = Topics(doc)
+    table = tables(doc)
     for sent in doc.sents:
         taken: set[int] = set()
         counted = []
-        for token in sent:
-            if token.i in taken or not (token.like_num or token.lower_[:1].isdigit() or token.lower_ in NUMBER_WORDS):
-                continue  # no number starts here (number_phrase's own first tests, read without calling it)
-            phrase = number_phrase(token)
+        for i in range(sent.start, sent.end):
+            if i in taken or not may_start_number(table, i):
+                continue
+            phrase = number_phrase(doc[i])
             if phrase is None:
                 continue
             taken.update(range(phrase[0], phrase[1]))
@@ -79,6 +81,13 @@ def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
         listing = any(f.kind in EVENT_KINDS for f in counted)
         figures.extend(single_victims(doc, doc_id, sent, refs, listing))
     return figures
+
+
+def may_start_number(table, i: int) -> bool:
+    """number_phrase's own first tests, read from the document's table: most words start no number,
+    and a Token is made only for those that may."""
+    lower = table.lower[i]
+    return table.like_num[i] or lower[:1].isdigit() or lower in NUMBER_WORDS
 
 
 def number_phrase(token: Token) -> tuple[int, int, float | None, float | None] | None:
@@ -303,8 +312,12 @@ def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents, listing: 
     them; alone, 'a passenger' is the story's subject, not a count. 'no civilians were killed' is
     none. A bare infinitive ('saw a comrade die') and a collective ('killed a couple') are no count."""
     figures = []
-    for verb in sent:
-        if verb.pos_ != "VERB" or verb.tag_ == "VB":
+    pos = tables(doc).pos
+    for i in range(sent.start, sent.end):
+        if pos[i] != "VERB":
+            continue  # (read from the table: a Token only for a verb)
+        verb = doc[i]
+        if verb.tag_ == "VB":
             continue
         kind = casualty_word(verb)
         if kind is None:

@@ -21,6 +21,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
 from newsfacts.extract.attribution import PERSON_ROLES, SPEECH_VERBS
+from newsfacts.extract.doctable import tables
 from newsfacts.unionfind import DisjointSets
 from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, GENDER_MARKS, HONORIFICS, NAME_PARTICLES,
                                      QUOTE_CHARS, TITLES, abbreviates, clean_name, gender_of_words, given_name_gender, initials,
@@ -81,10 +82,11 @@ def find_mentions(doc: Doc, doc_id: str) -> list[EntityMention]:
     spans += repeated_surnames(doc, spans)
     spans.sort(key=lambda f: f.start)
     groups = local_groups(doc, spans)
+    table = tables(doc)
     mentions = []
     for found, key in zip(spans, groups):
-        span = doc[found.start:found.end]
-        mentions.append(EntityMention(doc_id, span.text, found.label, span.start_char, span.end_char, key))
+        start_char, end_char = table.span_chars(found.start, found.end)
+        mentions.append(EntityMention(doc_id, table.text[start_char:end_char], found.label, start_char, end_char, key))
     return mentions
 
 
@@ -97,8 +99,9 @@ def repaired_spans(doc: Doc) -> list[Found]:
             found.append(trim(doc, Found(ent.start, ent.end, ent.label_)))
         elif ent.label_ in MISREAD_LABELS and (person := misread_person(doc, ent)) is not None:
             found.append(person)
-    found = [f for f in found if f.end > f.start and any(ch.isalpha() for ch in doc[f.start:f.end].text)
-             and (f.label != "PERSON" or any(t.text[:1].isupper() for t in doc[f.start:f.end]))]
+    table = tables(doc)
+    found = [f for f in found if f.end > f.start and any(ch.isalpha() for ch in table.span_text(f.start, f.end))
+             and (f.label != "PERSON" or any(w[:1].isupper() for w in table.texts[f.start:f.end]))]
     found = merge_owner_institution(doc, found)
     found = merge_of_phrases(doc, found)
     found = merge_qualified_acronyms(doc, found)
@@ -108,7 +111,7 @@ def repaired_spans(doc: Doc) -> list[Found]:
     found += unnamed_speakers(doc, found)
     covered = covered_tokens(found)
     found = [extend_person(doc, f, covered) for f in found]
-    found = [f for f in found if f.label != "PERSON" or any(t.text[:1].isupper() for t in doc[f.start:f.end])]
+    found = [f for f in found if f.label != "PERSON" or any(w[:1].isupper() for w in table.texts[f.start:f.end])]
     found = [extend_title(doc, medium_by_context(doc, place_by_context(doc, f))) for f in found]
     found = [definite_short_name(doc, f, found) for f in found]
     found += expanded_acronyms(doc, found)
@@ -292,19 +295,20 @@ def capitalised_institutions(doc: Doc, found: list[Found]) -> list[Found]:
     """Capitalised names ending in an institution noun that the model missed: 'the Freedom of
     Tarn Brigade', 'the Electoral Commission'. Words may be joined by 'of', 'for', 'the'."""
     covered = covered_tokens(found)
-    texts = token_texts(doc)
+    table = tables(doc)
+    texts = table.texts
     extra, i = [], 0
     while i < len(doc):
-        if (not capitalised_at(doc, texts, i) or i in covered
-                or doc[i].is_sent_start and doc[i].pos_ != "PROPN"):
+        if (not capitalised_at(table, i) or i in covered
+                or table.sent_start[i] and table.pos[i] != "PROPN"):
             i += 1
             continue
         end, last_name = i, None
         while end < len(doc) and end not in covered:
-            if capitalised_at(doc, texts, end):
+            if capitalised_at(table, end):
                 last_name = end
             elif not (texts[end].lower() in ("of", "for", "the") and end + 1 < len(doc)
-                      and capitalised_at(doc, texts, end + 1)):
+                      and capitalised_at(table, end + 1)):
                 break
             end += 1
         if last_name is not None and last_name > i and doc[last_name].lower_ in INSTITUTION_NOUNS:
@@ -318,10 +322,13 @@ def unnamed_speakers(doc: Doc, found: list[Found]) -> list[Found]:
     """People the model missed who are named as the subject of a speech verb: 'Mayor Ana Ruiz
     said', 'Governor Ruiz told'. A full name, or a surname after a role word."""
     covered = covered_tokens(found)
+    table = tables(doc)
     extra = []
-    for token in doc:
-        if (token.dep_ != "nsubj" or token.pos_ != "PROPN" or token.i in covered
-                or token.head.lemma_.lower() not in SPEECH_VERBS or not capitalised(token)):
+    for i in range(len(doc)):
+        if table.dep[i] != "nsubj" or table.pos[i] != "PROPN" or i in covered:
+            continue  # (tested from the table: a Token only for a proper-noun subject)
+        token = doc[i]
+        if token.head.lemma_.lower() not in SPEECH_VERBS or not capitalised(token):
             continue
         start = token.i
         while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].pos_ == "PROPN" and capitalised(doc[start - 1]):
@@ -336,15 +343,16 @@ def capitalised(token) -> bool:
     return token.is_alpha and token.text[:1].isupper() and token.pos_ in ("PROPN", "NOUN", "ADJ")
 
 
-def capitalised_at(doc: Doc, texts: list[str], i: int) -> bool:
-    """capitalised(doc[i]), the word's first letter read from `texts` first: most words are not."""
-    return texts[i][:1].isupper() and capitalised(doc[i])
+def capitalised_at(table, i: int) -> bool:
+    """capitalised(doc[i]), read from the document's table (no Token object)."""
+    return (table.texts[i][:1].isupper() and table.is_alpha[i]
+            and table.pos[i] in ("PROPN", "NOUN", "ADJ"))
 
 
 def token_texts(doc: Doc) -> list[str]:
-    """Every token's text, read once: a walk over the document that tests most words by their text
-    alone costs a Token object only for the few it looks at further."""
-    return [t.text for t in doc]
+    """Every token's text, read once a document (doctable): a walk over the document that tests most
+    words by their text alone costs a Token object only for the few it looks at further."""
+    return tables(doc).texts
 
 
 def extend_title(doc: Doc, f: Found) -> Found:
@@ -428,14 +436,15 @@ def expanded_acronyms(doc: Doc, found: list[Found]) -> list[Found]:
     if not acronyms:
         return []
     covered = covered_tokens(found)
-    texts = token_texts(doc)
+    table = tables(doc)
+    texts = table.texts
     extra, i = [], 0
     while i < len(doc):
-        if i in covered or not texts[i][:1].isupper() or not doc[i].is_alpha or doc[i].is_sent_start:
+        if i in covered or not texts[i][:1].isupper() or not table.is_alpha[i] or table.sent_start[i]:
             i += 1
             continue
         end = i
-        while end < len(doc) and end not in covered and texts[end][:1].isupper() and doc[end].is_alpha:
+        while end < len(doc) and end not in covered and texts[end][:1].isupper() and table.is_alpha[end]:
             end += 1
         letters = initials(texts[i:end])
         if end - i >= 2 and letters in acronyms:
@@ -447,12 +456,12 @@ def expanded_acronyms(doc: Doc, found: list[Found]) -> list[Found]:
 def repeated_names(doc: Doc, found: list[Found]) -> list[Found]:
     """Later occurrences of a name the model tagged once, where it missed them (one sense per document)."""
     covered = covered_tokens(found)
+    texts = token_texts(doc)
     by_words: dict[tuple[str, ...], str] = {}
     for f in found:
-        words = tuple(t.text for t in doc[f.start:f.end])
+        words = tuple(texts[f.start:f.end])
         if words[0][:1].isupper():
             by_words.setdefault(words, f.label)
-    texts = [t.text for t in doc]
     starts: dict[str, list[int]] = {}
     for i, text in enumerate(texts):
         starts.setdefault(text, []).append(i)
@@ -499,9 +508,8 @@ def repeated_surnames(doc: Doc, found: list[Found]) -> list[Found]:
 
 def continues_name(doc: Doc, start: int, end: int) -> bool:
     """A match inside a longer capitalised name ("Chile" in "Chile Volunteer Brigade") is not a mention."""
-    before = doc[start - 1] if start > 0 else None
-    after = doc[end] if end < len(doc) else None
-    return any(t is not None and t.pos_ == "PROPN" and t.text[:1].isupper() for t in (before, after))
+    table = tables(doc)
+    return any(0 <= k < len(doc) and table.pos[k] == "PROPN" and table.texts[k][:1].isupper() for k in (start - 1, end))
 
 
 # ---------- local entities ----------
@@ -510,7 +518,8 @@ def local_groups(doc: Doc, spans: list[Found]) -> list[str]:
     """One local key per span: the fullest name of the local entity it belongs to."""
     sets = DisjointSets(len(spans))
     union, find = sets.union, sets.find
-    texts = [doc[f.start:f.end].text for f in spans]
+    table = tables(doc)
+    texts = [table.span_text(f.start, f.end) for f in spans]
     names = [clean_name(text) for text in texts]
     tokens = [person_tokens(text) if f.label == "PERSON" else name_tokens(text) for f, text in zip(spans, texts)]
     written = [" ".join(words) or name for words, name in zip(tokens, names)]
@@ -782,35 +791,37 @@ def acronym_mentions(doc: Doc, found: list[Found]) -> list[Found]:
     """Every use of an acronym the text defines is a mention of the organisation (the model
     often misses rare acronyms)."""
     covered = covered_tokens(found)
+    table = tables(doc)
+    texts = table.texts
     extra = []
     for f in found:
         acronym = defined_acronym(doc, f)
         if acronym is None:
             continue
-        for token in doc[f.end:]:
-            if token.text == acronym and token.i not in covered:
-                extra.append(Found(token.i, token.i + 1, "ORG" if f.label == "PERSON" else f.label))
-                covered.add(token.i)
+        for i in range(f.end, len(doc)):
+            if texts[i] == acronym and i not in covered:
+                extra.append(Found(i, i + 1, "ORG" if f.label == "PERSON" else f.label))
+                covered.add(i)
     names = [f for f in found if f.label not in ("PERSON", "NORP") and f.end - f.start >= 2]
     naming: dict[str, tuple[list[Found], int]] = {}  # (names an acronym's letters abbreviate, how many names)
-    for token in doc:
-        if token.i in covered or token.pos_ != "PROPN" or not is_acronym(token.text) or in_capitals(doc, token):
+    for i, text in enumerate(texts):
+        if i in covered or table.pos[i] != "PROPN" or not is_acronym(text) or in_capitals(table, i):
             continue
-        letters = token.text.replace(".", "")
+        letters = text.replace(".", "")
         if letters not in naming:
             named = [f for f in names if names_acronym(doc, f, (), letters)]
-            naming[letters] = named, len({clean_name(doc[f.start:f.end].text) for f in named})
+            naming[letters] = named, len({clean_name(table.span_text(f.start, f.end)) for f in named})
         named, distinct = naming[letters]
         if distinct == 1:
-            extra.append(Found(token.i, token.i + 1, named[0].label))
-            covered.add(token.i)
+            extra.append(Found(i, i + 1, named[0].label))
+            covered.add(i)
     return extra
 
 
-def in_capitals(doc: Doc, token) -> bool:
-    """A word of a line written in capitals ('BREAKING NEWS'), not an acronym."""
-    neighbours = [doc[k] for k in (token.i - 1, token.i + 1) if 0 <= k < len(doc) and doc[k].is_alpha]
-    return any(t.text.isupper() and len(t.text) > 1 for t in neighbours)
+def in_capitals(table, i: int) -> bool:
+    """A word of a line written in capitals ('BREAKING NEWS'), not an acronym (word i of the document's table)."""
+    neighbours = [table.texts[k] for k in (i - 1, i + 1) if 0 <= k < table.length and table.is_alpha[k]]
+    return any(text.isupper() and len(text) > 1 for text in neighbours)
 
 
 def acronym_pairs(doc: Doc, spans: list[Found], texts: list[str]):
@@ -829,13 +840,12 @@ def acronym_pairs(doc: Doc, spans: list[Found], texts: list[str]):
 
 def alias_pairs(doc: Doc, spans: list[Found]):
     """'X – also known as Y': two names of one referent."""
-    text = doc.text  # read once: the words between two spans are cut from it by their offsets
+    table = tables(doc)  # the words between two spans are cut from the document's text by their offsets
     for i in range(len(spans) - 1):
         a, b = spans[i], spans[i + 1]
         if not 0 < b.start - a.end <= 40:  # no words between, or more than 40 characters' worth
             continue
-        words = doc[a.end:b.start]
-        between = text[words.start_char:words.end_char]
+        between = table.span_text(a.end, b.start)
         if 0 < len(between) <= 40 and ALIAS_BETWEEN.match(between):
             yield i, i + 1
 

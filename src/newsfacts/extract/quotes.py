@@ -27,6 +27,7 @@ from newsfacts.extract.attribution import (
     FRAMING_VERBS, GOVERNING_VERBS, QUOTE_VERBS, Referent, Referents, counted, nearest, noun_phrase, own_subject,
     source_in, speaking_subject, speech_verbs, subject_referent,
 )
+from newsfacts.extract.doctable import tables
 from newsfacts.records import Quote
 
 PARAGRAPH = re.compile(r"[^\n]+")
@@ -127,7 +128,8 @@ class Cue:
 
 def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, int]]) -> list[Quote]:
     """`spans`: quote_spans of the document's text."""
-    full_text = doc.text  # built anew on every access
+    table = tables(doc)
+    full_text = table.text  # (doc.text is built anew on every access)
     sentences = list(doc.sents)
     starts = [s.start for s in sentences]
     found: list[tuple[int, int, Cue]] = []
@@ -149,7 +151,7 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
         first_sent, last_sent = sentences[first_no], sentences[sent_no]
         if short and not opens_sentence(full_text, first_sent.start_char, start):
             continue  # a scare quote inside the reporter's sentence
-        outside = [t for t in doc[first_sent.start:last_sent.end] if not (start - 1 <= t.idx < end + 1)]
+        outside = [doc[i] for i in range(first_sent.start, last_sent.end) if not (start - 1 <= table.idx[i] < end + 1)]
         tag = tag_sentence(sentences, sent_no, end, full_text)
         if tag is not None:
             outside.extend(tag)

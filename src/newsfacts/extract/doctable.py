@@ -1,0 +1,65 @@
+"""What the rules read of a parsed document again and again, read once per document.
+
+spaCy builds `doc.text` anew (joining every token's text) on each access, makes a Token object on every
+`doc[i]` and every step of `for token in doc`, and a Span object on every `doc[i:j]`. The rules read the
+same words of a document many times over (every rule that walks the document tests each word's text
+first), so these tables hold them as plain Python lists, built from one `doc.to_array` call: a rule
+tests a word by its text, part of speech or dependency from a list, and makes a Token only for the
+few words it looks at further.
+
+`tables(doc)` keeps one table per Doc (in `doc.user_data`): the rules never change a parse.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+
+from spacy.attrs import DEP, IDX, IS_ALPHA, LIKE_NUM, LOWER, ORTH, POS, SENT_START
+from spacy.tokens import Doc
+
+KEY = ("newsfacts", "doctable")
+
+
+def tables(doc: Doc) -> DocTable:
+    """The document's table, made on first use."""
+    table = doc.user_data.get(KEY)
+    if table is None or table.length != len(doc):
+        table = doc.user_data[KEY] = DocTable(doc)
+    return table
+
+
+class DocTable:
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.length = len(doc)
+        strings = doc.vocab.strings
+        columns = doc.to_array([ORTH, IDX, POS, DEP, IS_ALPHA, LIKE_NUM, SENT_START]).tolist() if len(doc) else []
+        self.texts: list[str] = [strings[row[0]] for row in columns]  # each token's text
+        self.idx: list[int] = [row[1] for row in columns]  # each token's first character
+        self.pos: list[str] = [strings[row[2]] for row in columns]  # coarse part of speech ('PROPN')
+        self.dep: list[str] = [strings[row[3]] for row in columns]  # dependency label ('nsubj')
+        self.is_alpha: list[bool] = [bool(row[4]) for row in columns]
+        self.like_num: list[bool] = [bool(row[5]) for row in columns]
+        self.sent_start: list[bool] = [row[6] == 1 for row in columns]  # token.is_sent_start
+
+    @cached_property
+    def text(self) -> str:
+        return self.doc.text
+
+    @cached_property
+    def lower(self) -> list[str]:
+        strings = self.doc.vocab.strings
+        return [strings[h] for h in self.doc.to_array(LOWER).tolist()] if self.length else []
+
+    def span_chars(self, start: int, end: int) -> tuple[int, int]:
+        """doc[start:end].start_char and .end_char: the first token's first character, the last one's end."""
+        if end <= start:  # an empty span: as spaCy places it
+            span = self.doc[start:end]
+            return span.start_char, span.end_char
+        return self.idx[start], self.idx[end - 1] + len(self.texts[end - 1])
+
+    def span_text(self, start: int, end: int) -> str:
+        """doc[start:end].text, cut from the document's text by offsets."""
+        if end <= start:
+            return ""
+        start_char, end_char = self.span_chars(start, end)
+        return self.text[start_char:end_char]
