@@ -12,7 +12,6 @@ from collections.abc import Iterable
 
 import numpy
 import spacy
-from spacy.attrs import IS_PUNCT, IS_SPACE
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -202,9 +201,9 @@ def extract_one(parsed, cleaned: CleanedDocument) -> DocumentFacts:
 
 
 def word_count(parsed: Doc) -> int:
-    """Tokens that are neither punctuation nor space, counted in one array (not a Token object each)."""
-    flags = parsed.to_array([IS_PUNCT, IS_SPACE])
-    return int(len(parsed) - numpy.count_nonzero(flags.any(axis=1))) if len(parsed) else 0
+    """Tokens that are neither punctuation nor space, counted from the document's table (not a Token each)."""
+    table = tables(parsed)
+    return sum(1 for punct, space in zip(table.is_punct, table.is_space) if not (punct or space))
 
 
 def credit_quoted_figures(figures, quotes) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from spacy.attrs import DEP, IDX, IS_ALPHA, LIKE_NUM, LOWER, ORTH, POS, SENT_START
+from spacy.attrs import DEP, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, LIKE_NUM, LOWER, ORTH, POS, SENT_START
 from spacy.tokens import Doc
 
 KEY = ("newsfacts", "doctable")
@@ -32,7 +32,8 @@ class DocTable:
         self.doc = doc
         self.length = len(doc)
         strings = doc.vocab.strings
-        columns = doc.to_array([ORTH, IDX, POS, DEP, IS_ALPHA, LIKE_NUM, SENT_START]).tolist() if len(doc) else []
+        columns = (doc.to_array([ORTH, IDX, POS, DEP, IS_ALPHA, LIKE_NUM, SENT_START, IS_PUNCT, IS_SPACE]).tolist()
+                   if len(doc) else [])
         self.texts: list[str] = [strings[row[0]] for row in columns]  # each token's text
         self.idx: list[int] = [row[1] for row in columns]  # each token's first character
         self.pos: list[str] = [strings[row[2]] for row in columns]  # coarse part of speech ('PROPN')
@@ -40,6 +41,8 @@ class DocTable:
         self.is_alpha: list[bool] = [bool(row[4]) for row in columns]
         self.like_num: list[bool] = [bool(row[5]) for row in columns]
         self.sent_start: list[bool] = [row[6] == 1 for row in columns]  # token.is_sent_start
+        self.is_punct: list[bool] = [bool(row[7]) for row in columns]
+        self.is_space: list[bool] = [bool(row[8]) for row in columns]
 
     @cached_property
     def text(self) -> str:

@@ -462,9 +462,11 @@ def repeated_names(doc: Doc, found: list[Found]) -> list[Found]:
         words = tuple(texts[f.start:f.end])
         if words[0][:1].isupper():
             by_words.setdefault(words, f.label)
-    starts: dict[str, list[int]] = {}
+    firsts = {words[0] for words in by_words}
+    starts: dict[str, list[int]] = {}  # where each name's first word is written
     for i, text in enumerate(texts):
-        starts.setdefault(text, []).append(i)
+        if text in firsts:
+            starts.setdefault(text, []).append(i)
     extra = []
     for words, label in by_words.items():
         n = len(words)
@@ -570,7 +572,7 @@ def surname_form(text: str, words: list[str]) -> list[str] | None:
     """The words of a name written without its given name: 'Novak', 'von Bergen'; else None."""
     if len(words) == 1:
         return words
-    first = text.split()[0] if text.split() else ""
+    first = next(iter(text.split(None, 1)), "")
     if len(words) >= 2 and first.lower() in NAME_PARTICLES and first[:1].islower():
         return words
     return None
@@ -632,10 +634,12 @@ def surname_pairs(doc: Doc, spans: list[Found], tokens: list[list[str]], texts: 
     shorts.sort(key=lambda i: (not (gender_of_words(evidence[i]) or evidence[i] & ROLE_WORDS), spans[i].start))
     unresolved: dict[tuple, int] = {}
     ending: dict[tuple[str, ...], list[int]] = {}  # the full names a surname form ends, tried once a spelling
+    surnames = set(tokens[j][-1] for j in full)  # each written surname compared once a form, not once a name
     for i in shorts:
         short = tokens[i]
         if (written_as := tuple(short)) not in ending:
-            ending[written_as] = [j for j in full if ends_with(tokens[j], short)]
+            alike = {surname for surname in surnames if same_surname(short[-1], surname)}
+            ending[written_as] = [j for j in full if tokens[j][-1] in alike and ends_with(tokens[j], short)]
         candidates = {find(j) for j in ending[written_as]}  # people, as joined so far
         if not candidates and len(short) == 1 and spans[i].label == "PERSON":
             candidates = {find(j) for j in full if tokens[j][0] == short[0]}  # 'Mr Wu' of 'Wu Lan'; 'Heidi'
@@ -732,10 +736,11 @@ def company_short_pairs(spans: list[Found], tokens: list[list[str]]):
 def acronym_parts(doc: Doc, f: Found) -> tuple[tuple[str, ...], str] | None:
     """(qualifying words, acronym) of a span that is an acronym, alone or after a nationality:
     'BMA' -> ((), 'BMA'), 'Tarnese BMA' -> (('tarnese',), 'BMA')."""
-    last = doc[f.end - 1].text
-    if not is_acronym(last) or any(is_acronym(t.text) for t in doc[f.start:f.end - 1]):
+    table = tables(doc)
+    last = table.texts[f.end - 1]
+    if not is_acronym(last) or any(is_acronym(text) for text in table.texts[f.start:f.end - 1]):
         return None
-    return tuple(t.lower_ for t in doc[f.start:f.end - 1]), last.replace(".", "")
+    return tuple(table.lower[f.start:f.end - 1]), last.replace(".", "")
 
 
 def initials_pairs(doc: Doc, spans: list[Found], find):
@@ -744,12 +749,16 @@ def initials_pairs(doc: Doc, spans: list[Found], find):
     Tarnese Bureau of Maritime Affairs', 'BMA' and 'Tarnese BMA'."""
     bodies = [j for j, g in enumerate(spans) if g.label not in ("PERSON", "NORP")]
     naming: dict[tuple, list[int]] = {}  # the spans an acronym (with its qualifiers) names: one pass a spelling
+    words: dict[int, NameWords] = {}  # each body's words, read once whatever the acronyms tried on it
     for i, f in enumerate(spans):
         parts = acronym_parts(doc, f)
         if parts is None:
             continue
         if parts not in naming:
-            naming[parts] = [j for j in bodies if names_acronym(doc, spans[j], *parts)]
+            for j in bodies:
+                if j not in words:
+                    words[j] = name_words(doc, spans[j])
+            naming[parts] = [j for j in bodies if names_acronym(doc, spans[j], *parts, words=words[j])]
         roots = {}
         for j in naming[parts]:
             if j != i:
@@ -758,16 +767,36 @@ def initials_pairs(doc: Doc, spans: list[Found], find):
             yield i, next(iter(roots.values()))
 
 
-def names_acronym(doc: Doc, g: Found, qualifiers: tuple[str, ...], acronym: str) -> bool:
-    other = acronym_parts(doc, g)
+@dataclass(frozen=True)
+class NameWords:
+    """What names_acronym reads of a span: its acronym parts if it is one, else its words but punctuation."""
+    parts: tuple[tuple[str, ...], str] | None
+    lowers: tuple[str, ...] = ()
+    texts: tuple[str, ...] = ()
+
+
+def name_words(doc: Doc, g: Found) -> NameWords:
+    parts = acronym_parts(doc, g)
+    if parts is not None:
+        return NameWords(parts)
+    table = tables(doc)
+    kept = [k for k in range(g.start, g.end) if not table.is_punct[k]]
+    return NameWords(None, tuple(table.lower[k] for k in kept), tuple(table.texts[k] for k in kept))
+
+
+def names_acronym(doc: Doc, g: Found, qualifiers: tuple[str, ...], acronym: str, words: NameWords | None = None) -> bool:
+    """Whether span g names the acronym (with its qualifiers). `words`: name_words(doc, g), where the
+    caller tries several acronyms on one span."""
+    words = words or name_words(doc, g)
+    other = words.parts
     if other is not None:  # 'BMA' and 'Tarnese BMA'
         return other[1] == acronym and len(other[0]) > len(qualifiers) and other[0][:len(qualifiers)] == qualifiers
-    words = [t for t in doc[g.start:g.end] if not t.is_punct]
-    if qualifiers and words and words[0].lower_ == "the":
-        words = words[1:]
-    if len(words) < 2 or tuple(t.lower_ for t in words[:len(qualifiers)]) != qualifiers:
+    lowers, texts = words.lowers, words.texts
+    if qualifiers and lowers and lowers[0] == "the":
+        lowers, texts = lowers[1:], texts[1:]
+    if len(lowers) < 2 or lowers[:len(qualifiers)] != qualifiers:
         return False
-    rest = [t.text for t in words[len(qualifiers):]]
+    rest = list(texts[len(qualifiers):])
     candidates = [initials(rest)]
     if rest and rest[0] in ("The", "the"):
         candidates.append(initials(rest[1:]))
@@ -804,12 +833,14 @@ def acronym_mentions(doc: Doc, found: list[Found]) -> list[Found]:
                 covered.add(i)
     names = [f for f in found if f.label not in ("PERSON", "NORP") and f.end - f.start >= 2]
     naming: dict[str, tuple[list[Found], int]] = {}  # (names an acronym's letters abbreviate, how many names)
+    words: list[NameWords] | None = None  # each name's words, read once when an acronym is first tried
     for i, text in enumerate(texts):
         if i in covered or table.pos[i] != "PROPN" or not is_acronym(text) or in_capitals(table, i):
             continue
         letters = text.replace(".", "")
         if letters not in naming:
-            named = [f for f in names if names_acronym(doc, f, (), letters)]
+            words = words if words is not None else [name_words(doc, f) for f in names]
+            named = [f for f, w in zip(names, words) if names_acronym(doc, f, (), letters, words=w)]
             naming[letters] = named, len({clean_name(table.span_text(f.start, f.end)) for f in named})
         named, distinct = naming[letters]
         if distinct == 1:

@@ -425,10 +425,10 @@ def introduces(verb: Token, inside: Span) -> bool:
     right before the quotation introduces it, whatever the verb."""
     if verb.pos_ != "VERB" or inside.start < 2:
         return False
-    doc = inside.doc
-    marks = doc[verb.i + 1:inside.start]
-    colon = [t for t in marks if t.text == ":"]
-    return bool(colon) and colon[-1].head == verb and all(t.is_punct for t in doc[colon[-1].i:inside.start])
+    doc, table = inside.doc, tables(inside.doc)  # the words between read from the table, not as Tokens
+    colons = [k for k in range(verb.i + 1, inside.start) if table.texts[k] == ":"]
+    return (bool(colons) and doc[colons[-1]].head == verb
+            and all(table.is_punct[k] for k in range(colons[-1], inside.start)))
 
 
 def beside(verb: Token, governors: dict[int, int]) -> bool:
