@@ -217,7 +217,7 @@ def credit_quoted_figures(figures, quotes) -> None:
 def date_facts(parsed, figures, quotes, published) -> None:
     """Each figure and quote gets the date written in its sentence, resolved where possible."""
     facts = [*figures, *quotes]
-    date_ents = [ent for ent in parsed.ents if ent.label_ == "DATE"] if facts else []
+    date_ents = [ent for ent in tables(parsed).ents if ent.label_ == "DATE"] if facts else []
     for fact in facts:
         span = parsed.char_span(fact.char_start, fact.char_end, alignment_mode="expand")
         if span is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from spacy.attrs import DEP, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, LIKE_NUM, LOWER, ORTH, POS, SENT_START
+from spacy.attrs import DEP, ENT_TYPE, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, LIKE_NUM, LOWER, ORTH, POS, SENT_START
 from spacy.tokens import Doc
 
 KEY = ("newsfacts", "doctable")
@@ -32,8 +32,8 @@ class DocTable:
         self.doc = doc
         self.length = len(doc)
         strings = doc.vocab.strings
-        columns = (doc.to_array([ORTH, IDX, POS, DEP, IS_ALPHA, LIKE_NUM, SENT_START, IS_PUNCT, IS_SPACE]).tolist()
-                   if len(doc) else [])
+        columns = (doc.to_array([ORTH, IDX, POS, DEP, IS_ALPHA, LIKE_NUM, SENT_START, IS_PUNCT, IS_SPACE,
+                                 ENT_TYPE]).tolist() if len(doc) else [])
         self.texts: list[str] = [strings[row[0]] for row in columns]  # each token's text
         self.idx: list[int] = [row[1] for row in columns]  # each token's first character
         self.pos: list[str] = [strings[row[2]] for row in columns]  # coarse part of speech ('PROPN')
@@ -43,10 +43,26 @@ class DocTable:
         self.sent_start: list[bool] = [row[6] == 1 for row in columns]  # token.is_sent_start
         self.is_punct: list[bool] = [bool(row[7]) for row in columns]
         self.is_space: list[bool] = [bool(row[8]) for row in columns]
+        self.ent_type: list[str] = [strings[row[9]] for row in columns]  # entity label, '' outside entities
 
     @cached_property
     def text(self) -> str:
         return self.doc.text
+
+    @cached_property
+    def ents(self) -> tuple:
+        """doc.ents (built anew from the entity tags on every access)."""
+        return self.doc.ents
+
+    @cached_property
+    def sent_end(self) -> list[int]:
+        """For each token, the end of its sentence (token.sent.end, without making the sentence)."""
+        ends, end = [0] * self.length, self.length
+        for i in range(self.length - 1, -1, -1):
+            ends[i] = end
+            if self.sent_start[i]:
+                end = i
+        return ends
 
     @cached_property
     def lower(self) -> list[str]:

@@ -208,7 +208,7 @@ def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents, topics
         doc_id=doc_id, value=value, value_low=low, value_high=high, value_text=span.text,
         qualifier=qualifier, kind=kind, counted=counted, counted_class=counted_class(counted_head, kind),
         **claim(claimant_of(sent, number, refs)),
-        sentence=sent.text, char_start=span.start_char, char_end=span.end_char,
+        sentence=tables(doc).span_text(sent.start, sent.end), char_start=span.start_char, char_end=span.end_char,
     )
 
 

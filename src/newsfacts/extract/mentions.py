@@ -94,7 +94,7 @@ def find_mentions(doc: Doc, doc_id: str) -> list[EntityMention]:
 
 def repaired_spans(doc: Doc) -> list[Found]:
     found = []
-    for ent in doc.ents:
+    for ent in tables(doc).ents:
         if ent.label_ in NAME_LABELS:
             found.append(trim(doc, Found(ent.start, ent.end, ent.label_)))
         elif ent.label_ in MISREAD_LABELS and (person := misread_person(doc, ent)) is not None:
@@ -587,8 +587,15 @@ def full_name_pairs(spans: list[Found], tokens: list[list[str]], texts: list[str
     """Full names of one person written two ways: 'Joe Biden' and 'Joseph R. Biden', 'Hillary
     Rodham Clinton' and 'Hillary Clinton'; never two given names ('Bill Clinton', 'Hillary Clinton')."""
     full = full_names(spans, tokens, texts)
+    spelled = {i: tuple(tokens[i]) for i in full}
+    same: dict[tuple, bool] = {}  # two spellings compared once, however often each is written
     for a, b in itertools.combinations(full, 2):
-        if tokens[a] != tokens[b] and same_full_name(tokens[a], tokens[b]):
+        if spelled[a] == spelled[b]:
+            continue
+        pair = (spelled[a], spelled[b])
+        if pair not in same:
+            same[pair] = same_full_name(tokens[a], tokens[b])
+        if same[pair]:
             yield a, b
 
 
@@ -663,18 +670,19 @@ def surname_pairs(doc: Doc, spans: list[Found], tokens: list[list[str]], texts: 
             yield i, unresolved[(surname, genders[0])]
 
 
-def pronoun_after(doc: Doc, f: Found) -> set[str]:
+def pronoun_after(doc: Doc, f: Found, root=None) -> set[str]:
     """'Roe said she would run': the subject pronoun after a name that is a subject, in its sentence,
-    before any other name, as a word of its gender ('woman', 'man')."""
-    root = doc[f.start:f.end].root
+    before any other name, as a word of its gender ('woman', 'man'). `root`: the name's root token,
+    where the caller has it. The words after the name are read from the document's table."""
+    root = doc[f.start:f.end].root if root is None else root
     if root.dep_ not in ("nsubj", "nsubjpass"):
         return set()
-    sentence_end = root.sent.end
-    for token in doc[f.end:sentence_end]:
-        if token.ent_type_ == "PERSON" or (token.pos_ == "PROPN" and token.text[:1].isupper()):
+    table = tables(doc)
+    for k in range(f.end, table.sent_end[root.i]):
+        if table.ent_type[k] == "PERSON" or (table.pos[k] == "PROPN" and table.texts[k][:1].isupper()):
             return set()
-        if token.dep_ in ("nsubj", "nsubjpass") and token.lower_ in ("he", "she"):
-            return {"woman" if token.lower_ == "she" else "man"}
+        if table.dep[k] in ("nsubj", "nsubjpass") and table.lower[k] in ("he", "she"):
+            return {"woman" if table.lower[k] == "she" else "man"}
     return set()
 
 
@@ -694,19 +702,21 @@ def pick_person(candidates: list[Person], at: int, gender: str | None, roles: se
 def title_words(doc: Doc, f: Found) -> set[str]:
     """Titles, honorifics and roles written in or right before a name: 'Mrs. Roe', 'former President
     Ivo Roe', 'his wife, Ana Roe', 'Roe's daughter Ana Roe', 'Ana Roe, the senator'."""
-    words = {t.lower_.rstrip(".") for t in doc[f.start:f.end] if not t.is_punct}
+    table = tables(doc)
+    lower = table.lower
+    words = {lower[k].rstrip(".") for k in range(f.start, f.end) if not table.is_punct[k]}
     k = f.start - 1
-    while k >= 0 and f.start - k <= 3 and (doc[k].lower_.rstrip(".") in DESCRIBING_WORDS
-                                           or doc[k].text == ","
-                                           or doc[k].pos_ in ("ADJ", "PROPN") and doc[k].ent_type_ in ("", "NORP")):
-        words.add(doc[k].lower_.rstrip("."))
+    while k >= 0 and f.start - k <= 3 and (lower[k].rstrip(".") in DESCRIBING_WORDS
+                                           or table.texts[k] == ","
+                                           or table.pos[k] in ("ADJ", "PROPN") and table.ent_type[k] in ("", "NORP")):
+        words.add(lower[k].rstrip("."))
         k -= 1
     root = doc[f.start:f.end].root
     words |= {c.lower_ for c in root.children if c.dep_ == "appos"}
     if root.dep_ == "appos":
         words.add(root.head.lower_)
     if gender_of_words(words) is None:  # a title says it better than a pronoun ('Mr. Roe told her she ...')
-        words |= pronoun_after(doc, f)
+        words |= pronoun_after(doc, f, root)
     return {TITLE_FORMS.get(w, w) for w in words}
 
 
