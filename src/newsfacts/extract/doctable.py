@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from spacy.attrs import DEP, ENT_TYPE, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, LIKE_NUM, LOWER, ORTH, POS, SENT_START
+from spacy.attrs import DEP, ENT_TYPE, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, LIKE_NUM, LOWER, ORTH, POS, SENT_START, TAG
 from spacy.tokens import Doc
 
 KEY = ("newsfacts", "doctable")
@@ -33,7 +33,7 @@ class DocTable:
         self.length = len(doc)
         strings = doc.vocab.strings
         columns = (doc.to_array([ORTH, IDX, POS, DEP, IS_ALPHA, LIKE_NUM, SENT_START, IS_PUNCT, IS_SPACE,
-                                 ENT_TYPE]).tolist() if len(doc) else [])
+                                 ENT_TYPE, TAG]).tolist() if len(doc) else [])
         self.texts: list[str] = [strings[row[0]] for row in columns]  # each token's text
         self.idx: list[int] = [row[1] for row in columns]  # each token's first character
         self.pos: list[str] = [strings[row[2]] for row in columns]  # coarse part of speech ('PROPN')
@@ -44,6 +44,7 @@ class DocTable:
         self.is_punct: list[bool] = [bool(row[7]) for row in columns]
         self.is_space: list[bool] = [bool(row[8]) for row in columns]
         self.ent_type: list[str] = [strings[row[9]] for row in columns]  # entity label, '' outside entities
+        self.tag: list[str] = [strings[row[10]] for row in columns]  # fine-grained tag ('NNS', 'POS')
 
     @cached_property
     def text(self) -> str:

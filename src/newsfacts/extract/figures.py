@@ -63,12 +63,17 @@ NON_FIGURE_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "ORDINAL"})
 def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
     figures = []
     topics = Topics(doc)
-    table = tables(doc)
+    starts = number_starts(tables(doc))
+    at = 0  # the next of `starts` to try
     for sent in doc.sents:
         taken: set[int] = set()
         counted = []
-        for i in range(sent.start, sent.end):
-            if i in taken or not may_start_number(table, i):
+        while at < len(starts) and starts[at] < sent.start:
+            at += 1
+        while at < len(starts) and starts[at] < sent.end:
+            i = starts[at]
+            at += 1
+            if i in taken:
                 continue
             phrase = number_phrase(doc[i])
             if phrase is None:
@@ -83,11 +88,11 @@ def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
     return figures
 
 
-def may_start_number(table, i: int) -> bool:
-    """number_phrase's own first tests, read from the document's table: most words start no number,
-    and a Token is made only for those that may."""
-    lower = table.lower[i]
-    return table.like_num[i] or lower[:1].isdigit() or lower in NUMBER_WORDS
+def number_starts(table) -> list[int]:
+    """The words where a number may start (number_phrase's own first tests), read from the document's
+    table in one pass: most words start no number, and a Token is made only for those that may."""
+    return [i for i, (number, lower) in enumerate(zip(table.like_num, table.lower))
+            if number or lower[:1].isdigit() or lower in NUMBER_WORDS]
 
 
 def number_phrase(token: Token) -> tuple[int, int, float | None, float | None] | None:

@@ -198,12 +198,14 @@ def medium_by_context(doc: Doc, f: Found) -> Found:
 def trim(doc: Doc, f: Found) -> Found:
     """Quote marks, punctuation and a possessive ending are not part of a name."""
     start, end = f.start, f.end
-    while start < end and (doc[start].is_punct or doc[start].text in QUOTE_CHARS
-                           or (doc[start].dep_ == "det" and start + 1 < end and doc[start + 1].text in QUOTE_CHARS)):
+    table = tables(doc)
+    punct, texts = table.is_punct, table.texts
+    while start < end and (punct[start] or texts[start] in QUOTE_CHARS
+                           or (table.dep[start] == "det" and start + 1 < end and texts[start + 1] in QUOTE_CHARS)):
         start += 1
-    while end > start and (doc[end - 1].is_punct or doc[end - 1].text in QUOTE_CHARS or doc[end - 1].tag_ == "POS"):
+    while end > start and (punct[end - 1] or texts[end - 1] in QUOTE_CHARS or table.tag[end - 1] == "POS"):
         end -= 1
-    bracket = next((t.i for t in doc[start:end] if t.text == "("), None)
+    bracket = next((k for k in range(start, end) if texts[k] == "("), None)
     if bracket is not None and bracket > start:  # 'Tarn Water Board (TWB': the name ends at the bracket
         return trim(doc, Found(start, bracket, f.label))
     return Found(start, end, f.label)
@@ -257,7 +259,7 @@ def merge_of_phrases(doc: Doc, found: list[Found]) -> list[Found]:
     for f in found:
         previous = result[-1] if result else None
         if previous and previous.label == "ORG" and f.label in PLACE_LABELS | {"ORG"}:
-            between = [t.lower_ for t in doc[previous.end:f.start]]
+            between = tables(doc).lower[previous.end:f.start]
             if between in (["of"], ["of", "the"]) and doc[previous.end - 1].lower_ in INSTITUTION_NOUNS:
                 result[-1] = Found(previous.start, f.end, "ORG")
                 continue
@@ -361,7 +363,7 @@ def extend_title(doc: Doc, f: Found) -> Found:
     see person_tokens). Before a full name a title is a description: 'Gov. Ana Ruiz' is 'Ana Ruiz'."""
     if f.label != "PERSON":
         return f
-    surname_only = sum(1 for t in doc[f.start:f.end] if t.is_alpha) == 1
+    surname_only = sum(tables(doc).is_alpha[f.start:f.end]) == 1
     start = f.start
     while start > 0 and f.start - start < 3 and title_word(doc[start - 1], surname_only):
         start -= 1
@@ -377,11 +379,12 @@ def title_word(token, surname_only: bool) -> bool:
 
 def definite_short_name(doc: Doc, f: Found, found: list[Found]) -> Found:
     """'the Ledger' after 'the Tarn Valley Ledger' is that body, whatever the model tagged."""
-    if f.end - f.start != 1 or f.start == 0 or doc[f.start - 1].lower_ != "the":
+    lower = tables(doc).lower
+    if f.end - f.start != 1 or f.start == 0 or lower[f.start - 1] != "the":
         return f
-    word = doc[f.start].lower_
+    word = lower[f.start]
     longer = {o.label for o in found if o.label not in PLACE_LABELS | {"PERSON"} and o.end - o.start > 1
-              and doc[o.end - 1].lower_ == word}
+              and lower[o.end - 1] == word}
     return Found(f.start, f.end, longer.pop()) if len(longer) == 1 else f
 
 
