@@ -404,10 +404,12 @@ def claim(claimant: Referent | None) -> dict[str, str | None]:
 def value_range(value: float | None, vague_low: float | None, qualifier: str) -> tuple[float | None, float | None]:
     if value is None:
         return vague_low, None
-    return {
-        "exact": (value, value),
-        "more_than": (value, None),
-        "at_least": (value, None),
-        "about": (round(value * 0.9, 6), round(value * 1.1, 6)),
-        "up_to": (0.0, value),
-    }.get(qualifier, (None, None))
+    if qualifier == "exact":
+        return value, value
+    if qualifier in ("more_than", "at_least"):
+        return value, None
+    if qualifier == "about":
+        return round(value * 0.9, 6), round(value * 1.1, 6)
+    if qualifier == "up_to":
+        return 0.0, value
+    return None, None
