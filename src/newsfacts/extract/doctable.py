@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
+import numpy
+
 from spacy.attrs import DEP, ENT_TYPE, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, LIKE_NUM, LOWER, ORTH, POS, SENT_START, TAG
 from spacy.tokens import Doc
 
@@ -31,20 +33,26 @@ class DocTable:
     def __init__(self, doc: Doc):
         self.doc = doc
         self.length = len(doc)
-        strings = doc.vocab.strings
-        columns = (doc.to_array([ORTH, IDX, POS, DEP, IS_ALPHA, LIKE_NUM, SENT_START, IS_PUNCT, IS_SPACE,
-                                 ENT_TYPE, TAG]).tolist() if len(doc) else [])
-        self.texts: list[str] = [strings[row[0]] for row in columns]  # each token's text
-        self.idx: list[int] = [row[1] for row in columns]  # each token's first character
-        self.pos: list[str] = [strings[row[2]] for row in columns]  # coarse part of speech ('PROPN')
-        self.dep: list[str] = [strings[row[3]] for row in columns]  # dependency label ('nsubj')
-        self.is_alpha: list[bool] = [bool(row[4]) for row in columns]
-        self.like_num: list[bool] = [bool(row[5]) for row in columns]
-        self.sent_start: list[bool] = [row[6] == 1 for row in columns]  # token.is_sent_start
-        self.is_punct: list[bool] = [bool(row[7]) for row in columns]
-        self.is_space: list[bool] = [bool(row[8]) for row in columns]
-        self.ent_type: list[str] = [strings[row[9]] for row in columns]  # entity label, '' outside entities
-        self.tag: list[str] = [strings[row[10]] for row in columns]  # fine-grained tag ('NNS', 'POS')
+        self.strings = doc.vocab.strings
+        attributes = [ORTH, IDX, POS, DEP, IS_ALPHA, LIKE_NUM, SENT_START, IS_PUNCT, IS_SPACE, ENT_TYPE, TAG]
+        columns = doc.to_array(attributes).reshape(self.length, len(attributes))  # (no rows: no tokens)
+        self.texts: list[str] = self.decoded(columns[:, 0])  # each token's text
+        self.idx: list[int] = columns[:, 1].tolist()  # each token's first character
+        self.pos: list[str] = self.decoded(columns[:, 2])  # coarse part of speech ('PROPN')
+        self.dep: list[str] = self.decoded(columns[:, 3])  # dependency label ('nsubj')
+        self.is_alpha: list[bool] = columns[:, 4].astype(bool).tolist()
+        self.like_num: list[bool] = columns[:, 5].astype(bool).tolist()
+        self.sent_start: list[bool] = (columns[:, 6] == 1).tolist()  # token.is_sent_start (-1: not, 0: unknown)
+        self.is_punct: list[bool] = columns[:, 7].astype(bool).tolist()
+        self.is_space: list[bool] = columns[:, 8].astype(bool).tolist()
+        self.ent_type: list[str] = self.decoded(columns[:, 9])  # entity label, '' outside entities
+        self.tag: list[str] = self.decoded(columns[:, 10])  # fine-grained tag ('NNS', 'POS')
+
+    def decoded(self, hashes: numpy.ndarray) -> list[str]:
+        """The strings of a column of hashes, each distinct hash looked up once."""
+        distinct, where = numpy.unique(hashes, return_inverse=True)
+        names = [self.strings[h] for h in distinct.tolist()]
+        return [names[k] for k in where.ravel().tolist()]
 
     @cached_property
     def text(self) -> str:
@@ -67,8 +75,8 @@ class DocTable:
 
     @cached_property
     def lower(self) -> list[str]:
-        strings = self.doc.vocab.strings
-        return [strings[h] for h in self.doc.to_array(LOWER).tolist()] if self.length else []
+        """Each token's text in lower case (token.lower_)."""
+        return self.decoded(self.doc.to_array([LOWER]).reshape(-1))
 
     def span_chars(self, start: int, end: int) -> tuple[int, int]:
         """doc[start:end].start_char and .end_char: the first token's first character, the last one's end."""
