@@ -51,3 +51,8 @@ def test_one_table_a_document_and_none_for_no_tokens(nlp):
     assert tables(doc) is tables(doc)
     empty = tables(nlp.make_doc(""))
     assert empty.texts == [] and empty.lower == [] and empty.sent_end == [] and empty.span_text(0, 0) == ""
+
+
+def test_heads_are_token_heads(nlp):
+    doc = nlp(TEXT)
+    assert tables(doc).head == [t.head.i for t in doc]

@@ -126,8 +126,9 @@ def build_referents(doc: Doc, mentions: list[EntityMention], quoted: frozenset[i
     genders = person_genders(doc, first_token.values())
     for referent, _ in first_token.values():
         referent.gender = genders.get(referent.key)
-    deps = tables(doc).dep  # every word's dependency, read once: a Token only for a name or a subject
-    for i in range(len(doc)):
+    deps = tables(doc).dep  # every word's dependency, read once: only names and subjects are looked at
+    subjects = [i for i, dep in enumerate(deps) if dep in SUBJECT_DEPS]
+    for i in sorted(first_token.keys() | set(subjects)):  # in reading order
         if i in quoted:
             continue
         if i in first_token:

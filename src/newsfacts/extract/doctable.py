@@ -15,7 +15,8 @@ from functools import cached_property
 
 import numpy
 
-from spacy.attrs import DEP, ENT_TYPE, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, LIKE_NUM, LOWER, ORTH, POS, SENT_START, TAG
+from spacy.attrs import (DEP, ENT_TYPE, HEAD, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, LIKE_NUM, LOWER, ORTH, POS, SENT_START,
+                         TAG)
 from spacy.tokens import Doc
 
 KEY = ("newsfacts", "doctable")
@@ -34,7 +35,7 @@ class DocTable:
         self.doc = doc
         self.length = len(doc)
         self.strings = doc.vocab.strings
-        attributes = [ORTH, IDX, POS, DEP, IS_ALPHA, LIKE_NUM, SENT_START, IS_PUNCT, IS_SPACE, ENT_TYPE, TAG]
+        attributes = [ORTH, IDX, POS, DEP, IS_ALPHA, LIKE_NUM, SENT_START, IS_PUNCT, IS_SPACE, ENT_TYPE, TAG, HEAD]
         columns = doc.to_array(attributes).reshape(self.length, len(attributes))  # (no rows: no tokens)
         self.texts: list[str] = self.decoded(columns[:, 0])  # each token's text
         self.idx: list[int] = columns[:, 1].tolist()  # each token's first character
@@ -47,6 +48,8 @@ class DocTable:
         self.is_space: list[bool] = columns[:, 8].astype(bool).tolist()
         self.ent_type: list[str] = self.decoded(columns[:, 9])  # entity label, '' outside entities
         self.tag: list[str] = self.decoded(columns[:, 10])  # fine-grained tag ('NNS', 'POS')
+        # each token's head (token.head.i; the array holds it relative to the token, as two's complement)
+        self.head: list[int] = (columns[:, 11].astype(numpy.int64) + numpy.arange(self.length)).tolist()
 
     def decoded(self, hashes: numpy.ndarray) -> list[str]:
         """The strings of a column of hashes, each distinct hash looked up once."""

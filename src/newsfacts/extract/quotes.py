@@ -411,8 +411,11 @@ def complement_of(verb: Token, inside: Span) -> bool:
 
 
 def top_tokens(inside: Span):
-    """The tokens of a quotation whose head lies outside it (or that head their sentence)."""
-    return (t for t in inside if t.head.i == t.i or not inside.start <= t.head.i < inside.end)
+    """The tokens of a quotation whose head lies outside it (or that head their sentence), found from
+    the document's table of heads (a Token made only for those)."""
+    doc, head = inside.doc, tables(inside.doc).head
+    return (doc[k] for k in range(inside.start, inside.end)
+            if head[k] == k or not inside.start <= head[k] < inside.end)
 
 
 def put_it(verb: Token) -> bool:
