@@ -13,7 +13,8 @@ their HTML), `benchmark_text` (the same pages' text dumps, html-text.json, throu
 `seeds` (data/raw, what `make eval` reads) and `unique` (250 documents of the unique corpus that
 `newsfacts bench scale` writes: every 8th of 2,000).
 
-`--dump` writes every fact of every document as JSON lines: compare two versions' dumps with `cmp`
+`--dump` writes every fact of every document as JSON lines, set by set in the order of `--sets`: compare
+two versions' dumps (made with the same `--sets`) with `cmp`
 (to time and dump another version of the code with the same parses, put its src/ first on PYTHONPATH).
 `--profile N` runs one round under cProfile and prints its N most expensive functions.
 """

@@ -7,26 +7,28 @@ first), so these tables hold them as plain Python lists, built from one `doc.to_
 tests a word by its text, part of speech or dependency from a list, and makes a Token only for the
 few words it looks at further.
 
-`tables(doc)` keeps one table per Doc (in `doc.user_data`): the rules never change a parse.
+`tables(doc)` keeps the table of the last document it was asked for, one per thread (the rules read one
+document at a time and never change its parse). Not in `doc.user_data`: a table refers to its Doc, and
+that cycle would keep every Doc of a batch alive until Python's full garbage collection.
 """
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 
 import numpy
-
 from spacy.attrs import (DEP, ENT_TYPE, HEAD, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, LIKE_NUM, LOWER, ORTH, POS, SENT_START,
                          TAG)
 from spacy.tokens import Doc
 
-KEY = ("newsfacts", "doctable")
+_last = threading.local()  # .table: the table of the last document this thread read
 
 
 def tables(doc: Doc) -> DocTable:
     """The document's table, made on first use."""
-    table = doc.user_data.get(KEY)
-    if table is None or table.length != len(doc):
-        table = doc.user_data[KEY] = DocTable(doc)
+    table = getattr(_last, "table", None)
+    if table is None or table.doc is not doc:
+        table = _last.table = DocTable(doc)
     return table
 
 
