@@ -12,12 +12,13 @@ from collections.abc import Iterable
 
 import numpy
 import spacy
-from spacy.attrs import IS_PUNCT, IS_SPACE, ORTH, SENT_START
+from spacy.attrs import ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from newsfacts.extract import dates
 from newsfacts.extract.attribution import build_referents
+from newsfacts.extract.doctable import tables
 from newsfacts.extract.figures import find_figures
 from newsfacts.extract.mentions import find_mentions
 from newsfacts.extract.pipeline import use_array_components
@@ -217,7 +218,7 @@ def add_piece_facts(facts: DocumentFacts, piece: DocumentFacts, offset: int) -> 
 
 def extract_one(parsed, cleaned: CleanedDocument) -> DocumentFacts:
     mentions = find_mentions(parsed, cleaned.doc_id)
-    spans = quote_spans(parsed.text)
+    spans = quote_spans(tables(parsed).text)  # the text read once for every rule (doc.text is built anew each time)
     refs = build_referents(parsed, mentions, quoted_tokens(parsed, spans))
     figures = find_figures(parsed, cleaned.doc_id, refs)
     quotes = find_quotes(parsed, cleaned.doc_id, refs, spans)
@@ -229,9 +230,9 @@ def extract_one(parsed, cleaned: CleanedDocument) -> DocumentFacts:
 
 
 def word_count(parsed: Doc) -> int:
-    """Tokens that are neither punctuation nor space, counted in one array (not a Token object each)."""
-    flags = parsed.to_array([IS_PUNCT, IS_SPACE])
-    return int(len(parsed) - numpy.count_nonzero(flags.any(axis=1))) if len(parsed) else 0
+    """Tokens that are neither punctuation nor space, counted from the document's table (not a Token each)."""
+    table = tables(parsed)
+    return sum(1 for punct, space in zip(table.is_punct, table.is_space) if not (punct or space))
 
 
 def credit_quoted_figures(figures, quotes) -> None:
@@ -245,7 +246,7 @@ def credit_quoted_figures(figures, quotes) -> None:
 def date_facts(parsed, figures, quotes, published) -> None:
     """Each figure and quote gets the date written in its sentence, resolved where possible."""
     facts = [*figures, *quotes]
-    date_ents = [ent for ent in parsed.ents if ent.label_ == "DATE"] if facts else []
+    date_ents = [ent for ent in tables(parsed).ents if ent.label_ == "DATE"] if facts else []
     for fact in facts:
         span = parsed.char_span(fact.char_start, fact.char_end, alignment_mode="expand")
         if span is None:

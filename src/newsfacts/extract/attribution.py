@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
+from newsfacts.extract.doctable import tables
 from newsfacts.extract.names import name_tokens
 from newsfacts.records import EntityMention
 
@@ -119,24 +120,26 @@ def build_referents(doc: Doc, mentions: list[EntityMention], quoted: frozenset[i
         if span is None:
             continue
         referent = Referent(mention.local_key, mention.text, mention.label, role_words(span, mention))
-        for t in span:
-            refs.at_token[t.i] = referent
+        for i in range(span.start, span.end):
+            refs.at_token[i] = referent
         first_token[span.start] = (referent, span)
     genders = person_genders(doc, first_token.values())
     for referent, _ in first_token.values():
         referent.gender = genders.get(referent.key)
-    for token in doc:
-        if token.i in quoted:
+    deps = tables(doc).dep  # every word's dependency, read once: only names and subjects are looked at
+    subjects = [i for i, dep in enumerate(deps) if dep in SUBJECT_DEPS]
+    for i in sorted(first_token.keys() | set(subjects)):  # in reading order
+        if i in quoted:
             continue
-        if token.i in first_token:
-            referent, span = first_token[token.i]
+        if i in first_token:
+            referent, span = first_token[i]
             if referent.label in SPEAKER_LABELS:
-                refs.add(token.i, referent, span.root.dep_ in SUBJECT_DEPS or appositive_subject(span.root))
-        elif token.dep_ in SUBJECT_DEPS and token.i not in refs.at_token:
-            referent = resolve_subject(token, refs)
+                refs.add(i, referent, span.root.dep_ in SUBJECT_DEPS or appositive_subject(span.root))
+        elif deps[i] in SUBJECT_DEPS and i not in refs.at_token:
+            referent = resolve_subject(doc[i], refs)
             if referent is not None:
-                refs.at_token[token.i] = referent
-                refs.add(token.i, referent, True)
+                refs.at_token[i] = referent
+                refs.add(i, referent, True)
     return refs
 
 

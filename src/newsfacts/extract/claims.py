@@ -13,6 +13,7 @@ from spacy.tokens import Span, Token
 from newsfacts.extract.attribution import (
     BODY_NOUNS, PERSON_ROLES, SPEECH_VERBS, Referent, Referents, noun_phrase, phrase_referent, speaker_of,
 )
+from newsfacts.extract.doctable import tables
 
 # Clauses that set a scene rather than carry what the source says.
 BACKGROUND_MARKS = frozenset({"after", "before", "since", "until", "when", "while", "once"})
@@ -57,12 +58,21 @@ def claimant_of(sent: Span, token: Token, refs: Referents) -> Referent | None:
         return source
     if background:
         return None
-    for verb in (t for t in sent if is_speech_verb(t)):
-        if verb.i not in governing and attached_to(verb, clause) and not inside_background(verb, sent):
+    for verb in sentence_verbs(sent):
+        if verb.i not in governing and is_speech_verb(verb) and attached_to(verb, clause) and not inside_background(verb, sent):
             speaker = source_of_verb(verb, refs)
             if speaker is not None:
                 return speaker
     return None
+
+
+def sentence_verbs(sent: Span):
+    """The sentence's verbs that may be speech verbs (is_speech_verb's first test, read from the
+    document's table: a Token only for a verb)."""
+    doc, table = sent.doc, tables(sent.doc)
+    for k in range(sent.start, sent.end):
+        if table.pos[k] in ("VERB", "AUX") and table.dep[k] != "amod":
+            yield doc[k]
 
 
 def attached_to(verb: Token, clause: set[int]) -> bool:
@@ -158,9 +168,10 @@ def body_of_named(subject: Token, refs: Referents) -> Referent | None:
 
 def according_to(sent: Span, refs: Referents) -> Referent | None:
     """'according to X': X's referent; a group keeps what follows its head ('people familiar with it')."""
-    for token in sent:
-        if token.lower_ == "according" and token.i + 1 < len(token.doc) and token.nbor().lower_ == "to":
-            objects = [publisher(c) for c in token.nbor().children if c.dep_ == "pobj"]
+    doc, lower = sent.doc, tables(sent.doc).lower  # the words read from the table, a Token only for 'according'
+    for k in range(sent.start, sent.end):
+        if lower[k] == "according" and k + 1 < len(doc) and lower[k + 1] == "to":
+            objects = [publisher(c) for c in doc[k + 1].children if c.dep_ == "pobj"]
             if objects:
                 return with_group_tail(phrase_referent(objects[0], refs), objects[0], refs)
     return None

@@ -12,6 +12,7 @@ from spacy.tokens import Doc, Span, Token
 
 from newsfacts.extract.attribution import Referent, Referents
 from newsfacts.extract.claims import claimant_of
+from newsfacts.extract.doctable import tables
 from newsfacts.extract.kinds import FIGHTERS, PEOPLE, Topics, casualty_kind, casualty_word
 from newsfacts.records import Figure
 from newsfacts.schemas import EVENT_KINDS
@@ -62,13 +63,19 @@ NON_FIGURE_ENTS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "ORDINAL"})
 def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
     figures = []
     topics = Topics(doc)
+    starts = number_starts(tables(doc))
+    at = 0  # the next of `starts` to try
     for sent in doc.sents:
         taken: set[int] = set()
         counted = []
-        for token in sent:
-            if token.i in taken or not (token.like_num or token.lower_[:1].isdigit() or token.lower_ in NUMBER_WORDS):
-                continue  # no number starts here (number_phrase's own first tests, read without calling it)
-            phrase = number_phrase(token)
+        while at < len(starts) and starts[at] < sent.start:
+            at += 1
+        while at < len(starts) and starts[at] < sent.end:
+            i = starts[at]
+            at += 1
+            if i in taken:
+                continue
+            phrase = number_phrase(doc[i])
             if phrase is None:
                 continue
             taken.update(range(phrase[0], phrase[1]))
@@ -79,6 +86,13 @@ def find_figures(doc: Doc, doc_id: str, refs: Referents) -> list[Figure]:
         listing = any(f.kind in EVENT_KINDS for f in counted)
         figures.extend(single_victims(doc, doc_id, sent, refs, listing))
     return figures
+
+
+def number_starts(table) -> list[int]:
+    """The words where a number may start (number_phrase's own first tests), read from the document's
+    table in one pass: most words start no number, and a Token is made only for those that may."""
+    return [i for i, (number, lower) in enumerate(zip(table.like_num, table.lower))
+            if number or lower[:1].isdigit() or lower in NUMBER_WORDS]
 
 
 def number_phrase(token: Token) -> tuple[int, int, float | None, float | None] | None:
@@ -199,7 +213,7 @@ def figure_at(doc: Doc, doc_id: str, sent: Span, phrase, refs: Referents, topics
         doc_id=doc_id, value=value, value_low=low, value_high=high, value_text=span.text,
         qualifier=qualifier, kind=kind, counted=counted, counted_class=counted_class(counted_head, kind),
         **claim(claimant_of(sent, number, refs)),
-        sentence=sent.text, char_start=span.start_char, char_end=span.end_char,
+        sentence=tables(doc).span_text(sent.start, sent.end), char_start=span.start_char, char_end=span.end_char,
     )
 
 
@@ -303,8 +317,12 @@ def single_victims(doc: Doc, doc_id: str, sent: Span, refs: Referents, listing: 
     them; alone, 'a passenger' is the story's subject, not a count. 'no civilians were killed' is
     none. A bare infinitive ('saw a comrade die') and a collective ('killed a couple') are no count."""
     figures = []
-    for verb in sent:
-        if verb.pos_ != "VERB" or verb.tag_ == "VB":
+    pos = tables(doc).pos
+    for i in range(sent.start, sent.end):
+        if pos[i] != "VERB":
+            continue  # (read from the table: a Token only for a verb)
+        verb = doc[i]
+        if verb.tag_ == "VB":
             continue
         kind = casualty_word(verb)
         if kind is None:
@@ -386,10 +404,12 @@ def claim(claimant: Referent | None) -> dict[str, str | None]:
 def value_range(value: float | None, vague_low: float | None, qualifier: str) -> tuple[float | None, float | None]:
     if value is None:
         return vague_low, None
-    return {
-        "exact": (value, value),
-        "more_than": (value, None),
-        "at_least": (value, None),
-        "about": (round(value * 0.9, 6), round(value * 1.1, 6)),
-        "up_to": (0.0, value),
-    }.get(qualifier, (None, None))
+    if qualifier == "exact":
+        return value, value
+    if qualifier in ("more_than", "at_least"):
+        return value, None
+    if qualifier == "about":
+        return round(value * 0.9, 6), round(value * 1.1, 6)
+    if qualifier == "up_to":
+        return 0.0, value
+    return None, None

@@ -21,6 +21,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
 from newsfacts.extract.attribution import PERSON_ROLES, SPEECH_VERBS
+from newsfacts.extract.doctable import tables
 from newsfacts.unionfind import DisjointSets
 from newsfacts.extract.names import (CORPORATE_WORDS, COUNTRY_OF, GENDER_MARKS, HONORIFICS, NAME_PARTICLES,
                                      QUOTE_CHARS, TITLES, abbreviates, clean_name, gender_of_words, given_name_gender, initials,
@@ -81,10 +82,11 @@ def find_mentions(doc: Doc, doc_id: str) -> list[EntityMention]:
     spans += repeated_surnames(doc, spans)
     spans.sort(key=lambda f: f.start)
     groups = local_groups(doc, spans)
+    table = tables(doc)
     mentions = []
     for found, key in zip(spans, groups):
-        span = doc[found.start:found.end]
-        mentions.append(EntityMention(doc_id, span.text, found.label, span.start_char, span.end_char, key))
+        start_char, end_char = table.span_chars(found.start, found.end)
+        mentions.append(EntityMention(doc_id, table.text[start_char:end_char], found.label, start_char, end_char, key))
     return mentions
 
 
@@ -92,13 +94,14 @@ def find_mentions(doc: Doc, doc_id: str) -> list[EntityMention]:
 
 def repaired_spans(doc: Doc) -> list[Found]:
     found = []
-    for ent in doc.ents:
+    for ent in tables(doc).ents:
         if ent.label_ in NAME_LABELS:
             found.append(trim(doc, Found(ent.start, ent.end, ent.label_)))
         elif ent.label_ in MISREAD_LABELS and (person := misread_person(doc, ent)) is not None:
             found.append(person)
-    found = [f for f in found if f.end > f.start and any(ch.isalpha() for ch in doc[f.start:f.end].text)
-             and (f.label != "PERSON" or any(t.text[:1].isupper() for t in doc[f.start:f.end]))]
+    table = tables(doc)
+    found = [f for f in found if f.end > f.start and any(ch.isalpha() for ch in table.span_text(f.start, f.end))
+             and (f.label != "PERSON" or any(w[:1].isupper() for w in table.texts[f.start:f.end]))]
     found = merge_owner_institution(doc, found)
     found = merge_of_phrases(doc, found)
     found = merge_qualified_acronyms(doc, found)
@@ -108,7 +111,7 @@ def repaired_spans(doc: Doc) -> list[Found]:
     found += unnamed_speakers(doc, found)
     covered = covered_tokens(found)
     found = [extend_person(doc, f, covered) for f in found]
-    found = [f for f in found if f.label != "PERSON" or any(t.text[:1].isupper() for t in doc[f.start:f.end])]
+    found = [f for f in found if f.label != "PERSON" or any(w[:1].isupper() for w in table.texts[f.start:f.end])]
     found = [extend_title(doc, medium_by_context(doc, place_by_context(doc, f))) for f in found]
     found = [definite_short_name(doc, f, found) for f in found]
     found += expanded_acronyms(doc, found)
@@ -195,12 +198,14 @@ def medium_by_context(doc: Doc, f: Found) -> Found:
 def trim(doc: Doc, f: Found) -> Found:
     """Quote marks, punctuation and a possessive ending are not part of a name."""
     start, end = f.start, f.end
-    while start < end and (doc[start].is_punct or doc[start].text in QUOTE_CHARS
-                           or (doc[start].dep_ == "det" and start + 1 < end and doc[start + 1].text in QUOTE_CHARS)):
+    table = tables(doc)
+    punct, texts = table.is_punct, table.texts
+    while start < end and (punct[start] or texts[start] in QUOTE_CHARS
+                           or (table.dep[start] == "det" and start + 1 < end and texts[start + 1] in QUOTE_CHARS)):
         start += 1
-    while end > start and (doc[end - 1].is_punct or doc[end - 1].text in QUOTE_CHARS or doc[end - 1].tag_ == "POS"):
+    while end > start and (punct[end - 1] or texts[end - 1] in QUOTE_CHARS or table.tag[end - 1] == "POS"):
         end -= 1
-    bracket = next((t.i for t in doc[start:end] if t.text == "("), None)
+    bracket = next((k for k in range(start, end) if texts[k] == "("), None)
     if bracket is not None and bracket > start:  # 'Tarn Water Board (TWB': the name ends at the bracket
         return trim(doc, Found(start, bracket, f.label))
     return Found(start, end, f.label)
@@ -254,7 +259,7 @@ def merge_of_phrases(doc: Doc, found: list[Found]) -> list[Found]:
     for f in found:
         previous = result[-1] if result else None
         if previous and previous.label == "ORG" and f.label in PLACE_LABELS | {"ORG"}:
-            between = [t.lower_ for t in doc[previous.end:f.start]]
+            between = tables(doc).lower[previous.end:f.start]
             if between in (["of"], ["of", "the"]) and doc[previous.end - 1].lower_ in INSTITUTION_NOUNS:
                 result[-1] = Found(previous.start, f.end, "ORG")
                 continue
@@ -292,19 +297,20 @@ def capitalised_institutions(doc: Doc, found: list[Found]) -> list[Found]:
     """Capitalised names ending in an institution noun that the model missed: 'the Freedom of
     Tarn Brigade', 'the Electoral Commission'. Words may be joined by 'of', 'for', 'the'."""
     covered = covered_tokens(found)
-    texts = token_texts(doc)
+    table = tables(doc)
+    texts = table.texts
     extra, i = [], 0
     while i < len(doc):
-        if (not capitalised_at(doc, texts, i) or i in covered
-                or doc[i].is_sent_start and doc[i].pos_ != "PROPN"):
+        if (not capitalised_at(table, i) or i in covered
+                or table.sent_start[i] and table.pos[i] != "PROPN"):
             i += 1
             continue
         end, last_name = i, None
         while end < len(doc) and end not in covered:
-            if capitalised_at(doc, texts, end):
+            if capitalised_at(table, end):
                 last_name = end
             elif not (texts[end].lower() in ("of", "for", "the") and end + 1 < len(doc)
-                      and capitalised_at(doc, texts, end + 1)):
+                      and capitalised_at(table, end + 1)):
                 break
             end += 1
         if last_name is not None and last_name > i and doc[last_name].lower_ in INSTITUTION_NOUNS:
@@ -318,10 +324,13 @@ def unnamed_speakers(doc: Doc, found: list[Found]) -> list[Found]:
     """People the model missed who are named as the subject of a speech verb: 'Mayor Ana Ruiz
     said', 'Governor Ruiz told'. A full name, or a surname after a role word."""
     covered = covered_tokens(found)
+    table = tables(doc)
     extra = []
-    for token in doc:
-        if (token.dep_ != "nsubj" or token.pos_ != "PROPN" or token.i in covered
-                or token.head.lemma_.lower() not in SPEECH_VERBS or not capitalised(token)):
+    for i in range(len(doc)):
+        if table.dep[i] != "nsubj" or table.pos[i] != "PROPN" or i in covered:
+            continue  # (tested from the table: a Token only for a proper-noun subject)
+        token = doc[i]
+        if token.head.lemma_.lower() not in SPEECH_VERBS or not capitalised(token):
             continue
         start = token.i
         while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].pos_ == "PROPN" and capitalised(doc[start - 1]):
@@ -336,15 +345,16 @@ def capitalised(token) -> bool:
     return token.is_alpha and token.text[:1].isupper() and token.pos_ in ("PROPN", "NOUN", "ADJ")
 
 
-def capitalised_at(doc: Doc, texts: list[str], i: int) -> bool:
-    """capitalised(doc[i]), the word's first letter read from `texts` first: most words are not."""
-    return texts[i][:1].isupper() and capitalised(doc[i])
+def capitalised_at(table, i: int) -> bool:
+    """capitalised(doc[i]), read from the document's table (no Token object)."""
+    return (table.texts[i][:1].isupper() and table.is_alpha[i]
+            and table.pos[i] in ("PROPN", "NOUN", "ADJ"))
 
 
 def token_texts(doc: Doc) -> list[str]:
-    """Every token's text, read once: a walk over the document that tests most words by their text
-    alone costs a Token object only for the few it looks at further."""
-    return [t.text for t in doc]
+    """Every token's text, read once a document (doctable): a walk over the document that tests most
+    words by their text alone costs a Token object only for the few it looks at further."""
+    return tables(doc).texts
 
 
 def extend_title(doc: Doc, f: Found) -> Found:
@@ -353,7 +363,7 @@ def extend_title(doc: Doc, f: Found) -> Found:
     see person_tokens). Before a full name a title is a description: 'Gov. Ana Ruiz' is 'Ana Ruiz'."""
     if f.label != "PERSON":
         return f
-    surname_only = sum(1 for t in doc[f.start:f.end] if t.is_alpha) == 1
+    surname_only = sum(tables(doc).is_alpha[f.start:f.end]) == 1
     start = f.start
     while start > 0 and f.start - start < 3 and title_word(doc[start - 1], surname_only):
         start -= 1
@@ -369,11 +379,12 @@ def title_word(token, surname_only: bool) -> bool:
 
 def definite_short_name(doc: Doc, f: Found, found: list[Found]) -> Found:
     """'the Ledger' after 'the Tarn Valley Ledger' is that body, whatever the model tagged."""
-    if f.end - f.start != 1 or f.start == 0 or doc[f.start - 1].lower_ != "the":
+    lower = tables(doc).lower
+    if f.end - f.start != 1 or f.start == 0 or lower[f.start - 1] != "the":
         return f
-    word = doc[f.start].lower_
+    word = lower[f.start]
     longer = {o.label for o in found if o.label not in PLACE_LABELS | {"PERSON"} and o.end - o.start > 1
-              and doc[o.end - 1].lower_ == word}
+              and lower[o.end - 1] == word}
     return Found(f.start, f.end, longer.pop()) if len(longer) == 1 else f
 
 
@@ -428,14 +439,15 @@ def expanded_acronyms(doc: Doc, found: list[Found]) -> list[Found]:
     if not acronyms:
         return []
     covered = covered_tokens(found)
-    texts = token_texts(doc)
+    table = tables(doc)
+    texts = table.texts
     extra, i = [], 0
     while i < len(doc):
-        if i in covered or not texts[i][:1].isupper() or not doc[i].is_alpha or doc[i].is_sent_start:
+        if i in covered or not texts[i][:1].isupper() or not table.is_alpha[i] or table.sent_start[i]:
             i += 1
             continue
         end = i
-        while end < len(doc) and end not in covered and texts[end][:1].isupper() and doc[end].is_alpha:
+        while end < len(doc) and end not in covered and texts[end][:1].isupper() and table.is_alpha[end]:
             end += 1
         letters = initials(texts[i:end])
         if end - i >= 2 and letters in acronyms:
@@ -447,15 +459,17 @@ def expanded_acronyms(doc: Doc, found: list[Found]) -> list[Found]:
 def repeated_names(doc: Doc, found: list[Found]) -> list[Found]:
     """Later occurrences of a name the model tagged once, where it missed them (one sense per document)."""
     covered = covered_tokens(found)
+    texts = token_texts(doc)
     by_words: dict[tuple[str, ...], str] = {}
     for f in found:
-        words = tuple(t.text for t in doc[f.start:f.end])
+        words = tuple(texts[f.start:f.end])
         if words[0][:1].isupper():
             by_words.setdefault(words, f.label)
-    texts = [t.text for t in doc]
-    starts: dict[str, list[int]] = {}
+    firsts = {words[0] for words in by_words}
+    starts: dict[str, list[int]] = {}  # where each name's first word is written
     for i, text in enumerate(texts):
-        starts.setdefault(text, []).append(i)
+        if text in firsts:
+            starts.setdefault(text, []).append(i)
     extra = []
     for words, label in by_words.items():
         n = len(words)
@@ -499,9 +513,8 @@ def repeated_surnames(doc: Doc, found: list[Found]) -> list[Found]:
 
 def continues_name(doc: Doc, start: int, end: int) -> bool:
     """A match inside a longer capitalised name ("Chile" in "Chile Volunteer Brigade") is not a mention."""
-    before = doc[start - 1] if start > 0 else None
-    after = doc[end] if end < len(doc) else None
-    return any(t is not None and t.pos_ == "PROPN" and t.text[:1].isupper() for t in (before, after))
+    table = tables(doc)
+    return any(0 <= k < len(doc) and table.pos[k] == "PROPN" and table.texts[k][:1].isupper() for k in (start - 1, end))
 
 
 # ---------- local entities ----------
@@ -510,7 +523,8 @@ def local_groups(doc: Doc, spans: list[Found]) -> list[str]:
     """One local key per span: the fullest name of the local entity it belongs to."""
     sets = DisjointSets(len(spans))
     union, find = sets.union, sets.find
-    texts = [doc[f.start:f.end].text for f in spans]
+    table = tables(doc)
+    texts = [table.span_text(f.start, f.end) for f in spans]
     names = [clean_name(text) for text in texts]
     tokens = [person_tokens(text) if f.label == "PERSON" else name_tokens(text) for f, text in zip(spans, texts)]
     written = [" ".join(words) or name for words, name in zip(tokens, names)]
@@ -561,7 +575,7 @@ def surname_form(text: str, words: list[str]) -> list[str] | None:
     """The words of a name written without its given name: 'Novak', 'von Bergen'; else None."""
     if len(words) == 1:
         return words
-    first = text.split()[0] if text.split() else ""
+    first = next(iter(text.split(None, 1)), "")
     if len(words) >= 2 and first.lower() in NAME_PARTICLES and first[:1].islower():
         return words
     return None
@@ -576,8 +590,15 @@ def full_name_pairs(spans: list[Found], tokens: list[list[str]], texts: list[str
     """Full names of one person written two ways: 'Joe Biden' and 'Joseph R. Biden', 'Hillary
     Rodham Clinton' and 'Hillary Clinton'; never two given names ('Bill Clinton', 'Hillary Clinton')."""
     full = full_names(spans, tokens, texts)
+    spelled = {i: tuple(tokens[i]) for i in full}
+    same: dict[tuple, bool] = {}  # two spellings compared once, however often each is written
     for a, b in itertools.combinations(full, 2):
-        if tokens[a] != tokens[b] and same_full_name(tokens[a], tokens[b]):
+        if spelled[a] == spelled[b]:
+            continue
+        pair = (spelled[a], spelled[b])
+        if pair not in same:
+            same[pair] = same_full_name(tokens[a], tokens[b])
+        if same[pair]:
             yield a, b
 
 
@@ -623,10 +644,12 @@ def surname_pairs(doc: Doc, spans: list[Found], tokens: list[list[str]], texts: 
     shorts.sort(key=lambda i: (not (gender_of_words(evidence[i]) or evidence[i] & ROLE_WORDS), spans[i].start))
     unresolved: dict[tuple, int] = {}
     ending: dict[tuple[str, ...], list[int]] = {}  # the full names a surname form ends, tried once a spelling
+    surnames = set(tokens[j][-1] for j in full)  # each written surname compared once a form, not once a name
     for i in shorts:
         short = tokens[i]
         if (written_as := tuple(short)) not in ending:
-            ending[written_as] = [j for j in full if ends_with(tokens[j], short)]
+            alike = {surname for surname in surnames if same_surname(short[-1], surname)}
+            ending[written_as] = [j for j in full if tokens[j][-1] in alike and ends_with(tokens[j], short)]
         candidates = {find(j) for j in ending[written_as]}  # people, as joined so far
         if not candidates and len(short) == 1 and spans[i].label == "PERSON":
             candidates = {find(j) for j in full if tokens[j][0] == short[0]}  # 'Mr Wu' of 'Wu Lan'; 'Heidi'
@@ -650,18 +673,19 @@ def surname_pairs(doc: Doc, spans: list[Found], tokens: list[list[str]], texts: 
             yield i, unresolved[(surname, genders[0])]
 
 
-def pronoun_after(doc: Doc, f: Found) -> set[str]:
+def pronoun_after(doc: Doc, f: Found, root=None) -> set[str]:
     """'Roe said she would run': the subject pronoun after a name that is a subject, in its sentence,
-    before any other name, as a word of its gender ('woman', 'man')."""
-    root = doc[f.start:f.end].root
+    before any other name, as a word of its gender ('woman', 'man'). `root`: the name's root token,
+    where the caller has it. The words after the name are read from the document's table."""
+    root = doc[f.start:f.end].root if root is None else root
     if root.dep_ not in ("nsubj", "nsubjpass"):
         return set()
-    sentence_end = root.sent.end
-    for token in doc[f.end:sentence_end]:
-        if token.ent_type_ == "PERSON" or (token.pos_ == "PROPN" and token.text[:1].isupper()):
+    table = tables(doc)
+    for k in range(f.end, table.sent_end[root.i]):
+        if table.ent_type[k] == "PERSON" or (table.pos[k] == "PROPN" and table.texts[k][:1].isupper()):
             return set()
-        if token.dep_ in ("nsubj", "nsubjpass") and token.lower_ in ("he", "she"):
-            return {"woman" if token.lower_ == "she" else "man"}
+        if table.dep[k] in ("nsubj", "nsubjpass") and table.lower[k] in ("he", "she"):
+            return {"woman" if table.lower[k] == "she" else "man"}
     return set()
 
 
@@ -681,19 +705,21 @@ def pick_person(candidates: list[Person], at: int, gender: str | None, roles: se
 def title_words(doc: Doc, f: Found) -> set[str]:
     """Titles, honorifics and roles written in or right before a name: 'Mrs. Roe', 'former President
     Ivo Roe', 'his wife, Ana Roe', 'Roe's daughter Ana Roe', 'Ana Roe, the senator'."""
-    words = {t.lower_.rstrip(".") for t in doc[f.start:f.end] if not t.is_punct}
+    table = tables(doc)
+    lower = table.lower
+    words = {lower[k].rstrip(".") for k in range(f.start, f.end) if not table.is_punct[k]}
     k = f.start - 1
-    while k >= 0 and f.start - k <= 3 and (doc[k].lower_.rstrip(".") in DESCRIBING_WORDS
-                                           or doc[k].text == ","
-                                           or doc[k].pos_ in ("ADJ", "PROPN") and doc[k].ent_type_ in ("", "NORP")):
-        words.add(doc[k].lower_.rstrip("."))
+    while k >= 0 and f.start - k <= 3 and (lower[k].rstrip(".") in DESCRIBING_WORDS
+                                           or table.texts[k] == ","
+                                           or table.pos[k] in ("ADJ", "PROPN") and table.ent_type[k] in ("", "NORP")):
+        words.add(lower[k].rstrip("."))
         k -= 1
     root = doc[f.start:f.end].root
     words |= {c.lower_ for c in root.children if c.dep_ == "appos"}
     if root.dep_ == "appos":
         words.add(root.head.lower_)
     if gender_of_words(words) is None:  # a title says it better than a pronoun ('Mr. Roe told her she ...')
-        words |= pronoun_after(doc, f)
+        words |= pronoun_after(doc, f, root)
     return {TITLE_FORMS.get(w, w) for w in words}
 
 
@@ -723,10 +749,11 @@ def company_short_pairs(spans: list[Found], tokens: list[list[str]]):
 def acronym_parts(doc: Doc, f: Found) -> tuple[tuple[str, ...], str] | None:
     """(qualifying words, acronym) of a span that is an acronym, alone or after a nationality:
     'BMA' -> ((), 'BMA'), 'Tarnese BMA' -> (('tarnese',), 'BMA')."""
-    last = doc[f.end - 1].text
-    if not is_acronym(last) or any(is_acronym(t.text) for t in doc[f.start:f.end - 1]):
+    table = tables(doc)
+    last = table.texts[f.end - 1]
+    if not is_acronym(last) or any(is_acronym(text) for text in table.texts[f.start:f.end - 1]):
         return None
-    return tuple(t.lower_ for t in doc[f.start:f.end - 1]), last.replace(".", "")
+    return tuple(table.lower[f.start:f.end - 1]), last.replace(".", "")
 
 
 def initials_pairs(doc: Doc, spans: list[Found], find):
@@ -735,12 +762,16 @@ def initials_pairs(doc: Doc, spans: list[Found], find):
     Tarnese Bureau of Maritime Affairs', 'BMA' and 'Tarnese BMA'."""
     bodies = [j for j, g in enumerate(spans) if g.label not in ("PERSON", "NORP")]
     naming: dict[tuple, list[int]] = {}  # the spans an acronym (with its qualifiers) names: one pass a spelling
+    words: dict[int, NameWords] = {}  # each body's words, read once whatever the acronyms tried on it
     for i, f in enumerate(spans):
         parts = acronym_parts(doc, f)
         if parts is None:
             continue
         if parts not in naming:
-            naming[parts] = [j for j in bodies if names_acronym(doc, spans[j], *parts)]
+            for j in bodies:
+                if j not in words:
+                    words[j] = name_words(doc, spans[j])
+            naming[parts] = [j for j in bodies if names_acronym(doc, spans[j], *parts, words=words[j])]
         roots = {}
         for j in naming[parts]:
             if j != i:
@@ -749,16 +780,36 @@ def initials_pairs(doc: Doc, spans: list[Found], find):
             yield i, next(iter(roots.values()))
 
 
-def names_acronym(doc: Doc, g: Found, qualifiers: tuple[str, ...], acronym: str) -> bool:
-    other = acronym_parts(doc, g)
+@dataclass(frozen=True)
+class NameWords:
+    """What names_acronym reads of a span: its acronym parts if it is one, else its words but punctuation."""
+    parts: tuple[tuple[str, ...], str] | None
+    lowers: tuple[str, ...] = ()
+    texts: tuple[str, ...] = ()
+
+
+def name_words(doc: Doc, g: Found) -> NameWords:
+    parts = acronym_parts(doc, g)
+    if parts is not None:
+        return NameWords(parts)
+    table = tables(doc)
+    kept = [k for k in range(g.start, g.end) if not table.is_punct[k]]
+    return NameWords(None, tuple(table.lower[k] for k in kept), tuple(table.texts[k] for k in kept))
+
+
+def names_acronym(doc: Doc, g: Found, qualifiers: tuple[str, ...], acronym: str, words: NameWords | None = None) -> bool:
+    """Whether span g names the acronym (with its qualifiers). `words`: name_words(doc, g), where the
+    caller tries several acronyms on one span."""
+    words = words or name_words(doc, g)
+    other = words.parts
     if other is not None:  # 'BMA' and 'Tarnese BMA'
         return other[1] == acronym and len(other[0]) > len(qualifiers) and other[0][:len(qualifiers)] == qualifiers
-    words = [t for t in doc[g.start:g.end] if not t.is_punct]
-    if qualifiers and words and words[0].lower_ == "the":
-        words = words[1:]
-    if len(words) < 2 or tuple(t.lower_ for t in words[:len(qualifiers)]) != qualifiers:
+    lowers, texts = words.lowers, words.texts
+    if qualifiers and lowers and lowers[0] == "the":
+        lowers, texts = lowers[1:], texts[1:]
+    if len(lowers) < 2 or lowers[:len(qualifiers)] != qualifiers:
         return False
-    rest = [t.text for t in words[len(qualifiers):]]
+    rest = list(texts[len(qualifiers):])
     candidates = [initials(rest)]
     if rest and rest[0] in ("The", "the"):
         candidates.append(initials(rest[1:]))
@@ -782,35 +833,39 @@ def acronym_mentions(doc: Doc, found: list[Found]) -> list[Found]:
     """Every use of an acronym the text defines is a mention of the organisation (the model
     often misses rare acronyms)."""
     covered = covered_tokens(found)
+    table = tables(doc)
+    texts = table.texts
     extra = []
     for f in found:
         acronym = defined_acronym(doc, f)
         if acronym is None:
             continue
-        for token in doc[f.end:]:
-            if token.text == acronym and token.i not in covered:
-                extra.append(Found(token.i, token.i + 1, "ORG" if f.label == "PERSON" else f.label))
-                covered.add(token.i)
+        for i in range(f.end, len(doc)):
+            if texts[i] == acronym and i not in covered:
+                extra.append(Found(i, i + 1, "ORG" if f.label == "PERSON" else f.label))
+                covered.add(i)
     names = [f for f in found if f.label not in ("PERSON", "NORP") and f.end - f.start >= 2]
     naming: dict[str, tuple[list[Found], int]] = {}  # (names an acronym's letters abbreviate, how many names)
-    for token in doc:
-        if token.i in covered or token.pos_ != "PROPN" or not is_acronym(token.text) or in_capitals(doc, token):
+    words: list[NameWords] | None = None  # each name's words, read once when an acronym is first tried
+    for i, text in enumerate(texts):
+        if i in covered or table.pos[i] != "PROPN" or not is_acronym(text) or in_capitals(table, i):
             continue
-        letters = token.text.replace(".", "")
+        letters = text.replace(".", "")
         if letters not in naming:
-            named = [f for f in names if names_acronym(doc, f, (), letters)]
-            naming[letters] = named, len({clean_name(doc[f.start:f.end].text) for f in named})
+            words = words if words is not None else [name_words(doc, f) for f in names]
+            named = [f for f, w in zip(names, words) if names_acronym(doc, f, (), letters, words=w)]
+            naming[letters] = named, len({clean_name(table.span_text(f.start, f.end)) for f in named})
         named, distinct = naming[letters]
         if distinct == 1:
-            extra.append(Found(token.i, token.i + 1, named[0].label))
-            covered.add(token.i)
+            extra.append(Found(i, i + 1, named[0].label))
+            covered.add(i)
     return extra
 
 
-def in_capitals(doc: Doc, token) -> bool:
-    """A word of a line written in capitals ('BREAKING NEWS'), not an acronym."""
-    neighbours = [doc[k] for k in (token.i - 1, token.i + 1) if 0 <= k < len(doc) and doc[k].is_alpha]
-    return any(t.text.isupper() and len(t.text) > 1 for t in neighbours)
+def in_capitals(table, i: int) -> bool:
+    """A word of a line written in capitals ('BREAKING NEWS'), not an acronym (word i of the document's table)."""
+    neighbours = [table.texts[k] for k in (i - 1, i + 1) if 0 <= k < table.length and table.is_alpha[k]]
+    return any(text.isupper() and len(text) > 1 for text in neighbours)
 
 
 def acronym_pairs(doc: Doc, spans: list[Found], texts: list[str]):
@@ -829,13 +884,12 @@ def acronym_pairs(doc: Doc, spans: list[Found], texts: list[str]):
 
 def alias_pairs(doc: Doc, spans: list[Found]):
     """'X – also known as Y': two names of one referent."""
-    text = doc.text  # read once: the words between two spans are cut from it by their offsets
+    table = tables(doc)  # the words between two spans are cut from the document's text by their offsets
     for i in range(len(spans) - 1):
         a, b = spans[i], spans[i + 1]
         if not 0 < b.start - a.end <= 40:  # no words between, or more than 40 characters' worth
             continue
-        words = doc[a.end:b.start]
-        between = text[words.start_char:words.end_char]
+        between = table.span_text(a.end, b.start)
         if 0 < len(between) <= 40 and ALIAS_BETWEEN.match(between):
             yield i, i + 1
 

@@ -250,5 +250,5 @@ def given_name_gender(word: str) -> str | None:
 
 def gender_of_words(words) -> str | None:
     """'f' or 'm' when the words (titles, roles, kin) say one gender only."""
-    found = {gender for gender, marks in GENDER_MARKS.items() if any(w in marks for w in words)}
+    found = {gender for gender, marks in GENDER_MARKS.items() if not marks.isdisjoint(words)}
     return found.pop() if len(found) == 1 else None

@@ -27,6 +27,7 @@ from newsfacts.extract.attribution import (
     FRAMING_VERBS, GOVERNING_VERBS, QUOTE_VERBS, Referent, Referents, counted, nearest, noun_phrase, own_subject,
     source_in, speaking_subject, speech_verbs, subject_referent,
 )
+from newsfacts.extract.doctable import tables
 from newsfacts.records import Quote
 
 PARAGRAPH = re.compile(r"[^\n]+")
@@ -127,7 +128,8 @@ class Cue:
 
 def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, int]]) -> list[Quote]:
     """`spans`: quote_spans of the document's text."""
-    full_text = doc.text  # built anew on every access
+    table = tables(doc)
+    full_text = table.text  # (doc.text is built anew on every access)
     sentences = list(doc.sents)
     starts = [s.start for s in sentences]
     found: list[tuple[int, int, Cue]] = []
@@ -149,7 +151,7 @@ def find_quotes(doc: Doc, doc_id: str, refs: Referents, spans: list[tuple[int, i
         first_sent, last_sent = sentences[first_no], sentences[sent_no]
         if short and not opens_sentence(full_text, first_sent.start_char, start):
             continue  # a scare quote inside the reporter's sentence
-        outside = [t for t in doc[first_sent.start:last_sent.end] if not (start - 1 <= t.idx < end + 1)]
+        outside = [doc[i] for i in range(first_sent.start, last_sent.end) if not (start - 1 <= table.idx[i] < end + 1)]
         tag = tag_sentence(sentences, sent_no, end, full_text)
         if tag is not None:
             outside.extend(tag)
@@ -409,8 +411,11 @@ def complement_of(verb: Token, inside: Span) -> bool:
 
 
 def top_tokens(inside: Span):
-    """The tokens of a quotation whose head lies outside it (or that head their sentence)."""
-    return (t for t in inside if t.head.i == t.i or not inside.start <= t.head.i < inside.end)
+    """The tokens of a quotation whose head lies outside it (or that head their sentence), found from
+    the document's table of heads (a Token made only for those)."""
+    doc, head = inside.doc, tables(inside.doc).head
+    return (doc[k] for k in range(inside.start, inside.end)
+            if head[k] == k or not inside.start <= head[k] < inside.end)
 
 
 def put_it(verb: Token) -> bool:
@@ -423,10 +428,10 @@ def introduces(verb: Token, inside: Span) -> bool:
     right before the quotation introduces it, whatever the verb."""
     if verb.pos_ != "VERB" or inside.start < 2:
         return False
-    doc = inside.doc
-    marks = doc[verb.i + 1:inside.start]
-    colon = [t for t in marks if t.text == ":"]
-    return bool(colon) and colon[-1].head == verb and all(t.is_punct for t in doc[colon[-1].i:inside.start])
+    doc, table = inside.doc, tables(inside.doc)  # the words between read from the table, not as Tokens
+    colons = [k for k in range(verb.i + 1, inside.start) if table.texts[k] == ":"]
+    return (bool(colons) and doc[colons[-1]].head == verb
+            and all(table.is_punct[k] for k in range(colons[-1], inside.start)))
 
 
 def beside(verb: Token, governors: dict[int, int]) -> bool:

@@ -20,6 +20,7 @@ from pathlib import Path
 from spacy.tokens import Doc
 
 from newsfacts.extract.attribution import QUOTE_VERBS, Referent, Referents
+from newsfacts.extract.doctable import tables
 from newsfacts.records import Quote
 
 MODEL_PATH = Path(__file__).with_name("speaker_model.json")
@@ -93,7 +94,7 @@ def candidates(doc: Doc, refs: Referents, quotes: list[Quote], k: int,
                counts: dict[str, int] | None = None) -> list[Candidate]:
     """The named referents around quotation k, each with its features (`counts`: mention_counts(refs))."""
     quote = quotes[k]
-    text = doc.text
+    text = tables(doc).text  # (doc.text is built anew on every access)
     inside = doc.char_span(quote.char_start, quote.char_end, alignment_mode="expand")
     if inside is None:
         return []
