@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 import trafilatura
+import lxml.html
 from lxml import etree
 
 from newsfacts.clean import clean_html, html
@@ -119,9 +120,14 @@ PLAIN_PAGE = f"""<html><head><title>Pier closes</title>
 <link rel="canonical" href="https://velmar-post.example.net/2022/11/04/pier-closes.html"></head>
 <body><article><p>{LEDE}</p>{''.join(f'<p>{p}</p>' for p in PARAGRAPHS)}</article></body></html>"""
 
+FORM_PAGE = PLAIN_PAGE.replace("</article>", """<form action="/signup"><label for="m">Your e-mail</label>
+<input id="m" name="m" value="you@example.org"><select name="f"><option>Daily</option></select>
+<textarea name="t">Tell us what you think of the new pier and the bus routes to it.</textarea>
+<button>Sign up</button></form></article>""")
+
 
 @pytest.mark.parametrize("page", [PAGE, PAGE_WITH_NOTES, DIV_ARTICLE, SHORT_ARTICLE_LONG_PAGE, JSON_LD_PAGE, PLAIN_PAGE,
-                                  TABLE_LAYOUT, SHORT_TEXT])
+                                  TABLE_LAYOUT, SHORT_TEXT, FORM_PAGE])
 def test_extraction_is_trafilaturas_full_extraction(page):
     extracted, full = html.extract(page), full_trafilatura(page)
     assert extracted.text == full.text
@@ -146,7 +152,7 @@ def test_tables_short_text_or_a_small_share_of_the_page_are_compared(page):
 # --- trafilatura's steps called one by one: the same output as its public bare_extraction ---
 
 STEP_PAGES = [PAGE, PAGE_WITH_NOTES, DIV_ARTICLE, SHORT_ARTICLE_LONG_PAGE, JSON_LD_PAGE, PLAIN_PAGE, TABLE_LAYOUT,
-              SHORT_TEXT]
+              SHORT_TEXT, FORM_PAGE]
 
 
 def public_extraction(page: str, fast: bool):
@@ -182,7 +188,8 @@ XHTML_DOCTYPE = ('<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
 
 @pytest.mark.parametrize("page", [
     PAGE, XHTML_DOCTYPE + PLAIN_PAGE, '<html lang="en"/>\n' + PLAIN_PAGE.removeprefix("<html>"),
-    PAGE.replace("Friday", "Fri\x07day\x0b"), PAGE.encode("utf-8"), f"<p>{LEDE}</p>", "plain words, no markup",
+    PAGE.replace("Friday", "Fri\x07day\x0b"), PAGE.encode("utf-8"), PLAIN_PAGE.replace("city", "cité").encode("latin-1"),
+    FORM_PAGE, f"<p>{LEDE}</p>", "plain words, no markup",
     '<?xml version="1.0" encoding="utf-8"?>' + PLAIN_PAGE, "", "<html></html>"])
 def test_parse_is_trafilaturas_load_html(page):
     ours, theirs = html.parse(page), trafilatura.load_html(page) if page else None
@@ -207,3 +214,9 @@ def test_metadata_without_a_site_name_comes_from_the_url():
 def test_unparseable_input_gives_an_empty_document():
     doc = clean_html(b"\x00\x00", "nul")
     assert doc.body_text == "" and doc.title is None
+
+
+
+def test_parsed_elements_are_lxml_html_elements():  # htmldate and trafilatura test for the class
+    tree = html.parse(FORM_PAGE)
+    assert all(isinstance(element, lxml.html.HtmlElement) for element in tree.iter())

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import lxml.html
 import trafilatura
+from lxml import etree
 from trafilatura import core
 from trafilatura.external import compare_extraction
 from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor
-from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, HTML_PARSER, fromstring_bytes, is_dubious_html
+from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, INVALID_XML_CHARS, decode_file, is_dubious_html
 from trafilatura.xml import xmltotxt
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH, REMOVE_COMMENTS_XPATH
 
@@ -28,40 +29,64 @@ from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_X
 CONTROL_CHARS = tuple(chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF])
 
 
+def html_parser() -> etree.HTMLParser:
+    """trafilatura's HTML_PARSER (same options) with lxml's class lookup in C: lxml.html's own calls a
+    Python method for each element object lxml makes (thousands a page, again in every copy and
+    XPath result) to give form elements their own classes, which nothing here uses."""
+    parser = etree.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                              remove_comments=True, remove_pis=True)
+    parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+    return parser
+
+
+PARSER = html_parser()
+
+
 def parse(html: str | bytes):
-    """trafilatura.load_html, without its scan for control characters where the page has none."""
-    if isinstance(html, str) and not any(char in html for char in CONTROL_CHARS):
-        try:
-            return load_clean_html(html)
-        except (ValueError, TypeError):
-            return None
+    """trafilatura.load_html(html) for a str or bytes, step by step: decoding, repair, parse (with
+    PARSER) and its checks, in its order; its scan for control characters only where there is one."""
+    if not isinstance(html, (str, bytes)):
+        return None
     try:
-        return trafilatura.load_html(html)
+        html = decode_file(html)
+        if any(char in html for char in CONTROL_CHARS):
+            html = INVALID_XML_CHARS.sub("", html)
+        return load_clean_html(html)
     except (ValueError, TypeError):  # malformed markup that lxml cannot parse at all
         return None
 
 
 def load_clean_html(html: str):
-    """trafilatura.load_html(html) for a str without CONTROL_CHARS (its decoding, repair, parse and
-    checks, in its order): the repair then only fixes a doctype and a self-closing <html/>."""
+    """load_html's repair, parse and checks for a str without CONTROL_CHARS."""
     beginning = html[:50].lower()
     html = repair_markup(html, beginning)
     tree, fallback_parse = None, False
     try:
-        tree = lxml.html.fromstring(html, parser=HTML_PARSER)
+        tree = lxml.html.fromstring(html, parser=PARSER)
     except ValueError:  # "Unicode strings with encoding declaration are not supported."
-        tree, fallback_parse = fromstring_bytes(html), True
+        tree, fallback_parse = parse_bytes(html), True
     except Exception:  # noqa: BLE001 - as load_html: lxml can fail in many ways
         tree = None
     if (tree is None or len(tree) < 1) and not fallback_parse:
-        tree = fromstring_bytes(html)
+        tree = parse_bytes(html)
     if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
         return None
     return tree
 
 
+def parse_bytes(html: str):
+    """trafilatura's fromstring_bytes with PARSER."""
+    try:
+        return lxml.html.fromstring(html.encode("utf8", "surrogatepass"), parser=PARSER)
+    except Exception:  # noqa: BLE001 - as fromstring_bytes
+        return None
+
+
 def repair_markup(html: str, beginning: str) -> str:
-    """trafilatura's repair_faulty_html after its deletion of control characters."""
+    """trafilatura's repair_faulty_html after its deletion of control characters (a doctype, a
+    self-closing <html/>)."""
     if "doctype" in beginning:
         first_line, _, rest = html.partition("\n")
         html = DOCTYPE_TAG.sub("", first_line, count=1) + "\n" + rest
