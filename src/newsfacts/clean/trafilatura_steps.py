@@ -123,10 +123,10 @@ class Precise:
 
 
 def precise_extraction(tree, url: str | None) -> Precise | None:
-    """trafilatura.bare_extraction(tree, url, fast=True, favor_precision=True, include_comments=False) step by step (its
-    trafilatura_sequence for precision without comments), pruning the tree itself instead of a
-    copy and keeping the trees the comparison with readability and justext reads, so that the
-    comparison, where needed, does not extract again."""
+    """trafilatura.bare_extraction(tree, url, fast=True, favor_precision=True, include_comments=False)
+    step by step (its trafilatura_sequence for precision without comments), pruning the tree itself
+    instead of a copy and keeping the trees the comparison with readability and justext reads, so
+    that the comparison, where needed, does not extract again."""
     options = PreciseOptions(fast=True, precision=True, comments=False, tables=True, url=url,
                              output_format="python")
     try:
@@ -148,8 +148,9 @@ def compare(precise: Precise) -> Precise | None:
     """trafilatura's extraction with fast=False from its fast one: the comparison with readability
     and justext (it reads the kept trees, which it may change). Only for an extraction that did not
     read `fast` (see PreciseOptions)."""
-    assert not precise.options.fast_read, "this extraction depends on `fast`: extract again"
-    try:
+    if precise.options.fast_read:
+        raise ValueError("this extraction depends on `fast`: extract the page again with fast=False")
+    try:  # trafilatura hands the comparison a copy of the pruned tree: nothing reads this one after
         body, raw_text = compare_extraction(precise.cleaned, precise.pruned, precise.body,
                                             precise.raw_text, precise.options)
     except (ValueError, TypeError):
