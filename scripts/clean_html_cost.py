@@ -5,7 +5,8 @@ and which fields of the cleaned documents differ. Usage:
 
 `corpus`: 300 documents of `newsfacts bench scale`'s unique corpus (written to a temporary folder);
 any other name is a folder of ../shared/benchmarks, scored against its gold as `bench boilerplate` does.
-Each version cleans every page twice (htmldate's date cache emptied before each pass); language ID is
+Each version cleans every page twice (htmldate's date cache emptied before each pass), after one
+untimed pass over the first set that warms the process up (dateparser); language ID is
 timed on the bodies, over the first READ_CHARS characters (this tree) and over the whole body.
 """
 from __future__ import annotations
@@ -31,13 +32,28 @@ CORPUS_DOCS = 300
 
 
 def module_at(revision: str):
-    """src/newsfacts/clean/html.py as it was at `revision`, importable beside this tree's."""
-    source = subprocess.run(["git", "show", f"{revision}:src/newsfacts/clean/html.py"],
-                            check=True, capture_output=True, text=True).stdout
-    path = Path(tempfile.mkdtemp()) / "html_at_revision.py"
+    """src/newsfacts/clean/html.py as it was at `revision`, importable beside this tree's (with its
+    trafilatura_steps.py of that revision where it has one)."""
+    source = source_at(revision, "html.py")
+    steps = source_at(revision, "trafilatura_steps.py")
+    if steps is not None:
+        load_module("trafilatura_steps_at_revision", steps)
+        source = source.replace("from newsfacts.clean.trafilatura_steps import",
+                                "from trafilatura_steps_at_revision import")
+    return load_module("html_at_revision", source)
+
+
+def source_at(revision: str, name: str) -> str | None:
+    shown = subprocess.run(["git", "show", f"{revision}:src/newsfacts/clean/{name}"], capture_output=True, text=True)
+    return shown.stdout if shown.returncode == 0 else None
+
+
+def load_module(name: str, source: str):
+    path = Path(tempfile.mkdtemp()) / f"{name}.py"
     path.write_text(source)
-    spec = importlib.util.spec_from_file_location("html_at_revision", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -80,7 +96,11 @@ def main(revision: str, names: list[str]) -> None:
     before = module_at(revision)
     warm_up = "<html><body><p>A short page that loads every module once.</p></body></html>"
     before.clean_html(warm_up), current.clean_html(warm_up), language.identify("warm up")
+    warmed = False
     for name, pages, urls, gold in page_sets(names):
+        if not warmed:  # htmldate's first dateparser calls compile its patterns (seconds, once a process)
+            timed_pass(before, pages, urls)
+            warmed = True
         old, old_ms = timed_pass(before, pages, urls)
         new, new_ms = timed_pass(current, pages, urls)
         _, old_ms2 = timed_pass(before, pages, urls)

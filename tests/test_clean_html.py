@@ -5,6 +5,8 @@ from datetime import date
 
 import pytest
 import trafilatura
+import lxml.html
+from lxml import etree
 
 from newsfacts.clean import clean_html, html
 
@@ -118,9 +120,14 @@ PLAIN_PAGE = f"""<html><head><title>Pier closes</title>
 <link rel="canonical" href="https://velmar-post.example.net/2022/11/04/pier-closes.html"></head>
 <body><article><p>{LEDE}</p>{''.join(f'<p>{p}</p>' for p in PARAGRAPHS)}</article></body></html>"""
 
+FORM_PAGE = PLAIN_PAGE.replace("</article>", """<form action="/signup"><label for="m">Your e-mail</label>
+<input id="m" name="m" value="you@example.org"><select name="f"><option>Daily</option></select>
+<textarea name="t">Tell us what you think of the new pier and the bus routes to it.</textarea>
+<button>Sign up</button></form></article>""")
+
 
 @pytest.mark.parametrize("page", [PAGE, PAGE_WITH_NOTES, DIV_ARTICLE, SHORT_ARTICLE_LONG_PAGE, JSON_LD_PAGE, PLAIN_PAGE,
-                                  TABLE_LAYOUT, SHORT_TEXT])
+                                  TABLE_LAYOUT, SHORT_TEXT, FORM_PAGE])
 def test_extraction_is_trafilaturas_full_extraction(page):
     extracted, full = html.extract(page), full_trafilatura(page)
     assert extracted.text == full.text
@@ -132,14 +139,63 @@ def test_extraction_is_trafilaturas_full_extraction(page):
 def test_an_article_of_paragraphs_skips_the_comparison(page):
     tree = html.parse(page)
     fast = html.bare_extraction(tree, None, {**html.EXTRACT_OPTIONS, "fast": True})
-    assert not html.needs_comparison(fast, tree)
+    assert not html.needs_comparison(fast, html.PageMeasures.of(tree))
 
 
 @pytest.mark.parametrize("page", [TABLE_LAYOUT, SHORT_TEXT, SHORT_ARTICLE_LONG_PAGE])
 def test_tables_short_text_or_a_small_share_of_the_page_are_compared(page):
     tree = html.parse(page)
     fast = html.bare_extraction(tree, None, {**html.EXTRACT_OPTIONS, "fast": True})
-    assert html.needs_comparison(fast, tree)
+    assert html.needs_comparison(fast, html.PageMeasures.of(tree))
+
+
+# --- trafilatura's steps called one by one: the same output as its public bare_extraction ---
+
+STEP_PAGES = [PAGE, PAGE_WITH_NOTES, DIV_ARTICLE, SHORT_ARTICLE_LONG_PAGE, JSON_LD_PAGE, PLAIN_PAGE, TABLE_LAYOUT,
+              SHORT_TEXT, FORM_PAGE]
+
+
+def public_extraction(page: str, fast: bool):
+    return trafilatura.bare_extraction(page, url="https://example.org/a", **{**html.EXTRACT_OPTIONS, "fast": fast})
+
+
+def same_extraction(ours, theirs) -> bool:
+    if ours is None or theirs is None:
+        return ours is None and theirs is None
+    return (ours.text, etree.tostring(ours.body)) == (theirs.text, etree.tostring(theirs.body))
+
+
+@pytest.mark.parametrize("page", STEP_PAGES)
+def test_precise_extraction_is_trafilaturas_fast_extraction(page):
+    ours = html.precise_extraction(html.parse(page), "https://example.org/a")
+    assert same_extraction(ours, public_extraction(page, fast=True))
+
+
+@pytest.mark.parametrize("page", STEP_PAGES)
+def test_comparison_after_the_fast_extraction_is_trafilaturas_full_extraction(page):
+    precise = html.precise_extraction(html.parse(page), "https://example.org/a")
+    assert same_extraction(html.compared(precise, page, "https://example.org/a"), public_extraction(page, fast=False))
+
+
+def test_only_an_extraction_that_recovers_wild_text_reads_fast():
+    assert html.precise_extraction(html.parse(SHORT_TEXT), None).options.fast_read
+    assert not html.precise_extraction(html.parse(PLAIN_PAGE), None).options.fast_read
+
+
+XHTML_DOCTYPE = ('<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+                 '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n')
+
+
+@pytest.mark.parametrize("page", [
+    PAGE, XHTML_DOCTYPE + PLAIN_PAGE, '<html lang="en"/>\n' + PLAIN_PAGE.removeprefix("<html>"),
+    PAGE.replace("Friday", "Fri\x07day\x0b"), PAGE.encode("utf-8"), PLAIN_PAGE.replace("city", "cité").encode("latin-1"),
+    FORM_PAGE, f"<p>{LEDE}</p>", "plain words, no markup",
+    '<?xml version="1.0" encoding="utf-8"?>' + PLAIN_PAGE, "", "<html></html>"])
+def test_parse_is_trafilaturas_load_html(page):
+    ours, theirs = html.parse(page), trafilatura.load_html(page) if page else None
+    assert (ours is None) == (theirs is None)
+    if ours is not None:
+        assert etree.tostring(ours) == etree.tostring(theirs)
 
 
 def test_page_words_leave_out_scripts_and_styles():
@@ -158,3 +214,9 @@ def test_metadata_without_a_site_name_comes_from_the_url():
 def test_unparseable_input_gives_an_empty_document():
     doc = clean_html(b"\x00\x00", "nul")
     assert doc.body_text == "" and doc.title is None
+
+
+
+def test_parsed_elements_are_lxml_html_elements():  # htmldate and trafilatura test for the class
+    tree = html.parse(FORM_PAGE)
+    assert all(isinstance(element, lxml.html.HtmlElement) for element in tree.iter())

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import trafilatura
 import trafilatura.external
 from htmldate import find_date
 from trafilatura import metadata
@@ -17,6 +16,7 @@ from trafilatura.settings import set_date_params
 from newsfacts.clean import rules
 from newsfacts.clean.lines import Line, split_lines
 from newsfacts.clean.text import PARAGRAPH_JOIN, Decision, mark_dated_records
+from newsfacts.clean.trafilatura_steps import Precise, bare_extraction, compare, parse, precise_extraction
 from newsfacts.records import CleanedDocument, RemovedLine
 
 EXTRACT_OPTIONS = {
@@ -79,42 +79,50 @@ def clean_html(html: str | bytes, doc_id: str = "", url: str | None = None) -> C
 
 def extract(html: str | bytes, url: str | None = None) -> Extracted | None:
     """The page's main content and metadata, or None when trafilatura finds no content. The page is
-    parsed once; each extraction works on its own copy of the tree."""
+    parsed once: what the gates and the metadata read is read first, then the precise extraction
+    prunes the tree itself; the rare fallback parses the page again."""
     tree = parse(html)
     if tree is None:
         return None
-    fast = bare_extraction(tree, url, {**EXTRACT_OPTIONS, "fast": True})
-    compare = needs_comparison(fast, tree)
-    document = bare_extraction(tree, url, EXTRACT_OPTIONS) if compare else fast
+    page = PageMeasures.of(tree)
+    fields = page_metadata(tree, url)
+    precise = precise_extraction(tree, url)
+    compare = needs_comparison(precise, page)
+    document = compared(precise, html, url) if compare else precise
     words = word_count(document)
     if words < MIN_ARTICLE_WORDS:
-        fallback = bare_extraction(tree, url, {**FALLBACK_OPTIONS, "fast": not compare})
+        fallback = bare_extraction(parse(html), url, {**FALLBACK_OPTIONS, "fast": not compare})
         if word_count(fallback) > words:
             document = fallback
     if document is None:
         return None
-    return Extracted(document.text or "", **page_metadata(tree, url))
+    return Extracted(document.text or "", **fields)
 
 
-def parse(html: str | bytes):
-    try:
-        return trafilatura.load_html(html)
-    except (ValueError, TypeError):  # malformed markup that lxml cannot parse at all
-        return None
+@dataclass
+class PageMeasures:
+    """What the comparison gate reads of the whole page, measured before the extraction prunes it."""
+    paragraph_chars: int
+    words: int
+
+    @classmethod
+    def of(cls, tree) -> "PageMeasures":
+        return cls(sum(len(p.text_content()) for p in tree.iter("p")), page_words(tree))
 
 
-def bare_extraction(tree, url: str | None, options: dict):
-    try:
-        return trafilatura.bare_extraction(tree, url=url, **options)
-    except (ValueError, TypeError):
-        return None
+def compared(precise: Precise | None, html: str | bytes, url: str | None):
+    """trafilatura's full precise extraction (fast=False): its own extraction compared with
+    readability's and justext's. The fast extraction is its first half unless it read `fast`."""
+    if precise is None or precise.options.fast_read:
+        return bare_extraction(parse(html), url, EXTRACT_OPTIONS)
+    return compare(precise)
 
 
 def word_count(document) -> int:
     return len(rules.WORD.findall(document.text or "")) if document is not None else 0
 
 
-def needs_comparison(document, tree) -> bool:
+def needs_comparison(document, page: PageMeasures) -> bool:
     """Whether trafilatura's comparison with readability and justext could change this fast
     extraction (see COMPARE_*): the signs its comparison reads, and a page with much more text."""
     if document is None or len(document.text or "") < COMPARE_BELOW_CHARS:
@@ -124,9 +132,9 @@ def needs_comparison(document, tree) -> bool:
         return True
     if body.xpath(UNCLEAN_XPATH):
         return True
-    if len(document.text) < COMPARE_PARAGRAPH_SHARE * sum(len(p.text_content()) for p in tree.iter("p")):
+    if len(document.text) < COMPARE_PARAGRAPH_SHARE * page.paragraph_chars:
         return True
-    return len(document.text.split()) < COMPARE_PAGE_SHARE * page_words(tree)
+    return len(document.text.split()) < COMPARE_PAGE_SHARE * page.words
 
 
 def page_words(tree) -> int:
