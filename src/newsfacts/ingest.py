@@ -106,6 +106,39 @@ def survey(raw_dir: Path, known_doc_ids: set[str] | frozenset[str] = frozenset()
     return result
 
 
+def files_to_read(raw_dir: Path, known: dict[str, tuple[int, int]], enough: int) -> int:
+    """A quick look, before a run, at how many files its survey will read, counted up to `enough`: the
+    article files and feeds under raw_dir (hidden names and linked folders left out, as the survey leaves
+    them) not in `known` (source path -> size, modification time) with the size and time they have now.
+    Only names and stats, no file is opened; a feed counts once, whatever it holds."""
+    found = 0
+    folders = [(Path(raw_dir), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((Path(entry.path), f"{prefix}{entry.name}/"))
+                    continue
+                suffix = os.path.splitext(entry.name)[1].lower()
+                if suffix not in TEXT_SUFFIXES and suffix != sidecars.FEED_SUFFIX:
+                    continue
+                status = entry.stat()
+            except OSError:
+                continue
+            if known.get(prefix + entry.name) != (status.st_size, status.st_mtime_ns):
+                found += 1
+                if found >= enough:
+                    return found
+    return found
+
+
 def unchanged_known(candidate: Candidate, known_files: dict[str, FileStat], known_doc_ids) -> FileStat | None:
     """What an earlier survey found of a file whose size and modification time are what they were when
     it was read for a document that is still stored (its bytes need not be read again), else None."""

@@ -138,11 +138,22 @@ def load_suite(path: Path, whole: bool | None = None):
     return gx.ExpectationSuite(name=name, expectations=configurations)
 
 
+def import_gx() -> None:
+    """Import Great Expectations now (seconds of one core): in a thread while the extraction workers parse,
+    so that validation does not begin by waiting for it. Safe to call more than once."""
+    import great_expectations  # noqa: F401
+    from great_expectations.data_context.types.base import DataContextConfig  # noqa: F401
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: F401
+
+
 def gx_context():
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (DataContextConfig, InMemoryStoreBackendDefaults,
+                                                            ProgressBarsConfig)
 
-    context = gx.get_context(mode="ephemeral")
+    # no Data Docs site (GX would make a temporary folder for one, left behind)
+    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False))
+    context = gx.get_context(project_config=config, mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     return context
 
