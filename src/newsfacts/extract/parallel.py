@@ -36,6 +36,8 @@ _nlp_by_models: dict[tuple[str, ...], Language] = {}
 _nlp_loads = 0
 _batches_extracted = 0
 _paragraphs = extract.ParagraphCache()  # this process's parsed paragraphs, for the wire copy of later batches
+# How long workers started ahead may take to start (a run then starts its own, which says what fails).
+START_TIMEOUT_S = 120
 # Local clusters started ahead by this process and not yet taken by a run (at most one).
 _started_ahead: list[Future] = []
 
@@ -133,7 +135,7 @@ def start_local_cluster(workers: int, started: Future) -> None:
     cluster = new_local_cluster(workers)
     try:
         with Client(cluster) as client:
-            client.wait_for_workers(workers)
+            client.wait_for_workers(workers, timeout=START_TIMEOUT_S)
             client.run(shared_nlp)
     except BaseException:
         cluster.close()
