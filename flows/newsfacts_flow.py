@@ -7,6 +7,7 @@ Run it with `newsfacts run`, serve it on a schedule with `newsfacts serve --cron
 from __future__ import annotations
 
 import importlib
+import threading
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -143,6 +144,8 @@ def extract_on_cluster(raw: Path, batches: list, lines: clean.LineStatistics, ex
         limit = IN_FLIGHT_PER_WORKER * max(len(client.scheduler_info().get("workers", {})), 1)
         in_flight: dict = {}
         for number, batch in enumerate(batches):
+            if len(in_flight) >= limit and number == limit:  # the workers are fed: this process waits on them
+                import_validation_meanwhile()
             while len(in_flight) >= limit:
                 store_first_done(in_flight, finish)
             raws, cleaned, errors = prepare_batch(raw, batch, lines)
@@ -151,6 +154,18 @@ def extract_on_cluster(raw: Path, batches: list, lines: clean.LineStatistics, ex
             in_flight[future] = (number, raws, cleaned, errors, others)
         while in_flight:
             store_first_done(in_flight, finish)
+
+
+def import_validation_meanwhile() -> None:
+    """Great Expectations imported in a thread while the workers parse (this process mostly waits on them),
+    not on one core after the last batch; every other import of this process is done by now."""
+    def import_quietly() -> None:
+        try:
+            validate.import_gx()
+        except Exception:  # noqa: BLE001 - the validation's own import reports it
+            pass
+
+    threading.Thread(target=import_quietly, name="import-gx", daemon=True).start()
 
 
 def store_first_done(in_flight: dict, finish) -> None:
@@ -176,19 +191,15 @@ def check_workers(client, address: str | None, seconds: float = WORKER_WAIT_S) -
 
 @contextmanager
 def dask_client(address: str | None, workers: int):
-    """A Dask client of an existing cluster, or of a local cluster of single-threaded worker processes
-    started for this run (spaCy holds the GIL while it parses: threads would share one core)."""
-    import logging
-
-    from distributed import Client, LocalCluster
+    """A Dask client of an existing cluster, or of a local cluster of single-threaded worker processes for
+    this run (the one `newsfacts run` started ahead while Prefect started, if it did)."""
+    from distributed import Client
 
     if address is not None:
         with Client(address) as client:
             yield client
         return
-    # The scheduler's web page on a free port of this machine only: two runs never collide on 8787.
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with parallel.local_cluster(workers) as cluster, Client(cluster) as client:
         yield client
 
 
@@ -345,6 +356,7 @@ def run_locked(raw: Path, home: Path, run_id: str, started: datetime, full_refre
     warehouse.discard_work(home)
     crashed = runs.recognise_crashed(home, run_id, warehouse.published_run_id(home))
     runs.start(home, run_id, started)
+    ahead = start_workers_ahead(raw, home, full_refresh, options)
     try:
         return run_stages(raw, home, run_id, full_refresh, keep_removed, crashed, options)
     except BaseException as exc:
@@ -353,6 +365,22 @@ def run_locked(raw: Path, home: Path, run_id: str, started: datetime, full_refre
         except OSError:  # the record cannot be closed (a full disk): the next run finds it open, as crashed
             pass
         raise
+    finally:
+        parallel.close_started_clusters(ahead)
+
+
+def start_workers_ahead(raw: Path, home: Path, full_refresh: bool, options: dict):
+    """The local extraction workers started (spaCy loaded in each: seconds) while the raw folder is surveyed,
+    where it has more than a batch of files to read; the extraction takes them ready."""
+    if options["dask_address"] is not None:
+        return None
+
+    def known_files() -> dict[str, tuple[int, int]]:
+        return {} if full_refresh else {path: (found.size_bytes, found.mtime_ns)
+                                        for path, found in store.known_raw_files(home).items()}
+
+    return parallel.start_workers_ahead(raw, known_files, options["workers"] or parallel.default_workers(),
+                                        options["batch_docs"])
 
 
 def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_removed: bool, crashed: list[str],

@@ -3,6 +3,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from newsfacts import ingest, project, schemas
 
 
@@ -150,6 +152,23 @@ def test_an_html_page_is_too_long_by_the_text_a_reader_sees_not_by_its_scripts(t
     assert [(e.source_path, e.reason) for e in result.errors] == [("book.html", "too_long")]
     assert ingest.visible_chars("<p>Ab <b>cd</b></p><script>x<y</script>ef<") == 8
 
+
+
+def test_control_characters_are_counted_as_the_decoded_text_holds_them():
+    prose = "Die Behörde meldete 14 Verletzte, sagte die Sprecherin am Montag. " * 3
+    with pytest.raises(ingest.UnusableBytes, match="control characters"):  # one in five characters
+        ingest.decode((prose + "\x01\x02\x1b" * 20).encode("utf-8"))
+    a_few = prose + "\x0c\x1b"  # a form feed and an escape in a long text: still prose
+    assert ingest.decode(a_few.encode("utf-8")) == (a_few, "utf-8")
+    assert ingest.decode(("\ufeff" + prose).encode("utf-8")) == (prose, "utf-8")
+
+
+def test_visible_characters_skip_tags_scripts_and_styles_however_the_markup_breaks():
+    assert ingest.visible_chars("ab<script>x</style>y</SCRIPT >cd") == 4
+    assert ingest.visible_chars("ab</script>cd<style>never closed <p>") == 4
+    assert ingest.visible_chars("a<b<c>d>e") == 6  # `<b` is no tag: its `<` is text
+    assert ingest.visible_chars("<scripts>shown</scripts>") == 5
+    assert ingest.visible_chars("x" * 10) == 10
 
 def test_a_known_file_with_its_size_and_time_unchanged_is_not_read_again(tmp_path, monkeypatch):
     story = "Ferry service resumes\n\nThe Ostmark ferry carried 210 passengers on Monday after repairs.\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from newsfacts import extract
+from newsfacts import extract, ingest
 from newsfacts.extract import parallel, quotes
 from newsfacts.ingest import Candidate, PendingDocument
 from newsfacts.progress import StageProgress
@@ -157,3 +157,33 @@ def test_a_worker_imports_the_extraction_code_and_not_the_store_link_or_flow():
              "('duckdb', 'prefect', 'great_expectations') or m.startswith(('newsfacts.link', 'newsfacts.store')))))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert json.loads(loaded.stdout) == []
+
+
+def test_files_to_read_counts_new_and_changed_article_files_only(tmp_path):
+    for name in ("a.txt", "b.html", "nested/c.htm", "feed.jsonl", "a.json", "notes.pdf", ".hidden/d.txt", ".e.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("The council met on Monday.\n")
+    status = (tmp_path / "a.txt").stat()
+    known = {"a.txt": (status.st_size, status.st_mtime_ns), "b.html": (1, 1)}  # b.html changed since
+    assert ingest.files_to_read(tmp_path, known, enough=100) == 3  # b.html, nested/c.htm, feed.jsonl
+    assert ingest.files_to_read(tmp_path, known, enough=2) == 2  # stops counting once there are enough
+    assert ingest.files_to_read(tmp_path / "missing", {}, enough=5) == 0
+
+
+def test_workers_are_started_ahead_only_for_more_than_a_batch_of_files_and_taken_by_the_run(tmp_path):
+    for number in range(2):
+        (tmp_path / f"{number}.txt").write_text(f"Story {number}: the ferry sailed on Monday.\n")
+    thread = parallel.start_workers_ahead(tmp_path, dict, workers=2, batch_docs=2)
+    thread.join()
+    assert parallel.take_started_cluster() is None  # a batch at most: its run extracts it in-process
+    assert parallel.start_workers_ahead(tmp_path, dict, workers=1) is None
+    (tmp_path / "2.txt").write_text("Story 2: the ferry sailed again on Tuesday.\n")
+    thread = parallel.start_workers_ahead(tmp_path, dict, workers=2, batch_docs=2)
+    from distributed import Client
+
+    with parallel.local_cluster(2) as cluster, Client(cluster) as client:  # waits for the one starting
+        counts = client.run(parallel.process_counts)
+        assert [count["nlp_loads"] for count in counts.values()] == [1, 1]  # each loaded spaCy before any batch
+        assert [count["batches"] for count in counts.values()] == [0, 0]
+    parallel.close_started_clusters(thread)
+    assert parallel.take_started_cluster() is None

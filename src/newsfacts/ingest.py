@@ -28,6 +28,7 @@ MAX_BYTES = 10 * 1024 * 1024  # far above any article; guards memory against dum
 MAX_TEXT_CHARS = 500_000
 CONTROL_SHARE_LIMIT = 0.05  # decoded text with more control characters than this is not prose
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0b, *range(0x0e, 0x20)])
 
 # HTML saved under a text suffix: a page opens with one of these (after a BOM, an XML declaration or
 # comments) ...
@@ -41,7 +42,8 @@ MIN_MARKUP_TAGS = 4
 SNIFF_CHARS = 200_000
 # Tags, and the script and style elements whose content a reader never sees. `[^<>]` keeps the scan
 # linear on broken markup.
-MARKUP_TOKEN = re.compile(r"<(/?)(script|style)\b[^<>]*>|<[^<>]*>", re.I)
+MARKUP_TAG = re.compile(r"<[^<>]*>")
+HIDING_TAG = re.compile(r"<(/?)(script|style)\b[^<>]*>", re.I)  # a tag never holds another's start
 
 
 @dataclass
@@ -102,6 +104,39 @@ def survey(raw_dir: Path, known_doc_ids: set[str] | frozenset[str] = frozenset()
         survey_candidate(candidate, Path(raw_dir), known_doc_ids, keep_documents, see_text, seen, result)
     result.errors.sort(key=lambda error: error.source_path)
     return result
+
+
+def files_to_read(raw_dir: Path, known: dict[str, tuple[int, int]], enough: int) -> int:
+    """A quick look, before a run, at how many files its survey will read, counted up to `enough`: the
+    article files and feeds under raw_dir (hidden names and linked folders left out, as the survey leaves
+    them) not in `known` (source path -> size, modification time) with the size and time they have now.
+    Only names and stats, no file is opened; a feed counts once, whatever it holds."""
+    found = 0
+    folders = [(Path(raw_dir), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((Path(entry.path), f"{prefix}{entry.name}/"))
+                    continue
+                suffix = os.path.splitext(entry.name)[1].lower()
+                if suffix not in TEXT_SUFFIXES and suffix != sidecars.FEED_SUFFIX:
+                    continue
+                status = entry.stat()
+            except OSError:
+                continue
+            if known.get(prefix + entry.name) != (status.st_size, status.st_mtime_ns):
+                found += 1
+                if found >= enough:
+                    return found
+    return found
 
 
 def unchanged_known(candidate: Candidate, known_files: dict[str, FileStat], known_doc_ids) -> FileStat | None:
@@ -273,7 +308,7 @@ def read_document(candidate: Candidate) -> RawDocument | IngestError:
     except UnusableBytes as exc:
         return IngestError(source_path, exc.reason, exc.detail, len(data), doc_id)
     doc_format = sniff_format(text, suffix_format)
-    text_chars = len(text) if doc_format == "text" else visible_chars(text)
+    text_chars = text_length(text, doc_format)
     if text_chars > MAX_TEXT_CHARS:
         return IngestError(source_path, "too_long", f"{text_chars} characters of {doc_format} text > limit of "
                                                     f"{MAX_TEXT_CHARS} for one article", len(data), doc_id)
@@ -315,19 +350,27 @@ def sniff_format(text: str, suffix_format: str) -> str:
     return suffix_format
 
 
+def text_length(text: str, doc_format: str) -> int:
+    """The characters a reader could read: a page's visible characters are counted only when the page is
+    longer than the limit (counting a page's tags costs more than reading and hashing it; a page no longer
+    than the limit cannot show more)."""
+    if doc_format == "text" or len(text) <= MAX_TEXT_CHARS:
+        return len(text)
+    return visible_chars(text)
+
+
 def visible_chars(html: str) -> int:
-    """Characters of an HTML page outside tags, scripts and styles: what a reader could read."""
+    """Characters of an HTML page outside tags, scripts and styles: what a reader could read. Only the
+    script and style tags are walked here; the tags between them are taken out by the regex engine."""
     visible, position, hidden_in = 0, 0, None
-    for token in MARKUP_TOKEN.finditer(html):
-        if hidden_in is None:
-            visible += token.start() - position
-        closing, element = token.group(1), (token.group(2) or "").lower()
-        if element and not closing and hidden_in is None:
+    for token in HIDING_TAG.finditer(html):
+        closing, element = token.group(1), token.group(2).lower()
+        if hidden_in is None and not closing:
+            visible += len(MARKUP_TAG.sub("", html[position:token.start()]))
             hidden_in = element
-        elif element and closing and element == hidden_in:
-            hidden_in = None
-        position = token.end()
-    return visible + (len(html) - position if hidden_in is None else 0)
+        elif hidden_in is not None and closing and element == hidden_in:
+            hidden_in, position = None, token.end()
+    return visible + (len(MARKUP_TAG.sub("", html[position:])) if hidden_in is None else 0)
 
 
 class UnusableBytes(ValueError):
@@ -345,18 +388,17 @@ def decode(data: bytes) -> tuple[str, str]:
         raise UnusableBytes("binary", "contains NUL bytes")
     try:
         text, charset = data.decode("utf-8-sig"), "utf-8"
+        # in UTF-8 a byte below 0x80 is always that character: counted on the bytes, many times faster
+        controls = len(data) - len(data.translate(None, CONTROL_BYTES))
     except UnicodeDecodeError:
         best = from_bytes(data).best()
         if best is None:
             raise UnusableBytes("undecodable", "no character set fits these bytes") from None
         text, charset = str(best), best.encoding
-    share = control_share(text)
+        controls = len(CONTROL_CHARS.findall(text))
+    share = controls / max(len(text), 1)
     if share > CONTROL_SHARE_LIMIT:
         raise UnusableBytes("binary", f"{share:.0%} control characters after decoding as {charset}")
     if not text.strip():
         raise UnusableBytes("empty", "only whitespace after decoding")
     return text, charset
-
-
-def control_share(text: str) -> float:
-    return len(CONTROL_CHARS.findall(text)) / max(len(text), 1)

@@ -2,8 +2,10 @@
 
 Suites are plain JSON files named after the table they check:
 {"name": ..., "expectations": [{"type": ..., "kwargs": {...}, "meta": {"scope": "row" | "table", ...}}]}.
-The GX project (its stores) lives in <warehouse>/gx; the HTML validation report is ours
-(`newsfacts.validation_report`), because GX's Data Docs show unexpected values (article text) as raw HTML.
+GX runs in an ephemeral data context (its stores in memory): the suites are read from expectations/
+every run and the results go to the warehouse's `validation_results` and the HTML validation report,
+which is ours (`newsfacts.validation_report`), because GX's Data Docs show unexpected values (article
+text) as raw HTML. A file context would only add a JSON file per suite and run under the warehouse.
 
 Two kinds of failure. A row-level expectation ("scope": "row") judges rows that belong to one
 document each: the documents whose rows fail it are quarantined (kept out of the published tables
@@ -136,11 +138,22 @@ def load_suite(path: Path, whole: bool | None = None):
     return gx.ExpectationSuite(name=name, expectations=configurations)
 
 
-def gx_context(warehouse: Path):
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+def import_gx() -> None:
+    """Import Great Expectations now (seconds of one core): in a thread while the extraction workers parse,
+    so that validation does not begin by waiting for it. Safe to call more than once."""
+    import great_expectations  # noqa: F401
+    from great_expectations.data_context.types.base import DataContextConfig  # noqa: F401
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: F401
 
-    context = gx.get_context(mode="file", project_root_dir=str(warehouse))
+
+def gx_context():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (DataContextConfig, InMemoryStoreBackendDefaults,
+                                                            ProgressBarsConfig)
+
+    # no Data Docs site (GX would make a temporary folder for one, left behind)
+    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False))
+    context = gx.get_context(project_config=config, mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     return context
 
@@ -151,7 +164,7 @@ def validate(batches: dict, warehouse: Path, run_id: str, whole: dict | None = N
     `whole`: for an incremental run, table -> its whole-column expectations measured over every stored
     row (warehouse.whole_batches): those are judged from the measures, the rest run by GX on the batch
     of rows in scope."""
-    context = gx_context(warehouse)
+    context = gx_context()
     source = context.data_sources.add_or_update_pandas("staging")
     rows: list[dict] = []
     failed_rows: dict[tuple[str, str], list[dict]] = {}
