@@ -32,6 +32,7 @@ MAX_CANDIDATES stored ones, however large the corpus grows.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -161,6 +162,16 @@ class StoryDocument:
     @cached_property
     def headline_names(self) -> frozenset[str]:
         return frozenset(w for w in self.words if w.startswith(HEADLINE + "n:"))
+
+    @cached_property
+    def said(self) -> dict:
+        """What mentions_name and said_up_front found of a name in it: pairs ask of the same few names often."""
+        return {}
+
+    @cached_property
+    def hashed(self) -> MinHash:
+        """Its signature as a MinHash (made once: candidates, prefetching and the index each ask)."""
+        return minhash_of(self.minhash)
 
 
 def content_word_spans(text: str, limit: int = MAX_WORDS) -> list[tuple[str, int]]:
@@ -308,10 +319,11 @@ def minhash_of(hashvalues) -> MinHash:
 
 def signature(doc: StoryDocument) -> MinHash:
     if doc.minhash is not None and len(doc.minhash) == NUM_PERM:
-        return minhash_of(doc.minhash)
+        return doc.hashed
     minhash = MinHash(num_perm=NUM_PERM, permutations=permutations(), scheme=MINHASH_SCHEME, hashfunc=feature_hash)
     minhash.update_batch([feature.encode() for feature in sorted(doc.features)])
     doc.minhash = [int(value) for value in minhash.hashvalues]
+    doc.hashed = minhash
     return minhash
 
 
@@ -389,8 +401,10 @@ def within_window(a: date | None, b: date | None, days: int = WINDOW_DAYS) -> bo
 
 def mentions_name(doc: StoryDocument, name: str) -> bool:
     """Whether the document names it: whole, all its words, or (a person) by the surname it ends with."""
-    return f"n:{name}" in doc.names or set(name.split()) <= doc.words or (
-        " " in name and f"n:{name.rsplit(' ', 1)[-1]}" in doc.names)
+    if (known := doc.said.get(name)) is None:
+        known = doc.said[name] = f"n:{name}" in doc.names or set(name.split()) <= doc.words or (
+            " " in name and f"n:{name.rsplit(' ', 1)[-1]}" in doc.names)
+    return known
 
 
 def headlines_apart(a: StoryDocument, b: StoryDocument) -> bool:
@@ -402,9 +416,12 @@ def headlines_apart(a: StoryDocument, b: StoryDocument) -> bool:
 
 def said_up_front(doc: StoryDocument, name: str, parts: tuple[str, ...] = (HEADLINE, LEAD)) -> bool:
     """Whether the document's headline or lead names it (whole, all its words, or a person by surname)."""
-    words = name.split()
-    return any(f"{part}n:{name}" in doc.words or all(f"{part}{word}" in doc.words for word in words)
-               or (len(words) > 1 and f"{part}n:{words[-1]}" in doc.words) for part in parts)
+    if (known := doc.said.get((name, parts))) is None:
+        words = name.split()
+        known = doc.said[(name, parts)] = any(
+            f"{part}n:{name}" in doc.words or all(f"{part}{word}" in doc.words for word in words)
+            or (len(words) > 1 and f"{part}n:{words[-1]}" in doc.words) for part in parts)
+    return known
 
 
 def said_in_headline(doc: StoryDocument, name: str) -> bool:
@@ -571,12 +588,14 @@ def story_id_for(doc_id: str) -> str:
 
 def explain(doc: StoryDocument, other: StoryDocument, score: float, rarity: Rarity) -> StoryMatch:
     """What the two documents say in common, rarest first: the names and words that joined them."""
-    shared = sorted(doc.features & other.features, key=lambda f: (-rarity.weight(f), f))
-    plain = [f for f in shared if not f.startswith((HEADLINE, LEAD))]
-    names = [f[2:] for f in plain if f.startswith("n:")]
-    name_words = {word for name in names for word in name.split()}  # said once, as a name
-    words = [f for f in plain if not f.startswith("n:") and f not in name_words]
-    names, words = names[:MAX_EXPLAINED], words[:MAX_EXPLAINED]
+    # rarest first (ties by feature), of the plain features only: the headline's and lead's say them again
+    weight = rarity.weights.__getitem__
+    rarest = functools.partial(heapq.nsmallest, MAX_EXPLAINED, key=lambda f: (-weight(f), f))
+    plain = [f for f in doc.features & other.features if not f.startswith((HEADLINE, LEAD))]
+    named = [f for f in plain if f.startswith("n:")]
+    name_words = {word for name in named for word in name[2:].split()}  # said once, as a name
+    names = [f[2:] for f in rarest(named)]
+    words = rarest(f for f in plain if not f.startswith("n:") and f not in name_words)
     days = None if doc.published_date is None or other.published_date is None else days_apart(
         doc.published_date, other.published_date)
     return StoryMatch(other.doc_id, round(score, 4), names, words, days)
