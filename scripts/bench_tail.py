@@ -58,12 +58,13 @@ def timed(work) -> tuple[object, float, float]:
 
 
 def features_ahead(home: Path):
-    """The story features of every stored batch, as a run computes them while its workers parse."""
+    """The story features of every stored document, as a run computes them batch by batch while its workers parse
+    (the warehouse's batch commits may be compacted: its documents are read here at once)."""
     ahead = story_index.FeaturesAhead(home)
-    for manifest in store.committed(home):
-        run_id, _, number = manifest["commit_id"].rpartition("-b")
-        if number.isdigit():
-            ahead.batch_stored(run_id, int(number))
+    live = store.live_documents(home).select(["doc_id", "run_id"])
+    runs = dict(zip(live["doc_id"].to_pylist(), live["run_id"].to_pylist()))
+    for doc in story_index.new_story_documents(home, live):
+        ahead.documents[(doc.doc_id, runs[doc.doc_id])] = doc
     return ahead
 
 
@@ -75,7 +76,8 @@ def measure(warehouse: Path, ahead: bool = False) -> dict:
         without_stories(home)
         change, link_cpu, link_wall = timed(lambda: link.link_warehouse(home))
         features, ahead_cpu, ahead_wall = timed(lambda: features_ahead(home)) if ahead else (None, 0.0, 0.0)
-        stories, stories_cpu, stories_wall = timed(lambda: story_index.update(home, store.new_run_id(), ahead=features))
+        given = {"ahead": features} if ahead else {}  # (older code has no `ahead`)
+        stories, stories_cpu, stories_wall = timed(lambda: story_index.update(home, store.new_run_id(), **given))
         state = link.read_link_state(home)
         return {
             "documents": change.new_documents,
