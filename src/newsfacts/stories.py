@@ -459,9 +459,10 @@ def actors_apart(a: StoryDocument, b: StoryDocument) -> bool:
 def pair_similarity(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float:
     """How alike two documents are, 0 when they cannot report one event (days apart, elsewhere, no
     shared name)."""
-    if not within_window(a.published_date, b.published_date) or elsewhere(a, b):
+    # the cheap tests first: a pair fails any of them alike
+    if not within_window(a.published_date, b.published_date) or len(a.names & b.names) < MIN_SHARED_NAMES:
         return 0.0
-    if len(a.names & b.names) < MIN_SHARED_NAMES:
+    if elsewhere(a, b):
         return 0.0
     return rarity.similarity(a.features, b.features)
 
