@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from datasketch import MinHash
 
-from newsfacts import pause, schemas, store, stories
+from newsfacts import schemas, store, stories
 from newsfacts.records import CleanedDocument, EntityMention
 
 COMMIT_SUFFIX = "stories"
@@ -127,7 +127,7 @@ def members_where(con: duckdb.DuckDBPyConnection, column: str, values, columns: 
     if not values:
         return con.sql(f"SELECT {columns} FROM {view} WHERE false").to_arrow_table()
     # constants, not a join: DuckDB checks them against each row group's range and reads only those that may
-    # hold one (the parts are written in member_seq order, in small row groups: see ROW_GROUP_ROWS)
+    # hold one (the parts are written in member_seq order, in small row groups: see commit_tables)
     listed = ", ".join(str(int(v)) if column == "member_seq" else "'" + v.replace("'", "''") + "'" for v in values)
     return con.sql(f"SELECT {columns} FROM {view} WHERE {column} IN ({listed}) ORDER BY member_seq").to_arrow_table()
 
@@ -428,23 +428,11 @@ def update(warehouse: Path, run_id: str, now: datetime | None = None,
     return change
 
 
-# Row groups of the story tables' parts: small, so that a lookup by member number or feature reads the few
-# row groups whose range holds it (their rows are in member_seq, features in feature order).
-ROW_GROUP_ROWS = store.LOOKUP_ROW_GROUP_ROWS
-
-
 def commit_tables(warehouse: Path, run_id: str, now: datetime, tables: dict[str, pa.Table]) -> Path:
-    """The run's story tables committed as store.commit_tables commits a batch (parts first, then the
-    manifest renamed in), written in small row groups."""
-    parts = {}
-    for name, table in tables.items():
-        path = store.part_path(warehouse, name, commit_id(run_id))
-        parts[name] = store.write_durably(path, lambda out, table=table: pq.write_table(
-            table, out, compression="zstd", row_group_size=ROW_GROUP_ROWS))
-        pause.point(f"store:{name}")
-    manifest = store.commit(warehouse, run_id, now, parts, commit_id(run_id))
-    pause.point("store:committed")
-    return manifest
+    """The run's story tables committed as a batch is (store.commit_tables: parts first, then the manifest renamed
+    in); story_members and story_features in small row groups (store.LOOKUP_TABLES), so that a lookup by member
+    number or feature reads the few whose range holds it (their rows are in member_seq, features in feature order)."""
+    return store.commit_tables(warehouse, run_id, commit_id(run_id), now, tables)
 
 
 def keys_of(doc_ids, run_ids) -> pa.Array:
