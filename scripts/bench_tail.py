@@ -51,6 +51,11 @@ def without_stories(home: Path) -> None:
     store.clean_uncommitted(home)
 
 
+def story_features(home: Path):
+    with story_index.connect(home) as con:
+        return con.sql("SELECT * FROM features").to_arrow_table()
+
+
 def timed(work) -> tuple[object, float, float]:
     cpu, wall = time.process_time(), time.perf_counter()
     result = work()
@@ -89,6 +94,8 @@ def measure(warehouse: Path, ahead: bool = False) -> dict:
                 ("linked_documents", state.documents), ("entity_links", state.links))},
             "stories": stories.stories,
             "story_digest": digest(story_index.read_members(home)),
+            "story_index_digest": digest(story_index.read_index(home)),
+            "story_features_digest": digest(story_features(home)),
         }
 
 

@@ -419,10 +419,12 @@ def update(warehouse: Path, run_id: str, now: datetime | None = None,
         change = StoriesChange(new_live.num_rows, gone.num_rows)
         if new_live.num_rows or gone.num_rows:
             new = new_story_documents(warehouse, new_live, ahead)
-            assigned_docs = stories.assign_stories([], new, index=StoreIndex(con, new)) if new else []
+            index = StoreIndex(con, new) if new else None
+            assigned_docs = stories.assign_stories([], new, index=index) if new else []
             first_seq = next_member_seq(con)
             runs = dict(zip(new_live["doc_id"].to_pylist(), new_live["run_id"].to_pylist()))
-            tables = run_tables(assigned_docs, runs, first_seq, gone)
+            # every new document is assigned (the index holds none of them): its counts are those of all assigned
+            tables = run_tables(assigned_docs, runs, first_seq, gone, index.fresh_counts if index else None)
             commit_tables(warehouse, run_id, now, tables)
         change.stories = stories_count(warehouse)
     return change
@@ -535,19 +537,15 @@ class FeaturesAhead:
 
 
 def run_tables(assigned: list[stories.StoryDocument], runs: dict[str, str], first_seq: int,
-               gone: pa.Table) -> dict[str, pa.Table]:
-    """A run's rows of the three story tables: its members, their keys, and the feature counts' changes."""
+               gone: pa.Table, counted: Counter | None = None) -> dict[str, pa.Table]:
+    """A run's rows of the three story tables: its members, their keys, and the feature counts' changes
+    (`counted`: how many of the assigned documents say each feature, when already counted)."""
     seqs = list(range(first_seq, first_seq + len(assigned)))
     members = stories.members_table(assigned, [runs[d.doc_id] for d in assigned], seqs)
-    bands, keys, numbers = [], [], []
-    for doc, seq in zip(assigned, seqs):
-        for band, key in band_keys(doc.minhash) + [(HEADLINE_BAND, headline_key(n)) for n in sorted(doc.headline_names)]:
-            bands.append(band), keys.append(key), numbers.append(seq)
-    index = pa.table({"band": pa.array(bands, pa.int16()), "key": pa.array(keys, pa.uint64()),
-                      "member_seq": pa.array(numbers, pa.int64())}, schema=schemas.story_index)
-    changes: Counter = Counter()
-    for doc in assigned:
-        changes.update(counted_keys(doc.features, doc.published_date))
+    index = index_rows(assigned, seqs)
+    changes: Counter = Counter(counted) if counted is not None else Counter(f for doc in assigned for f in doc.features)
+    changes[TOTAL_KEY] += len(assigned)
+    changes.update(day_key(doc.published_date) for doc in assigned if doc.published_date is not None)
     for row in gone.to_pylist():
         changes.subtract(counted_keys(set(row["words"]) | set(row["names"]), row["published_date"]))
         changes[f"{GONE_KEY}{row['member_seq']}"] += 1
@@ -555,6 +553,18 @@ def run_tables(assigned: list[stories.StoryDocument], runs: dict[str, str], firs
     counts = pa.table({"feature": pa.array([f for f, _ in features], pa.string()),
                        "documents": pa.array([n for _, n in features], pa.int64())}, schema=schemas.story_features)
     return {"story_members": members, "story_index": index, "story_features": counts}
+
+
+def index_rows(assigned: list[stories.StoryDocument], seqs: list[int]) -> pa.Table:
+    """Rows of story_index: each member's band keys, then the keys of the names its headline says (sorted)."""
+    bands, keys, numbers = [numpy.zeros(0, numpy.int16)], [numpy.zeros(0, numpy.uint64)], [numpy.zeros(0, numpy.int64)]
+    for doc, seq in zip(assigned, seqs):
+        headline = [headline_key(name) for name in sorted(doc.headline_names)]
+        bands += [numpy.arange(BANDS, dtype=numpy.int16), numpy.full(len(headline), HEADLINE_BAND, numpy.int16)]
+        keys += [band_vector(doc.minhash), numpy.array(headline, numpy.uint64)]
+        numbers.append(numpy.full(BANDS + len(headline), seq, numpy.int64))
+    return pa.table({"band": pa.array(numpy.concatenate(bands)), "key": pa.array(numpy.concatenate(keys)),
+                     "member_seq": pa.array(numpy.concatenate(numbers))}, schema=schemas.story_index)
 
 
 def counted_keys(features, published: date | None) -> list[str]:
