@@ -165,9 +165,8 @@ class StoreIndex:
         self.added_days = numpy.zeros(len(fresh), numpy.int64)  # proleptic ordinals
         self.added_undated = numpy.zeros(len(fresh), bool)
         self.added_ids = numpy.empty(len(fresh), object)
-        rank = {doc_id: r for r, doc_id in enumerate(sorted(doc.doc_id for doc in fresh))}
+        self.rank_of = {doc_id: r for r, doc_id in enumerate(sorted(doc.doc_id for doc in fresh))}
         self.added_rank = numpy.zeros(len(fresh), numpy.int64)  # the doc_id's place in doc_id order
-        self.rank_of = rank
         self.blocks = stories.HeadlineBlocks()
         self.by_id: dict[str, stories.StoryDocument] = {}  # this run's and the stored members read
         self.joined: dict[str, list[stories.StoryDocument]] = {}  # this run's documents that joined a stored story
