@@ -35,6 +35,7 @@ import functools
 import heapq
 import math
 import re
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -146,7 +147,7 @@ class StoryDocument:
     main_place: str | None = None  # the place it names most often (at least MIN_MAIN_MENTIONS times)
     main_actor: str | None = None  # the person or organisation it names most often
     story_id: str | None = None
-    minhash: list[int] | None = None  # its MinHash signature, kept so later runs need not recompute it
+    minhash: list[int] | numpy.ndarray | None = None  # its MinHash signature, kept so later runs need not recompute it
     match: StoryMatch | None = None  # why it joined its story (None: it started it)
     related_story_id: str | None = None  # the earlier story it follows up, when it started a story
 
@@ -223,8 +224,9 @@ def name_features(mentions: list[EntityMention], title_words: frozenset[str] = f
     headline or lead says: a report is about what it says first, not about an expert quoted further down)."""
     named = [(mention, key) for mention in mentions
              if mention.label in NAME_LABELS and (key := name_key(mention)) is not None]
-    names = {f"n:{key}" for _, key in named}
-    names |= {f"n:{key.rsplit(' ', 1)[-1]}" for mention, key in named if mention.label == "PERSON" and " " in key}
+    names = {sys.intern(f"n:{key}") for _, key in named}
+    names |= {sys.intern(f"n:{key.rsplit(' ', 1)[-1]}") for mention, key in named
+              if mention.label == "PERSON" and " " in key}
     # "Pollard" after "Grace Pollard" is the same one, whatever label the tagger gave each mention
     fuller = {key.rsplit(" ", 1)[-1]: key for _, key in sorted(named, key=lambda item: item[1]) if " " in key}
     groups = [(fuller.get(key, key), mention) for mention, key in named]
@@ -286,7 +288,9 @@ def lead_features(body: str, names: frozenset[str]) -> frozenset[str]:
 
 def tagged(part: str, words: frozenset[str], names: frozenset[str]) -> frozenset[str]:
     said = {name for name in names if set(name[2:].split()) <= words}
-    return frozenset(part + feature for feature in words | said)
+    # interned: every document that says the word holds one string, not its own (features wait in memory
+    # from their batch to the stories step, see story_index.FeaturesAhead)
+    return frozenset(sys.intern(part + feature) for feature in words | said)
 
 
 def story_document(doc: CleanedDocument, mentions: list[EntityMention]) -> StoryDocument:
@@ -321,8 +325,8 @@ def signature(doc: StoryDocument) -> MinHash:
     if doc.minhash is not None and len(doc.minhash) == NUM_PERM:
         return doc.hashed
     minhash = MinHash(num_perm=NUM_PERM, permutations=permutations(), scheme=MINHASH_SCHEME, hashfunc=feature_hash)
-    minhash.update_batch([feature.encode() for feature in sorted(doc.features)])
-    doc.minhash = [int(value) for value in minhash.hashvalues]
+    minhash.update_batch([feature.encode() for feature in sorted(doc.words | doc.names)])  # (features: not kept)
+    doc.minhash = minhash.hashvalues  # an array (256 ints as a list: 10 kB a document more while it waits)
     doc.hashed = minhash
     return minhash
 
@@ -839,7 +843,7 @@ def members_table(documents: list[StoryDocument], document_run_ids: list[str] | 
     rows = [{
         "doc_id": d.doc_id, "document_run_id": run, "member_seq": seq, "story_id": d.story_id, "published_date": d.published_date, "title": d.title,
         "words": sorted(d.words), "names": sorted(d.names), "main_place": d.main_place, "main_actor": d.main_actor,
-        "minhash": d.minhash if d.minhash is not None else [int(v) for v in signature(d).hashvalues],
+        "minhash": numpy.asarray(d.minhash if d.minhash is not None else signature(d).hashvalues).tolist(),
         "related_story_id": d.related_story_id, **match_columns(d.match),
     } for d, run, seq in zip(documents, runs, seqs)]
     return pa.Table.from_pylist(rows, schema=schemas.story_members)

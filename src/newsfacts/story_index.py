@@ -497,9 +497,9 @@ def story_documents(rows: pa.Table, mentions: pa.Table) -> list[stories.StoryDoc
     docs = [stories.story_document(CleanedDocument(row["doc_id"], row["body_text"], title=row["title"],
                                                    published_date=row["published_date"]), by_doc[row["doc_id"]])
             for row in rows.select(DOCUMENT_COLUMNS).to_pylist()]
-    for doc in docs:  # what every comparison asks of it, kept on the document: made here, ahead when computed ahead
+    for doc in docs:  # kept on the document: made here, ahead when computed ahead (its features, larger, later)
         stories.signature(doc)
-        doc.features, doc.headline, doc.headline_names  # noqa: B018
+        doc.headline, doc.headline_names  # noqa: B018
     return docs
 
 
