@@ -90,17 +90,20 @@ class BatchesDone:
 
 @task(name="extract_new_documents", cache_policy=NO_CACHE)
 def extract_new_documents(raw: Path, home: Path, run_id: str, pending: list[ingest.PendingDocument],
-                          lines: clean.LineStatistics, options: dict, linker: link.Linker | None = None) -> BatchesDone:
-    return process_batches(raw, home, run_id, pending, lines, options, linker)
+                          lines: clean.LineStatistics, options: dict, linker: link.Linker | None = None,
+                          story_features: story_index.FeaturesAhead | None = None) -> BatchesDone:
+    return process_batches(raw, home, run_id, pending, lines, options, linker, story_features)
 
 
 def process_batches(raw: Path, home: Path, run_id: str, pending: list[ingest.PendingDocument],
-                    lines: clean.LineStatistics, options: dict, linker: link.Linker | None = None) -> BatchesDone:
+                    lines: clean.LineStatistics, options: dict, linker: link.Linker | None = None,
+                    story_features: story_index.FeaturesAhead | None = None) -> BatchesDone:
     """Read, clean, extract and store the new documents a batch at a time, each batch committed on its
     own: a run holds a few batches at once, whatever the size of its raw folder. Extraction runs here
     (one worker), on `workers` local processes, or on the Dask cluster at `dask_address`; reading and
     cleaning stay here, where the raw folder is. `linker`: links the stored documents a step ahead
-    (link.Linker.ahead) while the workers parse the next batches."""
+    (link.Linker.ahead) while the workers parse the next batches; `story_features`: computes the story features
+    of each stored batch meanwhile (story_index.FeaturesAhead)."""
     batches = parallel.pending_batches(pending, options["batch_docs"])
     done = BatchesDone(stored=Counter(dict.fromkeys(schemas.PER_DOCUMENT_TABLES, 0)))
     workers = options["workers"] or parallel.default_workers()
@@ -114,6 +117,8 @@ def process_batches(raw: Path, home: Path, run_id: str, pending: list[ingest.Pen
             progress.advance(len(pending_of[number]), sum(f.word_count for f in facts))
             if linker is not None and (steps := linker.ahead(done.documents)):
                 get_run_logger().info(f"linking: {steps} step(s) of stored documents linked while the next are extracted")
+            if story_features is not None:
+                story_features.batch_stored(run_id, number)
 
         pending_of = dict(enumerate(batches))
         if options["dask_address"] is None and (workers <= 1 or len(batches) <= 1):
@@ -220,9 +225,10 @@ def link_entities(warehouse_dir: Path, linker: link.Linker | None = None) -> int
 
 
 @task(cache_policy=NO_CACHE)
-def assign_stories(warehouse_dir: Path, run_id: str) -> int:
-    """Only the new documents are given a story, compared with the stored ones their keys find."""
-    return story_index.update(warehouse_dir, run_id).stories
+def assign_stories(warehouse_dir: Path, run_id: str, story_features: story_index.FeaturesAhead | None = None) -> int:
+    """Only the new documents are given a story, compared with the stored ones their keys find (their features
+    taken from `story_features` where computed while the batches were stored)."""
+    return story_index.update(warehouse_dir, run_id, ahead=story_features).stories
 
 
 @task(cache_policy=NO_CACHE)
@@ -335,8 +341,8 @@ def newsfacts_flow(raw_dir: str = "data/raw", warehouse_dir: str = "data/warehou
     """`keep_removed`: keep the documents of raw files that are gone; `workers`: extraction processes on
     this machine (default: its cores; 1 extracts in this process); `dask_address`: extract on that Dask
     cluster instead; `batch_docs`: documents per extraction batch; `max_commits`: commits kept before
-    the published ones are compacted; `link_ahead`: link stored documents while the next batches are
-    extracted (False: all after the last batch; the same result)."""
+    the published ones are compacted; `link_ahead`: link stored documents, and compute their story features,
+    while the next batches are extracted (False: all after the last batch; the same result)."""
     raw, home = Path(raw_dir).resolve(), Path(warehouse_dir).resolve()
     started = datetime.now(timezone.utc)
     run_id = store.new_run_id(started)
@@ -392,8 +398,10 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
     # Linking takes the stored documents a step at a time while the workers parse (a core would wait for it
     # after the last batch otherwise); not in a run that withdraws documents, whose steps would all differ.
     linker = link.Linker(home) if not withdrawn and options.get("link_ahead", True) else None
-    # quote: the pending documents, line statistics and linker hold no futures; Prefect need not walk them
-    done = extract_new_documents(raw, home, run_id, quote(found.pending), quote(lines), options, quote(linker))
+    story_features = story_index.FeaturesAhead(home) if options.get("link_ahead", True) else None
+    # quote: the pending documents, line statistics, linker and features hold no futures; Prefect need not walk them
+    done = extract_new_documents(raw, home, run_id, quote(found.pending), quote(lines), options, quote(linker),
+                                 quote(story_features))
     definitions = project.definitions_fingerprint()
     if nothing_changed(home, done, withdrawn, found.errors + done.errors, definitions):
         return leave_published(raw, home, run_id, found, crashed, options["max_commits"])
@@ -402,7 +410,7 @@ def run_stages(raw: Path, home: Path, run_id: str, full_refresh: bool, keep_remo
     runs.enter_stage(home, run_id, "link")
     entity_count = link_entities(home, quote(linker))
     runs.enter_stage(home, run_id, "stories")
-    story_count = assign_stories(home, run_id)
+    story_count = assign_stories(home, run_id, quote(story_features))
     runs.enter_stage(home, run_id, "load")
     staged = load_staging(home, None if full_refresh else definitions)
     runs.enter_stage(home, run_id, "validate")

@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from newsfacts import link, store, warehouse
+from newsfacts import link, store, story_index, warehouse
 from newsfacts.cli import app
 
 pytestmark = pytest.mark.e2e
@@ -81,9 +81,9 @@ def test_runs_that_add_and_withdraw_documents_publish_the_entities_of_a_full_lin
 
 def test_a_run_that_links_while_it_extracts_publishes_what_linking_after_extraction_publishes(
         prefect_server, samples_dir, tmp_path, monkeypatch):
-    """The flow links the stored batches a step at a time while later ones are extracted (link.Linker.ahead):
-    the run publishes the same entities, ids and links, and leaves the same linking state, as a run that links
-    after its last batch."""
+    """The flow links the stored batches a step at a time while later ones are extracted (link.Linker.ahead),
+    and computes their story features (story_index.FeaturesAhead): the run publishes the same entities, ids,
+    links and stories, and leaves the same linking state, as a run that does both after its last batch."""
     from newsfacts.cli import run_flow
 
     monkeypatch.setattr(link.state, "LINK_CHUNK_DOCS", 2)  # the five samples: steps of two documents
@@ -91,6 +91,10 @@ def test_a_run_that_links_while_it_extracts_publishes_what_linking_after_extract
     ahead = link.Linker.ahead
     monkeypatch.setattr(link.Linker, "ahead", lambda self, stored: ahead_steps.append(ahead(self, stored)) or
                         ahead_steps[-1])
+    features_ahead = []
+    batch_stored = story_index.FeaturesAhead.batch_stored
+    monkeypatch.setattr(story_index.FeaturesAhead, "batch_stored", lambda self, run_id, number: features_ahead.append(
+        batch_stored(self, run_id, number)) or features_ahead[-1])
     published_tables = {}
     for link_ahead in (True, False):
         home = tmp_path / f"ahead-{link_ahead}"
@@ -101,7 +105,10 @@ def test_a_run_that_links_while_it_extracts_publishes_what_linking_after_extract
             published(home, "SELECT * FROM entities ORDER BY entity_id"),
             published(home, "SELECT mention_id, entity_id FROM entity_mentions ORDER BY mention_id"),
             state.entities.to_pylist(), state.keys.to_pylist(), state.spellings.to_pylist(),
-            state.documents["doc_id"].to_pylist(), state.links.to_pylist())  # run ids are each run's
+            state.documents["doc_id"].to_pylist(), state.links.to_pylist(),  # run ids are each run's
+            published(home, "SELECT * FROM stories ORDER BY story_id"),
+            published(home, "SELECT * FROM story_matches ORDER BY doc_id"))
     assert sum(ahead_steps) >= 2, "steps were linked while batches were extracted"
+    assert sum(features_ahead) == 5, "story features were computed while batches were extracted"
     assert published_tables[True] == published_tables[False]
     assert published_tables[True][0], "entities were published"

@@ -121,3 +121,63 @@ def test_band_keys_are_equal_exactly_when_lsh_bands_are():
     keys_a, keys_b = story_index.band_keys(a), story_index.band_keys(b)
     assert keys_a[0] == keys_b[0] and keys_a[1] != keys_b[1] and len(keys_a) == stories.LSH_BANDS[0]
     assert pa.array([k for _, k in keys_a], pa.uint64()).type == pa.uint64()
+
+
+def invented_reports(prefix: str, towns: list[str], first_day: date) -> list:
+    """Three reports of a quake in each town, told a little differently each day, and a council vote there."""
+    docs = []
+    for t, town in enumerate(towns):
+        day = first_day + timedelta(days=t)
+        for k, (verb, extra) in enumerate((("shook", "collapsing two bridges"), ("struck", "cutting power to homes"),
+                                           ("hit", "closing the port and the schools"))):
+            body = (f"A strong earthquake {verb} the coastal town of {town} in Tarnland on Monday, {extra}, the "
+                    f"Tarnland interior ministry said. Rescuers searched the rubble of {town} through the night.")
+            docs.append(document(f"{prefix}q{t}{k}", f"Earthquake in {town}", body, day + timedelta(days=k % 2),
+                                 [(town, "GPE"), ("Tarnland", "GPE")]))
+        body = f"The {town} council voted on Tuesday to close the old harbour to cargo ships, said its chair Ilsa Dravik."
+        docs.append(document(f"{prefix}v{t}", f"{town} council votes to close harbour", body, day,
+                             [(town, "GPE"), ("Ilsa Dravik", "PERSON")]))
+    return docs
+
+
+def stored_in_batches(home, run_id: str, docs: list, order: list[int], ahead=None, missed=()) -> int:
+    """The documents stored in batches of three, committed in `order`; `ahead` computes the features of each
+    batch committed but those `missed` (as a run that crashed after committing them left them); returns how many."""
+    batches = [docs[i:i + 3] for i in range(0, len(docs), 3)]
+    computed = 0
+    for number in order:
+        batch = batches[number]
+        store.store_batch(home, run_id, number, NOW, [d[0] for d in batch], [d[1] for d in batch], [d[2] for d in batch])
+        if ahead is not None and number not in missed:
+            computed += ahead.batch_stored(run_id, number)
+    store.store_run_end(home, run_id, NOW, [], [])
+    return computed
+
+
+def test_features_computed_while_batches_are_stored_give_the_stories_computed_after_the_last_batch(tmp_path):
+    """story_index.FeaturesAhead computes each committed batch's story features while a run's workers parse the
+    next: the stories, matches and counts written are, row for row, those of features computed after the last
+    batch, whether the batches are committed in order or one late, and a batch it never saw (a crashed run's)."""
+    towns = ["Velmora", "Ostrava Lane", "Kettering Bay", "Dunmarrow"]
+    first, second = invented_reports("a", towns, date(2024, 2, 5)), invented_reports("b", towns, date(2024, 2, 7))
+    orders = {"in order": list(range(6)), "a batch late": [0, 2, 3, 1, 4, 5]}
+    written = {}
+    for name, order in [("after the last batch", orders["in order"]), *orders.items()]:
+        home = tmp_path / name.replace(" ", "-")
+        ahead = None if name == "after the last batch" else story_index.FeaturesAhead(home)
+        computed = stored_in_batches(home, "r1", first, order, ahead, missed={4})
+        story_index.update(home, "r2", NOW, ahead=ahead)
+        if ahead is not None:
+            assert computed == len(first) - 3 and not ahead.documents, "computed ahead, and each taken"
+        # a second run: its documents join the first run's stories (read from the store) or start their own
+        ahead = None if ahead is None else story_index.FeaturesAhead(home)
+        stored_in_batches(home, "r3", second, order, ahead)
+        story_index.update(home, "r4", NOW, ahead=ahead)
+        with story_index.connect(home) as con:
+            written[name] = (story_index.read_members(home).to_pylist(), sorted(con.execute(
+                "SELECT feature, sum(documents) FROM features GROUP BY feature").fetchall()))
+    members = written["after the last batch"][0]
+    assert written["in order"] == written["after the last batch"] == written["a batch late"]
+    assert len({m["story_id"] for m in members}) < len(members), "reports of one event share a story"
+    assert any(m["doc_id"].startswith("b") and m["story_id"].startswith("story-a") for m in members), \
+        "a later run's report joins a stored story"

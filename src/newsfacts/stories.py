@@ -32,8 +32,10 @@ MAX_CANDIDATES stored ones, however large the corpus grows.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import re
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -145,7 +147,7 @@ class StoryDocument:
     main_place: str | None = None  # the place it names most often (at least MIN_MAIN_MENTIONS times)
     main_actor: str | None = None  # the person or organisation it names most often
     story_id: str | None = None
-    minhash: list[int] | None = None  # its MinHash signature, kept so later runs need not recompute it
+    minhash: list[int] | numpy.ndarray | None = None  # its MinHash signature, kept so later runs need not recompute it
     match: StoryMatch | None = None  # why it joined its story (None: it started it)
     related_story_id: str | None = None  # the earlier story it follows up, when it started a story
 
@@ -161,6 +163,16 @@ class StoryDocument:
     @cached_property
     def headline_names(self) -> frozenset[str]:
         return frozenset(w for w in self.words if w.startswith(HEADLINE + "n:"))
+
+    @cached_property
+    def said(self) -> dict:
+        """What mentions_name and said_up_front found of a name in it: pairs ask of the same few names often."""
+        return {}
+
+    @cached_property
+    def hashed(self) -> MinHash:
+        """Its signature as a MinHash (made once: candidates, prefetching and the index each ask)."""
+        return minhash_of(self.minhash)
 
 
 def content_word_spans(text: str, limit: int = MAX_WORDS) -> list[tuple[str, int]]:
@@ -212,8 +224,9 @@ def name_features(mentions: list[EntityMention], title_words: frozenset[str] = f
     headline or lead says: a report is about what it says first, not about an expert quoted further down)."""
     named = [(mention, key) for mention in mentions
              if mention.label in NAME_LABELS and (key := name_key(mention)) is not None]
-    names = {f"n:{key}" for _, key in named}
-    names |= {f"n:{key.rsplit(' ', 1)[-1]}" for mention, key in named if mention.label == "PERSON" and " " in key}
+    names = {sys.intern(f"n:{key}") for _, key in named}
+    names |= {sys.intern(f"n:{key.rsplit(' ', 1)[-1]}") for mention, key in named
+              if mention.label == "PERSON" and " " in key}
     # "Pollard" after "Grace Pollard" is the same one, whatever label the tagger gave each mention
     fuller = {key.rsplit(" ", 1)[-1]: key for _, key in sorted(named, key=lambda item: item[1]) if " " in key}
     groups = [(fuller.get(key, key), mention) for mention, key in named]
@@ -275,7 +288,9 @@ def lead_features(body: str, names: frozenset[str]) -> frozenset[str]:
 
 def tagged(part: str, words: frozenset[str], names: frozenset[str]) -> frozenset[str]:
     said = {name for name in names if set(name[2:].split()) <= words}
-    return frozenset(part + feature for feature in words | said)
+    # interned: every document that says the word holds one string, not its own (features wait in memory
+    # from their batch to the stories step, see story_index.FeaturesAhead)
+    return frozenset(sys.intern(part + feature) for feature in words | said)
 
 
 def story_document(doc: CleanedDocument, mentions: list[EntityMention]) -> StoryDocument:
@@ -308,10 +323,11 @@ def minhash_of(hashvalues) -> MinHash:
 
 def signature(doc: StoryDocument) -> MinHash:
     if doc.minhash is not None and len(doc.minhash) == NUM_PERM:
-        return minhash_of(doc.minhash)
+        return doc.hashed
     minhash = MinHash(num_perm=NUM_PERM, permutations=permutations(), scheme=MINHASH_SCHEME, hashfunc=feature_hash)
-    minhash.update_batch([feature.encode() for feature in sorted(doc.features)])
-    doc.minhash = [int(value) for value in minhash.hashvalues]
+    minhash.update_batch([feature.encode() for feature in sorted(doc.words | doc.names)])  # (features: not kept)
+    doc.minhash = minhash.hashvalues  # an array (256 ints as a list: 10 kB a document more while it waits)
+    doc.hashed = minhash
     return minhash
 
 
@@ -389,8 +405,10 @@ def within_window(a: date | None, b: date | None, days: int = WINDOW_DAYS) -> bo
 
 def mentions_name(doc: StoryDocument, name: str) -> bool:
     """Whether the document names it: whole, all its words, or (a person) by the surname it ends with."""
-    return f"n:{name}" in doc.names or set(name.split()) <= doc.words or (
-        " " in name and f"n:{name.rsplit(' ', 1)[-1]}" in doc.names)
+    if (known := doc.said.get(name)) is None:
+        known = doc.said[name] = f"n:{name}" in doc.names or set(name.split()) <= doc.words or (
+            " " in name and f"n:{name.rsplit(' ', 1)[-1]}" in doc.names)
+    return known
 
 
 def headlines_apart(a: StoryDocument, b: StoryDocument) -> bool:
@@ -402,9 +420,12 @@ def headlines_apart(a: StoryDocument, b: StoryDocument) -> bool:
 
 def said_up_front(doc: StoryDocument, name: str, parts: tuple[str, ...] = (HEADLINE, LEAD)) -> bool:
     """Whether the document's headline or lead names it (whole, all its words, or a person by surname)."""
-    words = name.split()
-    return any(f"{part}n:{name}" in doc.words or all(f"{part}{word}" in doc.words for word in words)
-               or (len(words) > 1 and f"{part}n:{words[-1]}" in doc.words) for part in parts)
+    if (known := doc.said.get((name, parts))) is None:
+        words = name.split()
+        known = doc.said[(name, parts)] = any(
+            f"{part}n:{name}" in doc.words or all(f"{part}{word}" in doc.words for word in words)
+            or (len(words) > 1 and f"{part}n:{words[-1]}" in doc.words) for part in parts)
+    return known
 
 
 def said_in_headline(doc: StoryDocument, name: str) -> bool:
@@ -442,9 +463,10 @@ def actors_apart(a: StoryDocument, b: StoryDocument) -> bool:
 def pair_similarity(a: StoryDocument, b: StoryDocument, rarity: Rarity) -> float:
     """How alike two documents are, 0 when they cannot report one event (days apart, elsewhere, no
     shared name)."""
-    if not within_window(a.published_date, b.published_date) or elsewhere(a, b):
+    # the cheap tests first: a pair fails any of them alike
+    if not within_window(a.published_date, b.published_date) or len(a.names & b.names) < MIN_SHARED_NAMES:
         return 0.0
-    if len(a.names & b.names) < MIN_SHARED_NAMES:
+    if elsewhere(a, b):
         return 0.0
     return rarity.similarity(a.features, b.features)
 
@@ -571,12 +593,14 @@ def story_id_for(doc_id: str) -> str:
 
 def explain(doc: StoryDocument, other: StoryDocument, score: float, rarity: Rarity) -> StoryMatch:
     """What the two documents say in common, rarest first: the names and words that joined them."""
-    shared = sorted(doc.features & other.features, key=lambda f: (-rarity.weight(f), f))
-    plain = [f for f in shared if not f.startswith((HEADLINE, LEAD))]
-    names = [f[2:] for f in plain if f.startswith("n:")]
-    name_words = {word for name in names for word in name.split()}  # said once, as a name
-    words = [f for f in plain if not f.startswith("n:") and f not in name_words]
-    names, words = names[:MAX_EXPLAINED], words[:MAX_EXPLAINED]
+    # rarest first (ties by feature), of the plain features only: the headline's and lead's say them again
+    weight = rarity.weights.__getitem__
+    rarest = functools.partial(heapq.nsmallest, MAX_EXPLAINED, key=lambda f: (-weight(f), f))
+    plain = [f for f in doc.features & other.features if not f.startswith((HEADLINE, LEAD))]
+    named = [f for f in plain if f.startswith("n:")]
+    name_words = {word for name in named for word in name[2:].split()}  # said once, as a name
+    names = [f[2:] for f in rarest(named)]
+    words = rarest(f for f in plain if not f.startswith("n:") and f not in name_words)
     days = None if doc.published_date is None or other.published_date is None else days_apart(
         doc.published_date, other.published_date)
     return StoryMatch(other.doc_id, round(score, 4), names, words, days)
@@ -819,7 +843,7 @@ def members_table(documents: list[StoryDocument], document_run_ids: list[str] | 
     rows = [{
         "doc_id": d.doc_id, "document_run_id": run, "member_seq": seq, "story_id": d.story_id, "published_date": d.published_date, "title": d.title,
         "words": sorted(d.words), "names": sorted(d.names), "main_place": d.main_place, "main_actor": d.main_actor,
-        "minhash": d.minhash if d.minhash is not None else [int(v) for v in signature(d).hashvalues],
+        "minhash": numpy.asarray(d.minhash if d.minhash is not None else signature(d).hashvalues).tolist(),
         "related_story_id": d.related_story_id, **match_columns(d.match),
     } for d, run, seq in zip(documents, runs, seqs)]
     return pa.Table.from_pylist(rows, schema=schemas.story_members)

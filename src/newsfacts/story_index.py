@@ -19,6 +19,7 @@ stories.assign_stories, unchanged: the same stories as an index of the whole cor
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from datasketch import MinHash
 
-from newsfacts import pause, schemas, store, stories
+from newsfacts import schemas, store, stories
 from newsfacts.records import CleanedDocument, EntityMention
 
 COMMIT_SUFFIX = "stories"
@@ -50,8 +51,13 @@ def commit_id(run_id: str) -> str:
 
 def band_keys(values) -> list[tuple[int, int]]:
     """(band, key) of a signature: a band's two 32-bit values as one 64-bit key (equal keys: equal bands)."""
+    return list(zip(range(BANDS), band_vector(values).tolist()))
+
+
+def band_vector(values) -> numpy.ndarray:
+    """The signature's band keys, band by band (see band_keys)."""
     hv = numpy.asarray(values, dtype=numpy.uint64)
-    return list(zip(range(BANDS), ((hv[0::2] << numpy.uint64(32)) | hv[1::2]).tolist()))
+    return (hv[0::2] << numpy.uint64(32)) | hv[1::2]
 
 
 def headline_key(name: str) -> int:
@@ -121,7 +127,7 @@ def members_where(con: duckdb.DuckDBPyConnection, column: str, values, columns: 
     if not values:
         return con.sql(f"SELECT {columns} FROM {view} WHERE false").to_arrow_table()
     # constants, not a join: DuckDB checks them against each row group's range and reads only those that may
-    # hold one (the parts are written in member_seq order, in small row groups: see ROW_GROUP_ROWS)
+    # hold one (the parts are written in member_seq order, in small row groups: see commit_tables)
     listed = ", ".join(str(int(v)) if column == "member_seq" else "'" + v.replace("'", "''") + "'" for v in values)
     return con.sql(f"SELECT {columns} FROM {view} WHERE {column} IN ({listed}) ORDER BY member_seq").to_arrow_table()
 
@@ -149,9 +155,19 @@ class StoreIndex:
     def __init__(self, con: duckdb.DuckDBPyConnection, fresh: list[stories.StoryDocument]):
         self.con = con
         self.fresh = fresh
-        self.bands: dict[tuple[int, int], list[str]] = {}  # this run's documents by band key (MinHashLSH's buckets)
+        # this run's documents as assigned (row r: the r-th added), with their band keys, signatures and days as
+        # arrays: a new document's candidates among them are found by comparing a row with all (what MinHashLSH's
+        # buckets give), its dates and signatures compared at once
+        self.added: list[stories.StoryDocument] = []
+        self.row_of: dict[str, int] = {}
+        self.added_keys = numpy.zeros((len(fresh), BANDS), numpy.uint64)
+        self.added_signatures = numpy.zeros((len(fresh), stories.NUM_PERM), numpy.uint64)
+        self.added_days = numpy.zeros(len(fresh), numpy.int64)  # proleptic ordinals
+        self.added_undated = numpy.zeros(len(fresh), bool)
+        self.added_ids = numpy.empty(len(fresh), object)
+        self.rank_of = {doc_id: r for r, doc_id in enumerate(sorted(doc.doc_id for doc in fresh))}
+        self.added_rank = numpy.zeros(len(fresh), numpy.int64)  # the doc_id's place in doc_id order
         self.blocks = stories.HeadlineBlocks()
-        self.added: list[stories.StoryDocument] = []  # this run's documents, as assigned
         self.by_id: dict[str, stories.StoryDocument] = {}  # this run's and the stored members read
         self.joined: dict[str, list[stories.StoryDocument]] = {}  # this run's documents that joined a stored story
         self.story_rows: dict[str, list[Stub]] = {}
@@ -177,14 +193,18 @@ class StoreIndex:
         whose stored block is small enough to stay (this run's documents are added as they come)."""
         rows, names = [], {}
         for i, doc in enumerate(self.fresh):
-            rows += [(i, band, key) for band, key in band_keys(stories.signature(doc).hashvalues)]
             for name in doc.headline_names:
                 if self.stored_count(name) <= stories.MAX_HEADLINE_BLOCK:
                     names[headline_key(name)] = name
                     rows.append((i, HEADLINE_BAND, headline_key(name)))
-        query = pa.table({"doc": pa.array([r[0] for r in rows], pa.int32()),
-                          "band": pa.array([r[1] for r in rows], pa.int16()),
-                          "key": pa.array([r[2] for r in rows], pa.uint64())})
+        keys = (numpy.stack([band_vector(stories.signature(doc).hashvalues) for doc in self.fresh]) if self.fresh
+                else numpy.zeros((0, BANDS), numpy.uint64))
+        query = pa.table({
+            "doc": pa.array(numpy.concatenate([numpy.repeat(numpy.arange(len(self.fresh), dtype=numpy.int32), BANDS),
+                                               numpy.array([r[0] for r in rows], numpy.int32)])),
+            "band": pa.array(numpy.concatenate([numpy.tile(numpy.arange(BANDS, dtype=numpy.int16), len(self.fresh)),
+                                                numpy.array([r[1] for r in rows], numpy.int16)])),
+            "key": pa.array(numpy.concatenate([keys.ravel(), numpy.array([r[2] for r in rows], numpy.uint64)]))})
         self.con.register("query_keys", query)
         found = self.con.execute("SELECT DISTINCT q.doc, q.band, q.key, b.member_seq FROM query_keys AS q "
                                  "JOIN bands AS b ON b.band = q.band AND b.key = q.key").fetchall()
@@ -220,16 +240,42 @@ class StoreIndex:
         chosen: list[set[str]] = []
         for i, doc in enumerate(self.fresh):
             found = self.band_hits[i].union(*self.headline_hits[i].values())
-            chosen.append({d.doc_id for d in self.nearest(doc, stories.signature(doc), found)})
+            chosen.append(set(self.nearest(doc, stories.signature(doc), found)))
         self.load(set().union(*chosen))
         story_ids = [{self.by_id[doc_id].story_id for doc_id in ids} for ids in chosen]
         self.read_story_rows(set().union(*story_ids))
         self.load({stub.doc_id for doc, ids in zip(self.fresh, story_ids) for story_id in ids
                    for stub in self.near_members(story_id, doc)})
 
-    def nearest(self, doc: stories.StoryDocument, minhash: MinHash, found: set[str]) -> list:
-        """stories.nearest_candidates over what was found (read: signatures of all, dates; features of none yet)."""
-        return stories.nearest_candidates(doc, minhash, found, self.dated, self.signatures)
+    def nearest(self, doc: stories.StoryDocument, minhash: MinHash, found: set[str],
+                rows: numpy.ndarray | None = None) -> list[str]:
+        """stories.nearest_candidates over what was found, as doc_ids: the stored members `found` (read: signatures
+        of all, dates; features of none yet) and this run's documents in `rows` (of added)."""
+        stored = [doc_id for doc_id in found if doc_id not in self.row_of]
+        rows = numpy.zeros(0, numpy.int64) if rows is None else rows
+        if doc.published_date is not None:  # stories.nearest_candidates' days
+            first = doc.published_date - timedelta(days=stories.FOLLOW_UP_DAYS)
+            last = doc.published_date + timedelta(days=stories.WINDOW_DAYS)
+            stored = [doc_id for doc_id in stored
+                      if (day := self.dated[doc_id].published_date) is None or first <= day <= last]
+            days = self.added_days[rows]
+            rows = rows[self.added_undated[rows] | ((days >= first.toordinal()) & (days <= last.toordinal()))]
+        if not stored:  # this run's documents only (each run's first, most): in doc_id order by rank
+            rows = rows[numpy.argsort(self.added_rank[rows], kind="stable")]
+            if len(rows) > stories.MAX_CANDIDATES:
+                agreement = numpy.count_nonzero(self.added_signatures[rows] == minhash.hashvalues, axis=1)
+                rows = rows[numpy.argsort(-agreement, kind="stable")[:stories.MAX_CANDIDATES]]
+            return self.added_ids[rows].tolist()
+        ids = stored + self.added_ids[rows].tolist()
+        order = sorted(range(len(ids)), key=ids.__getitem__)
+        if len(ids) <= stories.MAX_CANDIDATES:
+            return [ids[i] for i in order]
+        hashvalues = minhash.hashvalues
+        agreement = numpy.concatenate([
+            numpy.array([numpy.count_nonzero(self.signatures[doc_id] == hashvalues) for doc_id in stored], numpy.int64),
+            numpy.count_nonzero(self.added_signatures[rows] == hashvalues, axis=1)])[order]
+        # most agreement first, ties in doc_id order (a stable sort keeps it)
+        return [ids[order[i]] for i in numpy.argsort(-agreement, kind="stable")[:stories.MAX_CANDIDATES].tolist()]
 
     def load(self, doc_ids: set[str]) -> None:
         """Read the stored members' features (and the counts of what they say) not read yet."""
@@ -293,15 +339,16 @@ class StoreIndex:
         block (stored and this run's) is small enough, the nearest MAX_CANDIDATES of those dated near."""
         i = self.position[doc.doc_id]
         found = set(self.band_hits[i])
-        if self.added:
-            found.update(*(self.bands.get(band, ()) for band in band_keys(minhash.hashvalues)))
+        added = len(self.added)
+        sharing = (self.added_keys[:added] == band_vector(minhash.hashvalues)).any(axis=1)  # a band, at least
         for name in doc.headline_names:
             fresh_block = self.blocks.blocks.get(name, [])
             if self.stored_count(name) + len(fresh_block) <= stories.MAX_HEADLINE_BLOCK:
-                found |= self.headline_hits[i].get(name, set()) | set(fresh_block)
-        chosen = self.nearest(doc, minhash, found)
-        self.load({d.doc_id for d in chosen})
-        return [self.by_id[d.doc_id] for d in chosen]
+                found |= self.headline_hits[i].get(name, set())
+                sharing[[self.row_of[doc_id] for doc_id in fresh_block]] = True
+        chosen = self.nearest(doc, minhash, found, numpy.flatnonzero(sharing))
+        self.load(set(chosen))
+        return [self.by_id[doc_id] for doc_id in chosen]
 
     def story_members(self, story_id: str, doc: stories.StoryDocument) -> list[stories.StoryDocument]:
         if story_id not in self.story_rows:
@@ -314,13 +361,18 @@ class StoreIndex:
         self.joined.setdefault(story_id, []).extend(docs)
 
     def add(self, doc: stories.StoryDocument, minhash: MinHash) -> None:
-        for band in band_keys(minhash.hashvalues):
-            self.bands.setdefault(band, []).append(doc.doc_id)
+        row = self.row_of[doc.doc_id] = len(self.added)
+        self.added.append(doc)
+        self.added_keys[row] = band_vector(minhash.hashvalues)
+        self.added_signatures[row] = minhash.hashvalues
+        self.added_undated[row] = doc.published_date is None
+        self.added_days[row] = 0 if doc.published_date is None else doc.published_date.toordinal()
+        self.added_ids[row] = doc.doc_id
+        self.added_rank[row] = self.rank_of[doc.doc_id]
         self.blocks.add(doc)
         self.by_id[doc.doc_id] = doc
         self.dated[doc.doc_id] = doc
         self.signatures[doc.doc_id] = minhash.hashvalues
-        self.added.append(doc)
 
     def documents(self) -> list[stories.StoryDocument]:
         return self.added
@@ -351,9 +403,11 @@ class StoriesChange:
     stories: int = 0  # stories of the stored documents after the run
 
 
-def update(warehouse: Path, run_id: str, now: datetime | None = None) -> StoriesChange:
+def update(warehouse: Path, run_id: str, now: datetime | None = None,
+           ahead: FeaturesAhead | None = None) -> StoriesChange:
     """Give every live document without a story one, and take withdrawn members off the feature counts;
-    committed as one commit (`<run_id>-stories`) of story_members, story_index and story_features rows."""
+    committed as one commit (`<run_id>-stories`) of story_members, story_index and story_features rows.
+    `ahead`: the features of the run's documents computed while its batches were stored (see FeaturesAhead)."""
     now = now or datetime.now(timezone.utc)
     with connect(warehouse) as con:
         live = store.live_documents(warehouse).select(["doc_id", "run_id"])
@@ -363,33 +417,23 @@ def update(warehouse: Path, run_id: str, now: datetime | None = None) -> Stories
         gone = gone_members(con)
         change = StoriesChange(new_live.num_rows, gone.num_rows)
         if new_live.num_rows or gone.num_rows:
-            new = new_story_documents(warehouse, new_live)
-            assigned_docs = stories.assign_stories([], new, index=StoreIndex(con, new)) if new else []
+            new = new_story_documents(warehouse, new_live, ahead)
+            index = StoreIndex(con, new) if new else None
+            assigned_docs = stories.assign_stories([], new, index=index) if new else []
             first_seq = next_member_seq(con)
             runs = dict(zip(new_live["doc_id"].to_pylist(), new_live["run_id"].to_pylist()))
-            tables = run_tables(assigned_docs, runs, first_seq, gone)
+            # every new document is assigned (the index holds none of them): its counts are those of all assigned
+            tables = run_tables(assigned_docs, runs, first_seq, gone, index.fresh_counts if index else None)
             commit_tables(warehouse, run_id, now, tables)
         change.stories = stories_count(warehouse)
     return change
 
 
-# Row groups of the story tables' parts: small, so that a lookup by member number or feature reads the few
-# row groups whose range holds it (their rows are in member_seq, features in feature order).
-ROW_GROUP_ROWS = store.LOOKUP_ROW_GROUP_ROWS
-
-
 def commit_tables(warehouse: Path, run_id: str, now: datetime, tables: dict[str, pa.Table]) -> Path:
-    """The run's story tables committed as store.commit_tables commits a batch (parts first, then the
-    manifest renamed in), written in small row groups."""
-    parts = {}
-    for name, table in tables.items():
-        path = store.part_path(warehouse, name, commit_id(run_id))
-        parts[name] = store.write_durably(path, lambda out, table=table: pq.write_table(
-            table, out, compression="zstd", row_group_size=ROW_GROUP_ROWS))
-        pause.point(f"store:{name}")
-    manifest = store.commit(warehouse, run_id, now, parts, commit_id(run_id))
-    pause.point("store:committed")
-    return manifest
+    """The run's story tables committed as a batch is (store.commit_tables: parts first, then the manifest renamed
+    in); story_members and story_features in small row groups (store.LOOKUP_TABLES), so that a lookup by member
+    number or feature reads the few whose range holds it (their rows are in member_seq, features in feature order)."""
+    return store.commit_tables(warehouse, run_id, commit_id(run_id), now, tables)
 
 
 def keys_of(doc_ids, run_ids) -> pa.Array:
@@ -429,33 +473,78 @@ def rows_of_documents(warehouse: Path, table: str, documents: pa.Table, columns:
     return rows.select(columns)
 
 
-def new_story_documents(warehouse: Path, documents: pa.Table) -> list[stories.StoryDocument]:
-    """The story features of these documents, from their text and entity mentions."""
-    rows = rows_of_documents(warehouse, "documents", documents, ["doc_id", "title", "body_text", "published_date"])
-    mentions = rows_of_documents(warehouse, "entity_mentions", documents,
-                                 ["doc_id", "text", "label", "char_start", "char_end", "local_key"])
+DOCUMENT_COLUMNS = ["doc_id", "title", "body_text", "published_date"]
+MENTION_COLUMNS = ["doc_id", "text", "label", "char_start", "char_end", "local_key"]
+
+
+def new_story_documents(warehouse: Path, documents: pa.Table,
+                        ahead: FeaturesAhead | None = None) -> list[stories.StoryDocument]:
+    """The story features of these documents (doc_id, run_id), from their text and entity mentions: those
+    `ahead` computed while the run's batches were stored taken from it, the others read and computed now."""
+    taken = [ahead.take(doc_id, run_id) if ahead is not None else None
+             for doc_id, run_id in zip(documents["doc_id"].to_pylist(), documents["run_id"].to_pylist())]
+    missing = documents.filter(pa.array([doc is None for doc in taken], pa.bool_()))
+    computed = story_documents(rows_of_documents(warehouse, "documents", missing, DOCUMENT_COLUMNS),
+                               rows_of_documents(warehouse, "entity_mentions", missing, MENTION_COLUMNS))
+    return [doc for doc in taken if doc is not None] + computed
+
+
+def story_documents(rows: pa.Table, mentions: pa.Table) -> list[stories.StoryDocument]:
+    """Each document's story features and signature, from its stored row and entity mention rows."""
     by_doc: dict[str, list[EntityMention]] = {doc_id: [] for doc_id in rows["doc_id"].to_pylist()}
-    for row in mentions.to_pylist():
+    for row in mentions.select(MENTION_COLUMNS).to_pylist():
         by_doc[row["doc_id"]].append(EntityMention(**row))
-    return [stories.story_document(CleanedDocument(row["doc_id"], row["body_text"], title=row["title"],
+    docs = [stories.story_document(CleanedDocument(row["doc_id"], row["body_text"], title=row["title"],
                                                    published_date=row["published_date"]), by_doc[row["doc_id"]])
-            for row in rows.to_pylist()]
+            for row in rows.select(DOCUMENT_COLUMNS).to_pylist()]
+    for doc in docs:  # kept on the document: made here, ahead when computed ahead (its features, larger, later)
+        stories.signature(doc)
+        doc.headline, doc.headline_names  # noqa: B018
+    return docs
+
+
+class FeaturesAhead:
+    """The story features of a run's batches, computed as each is committed, while the workers parse the next
+    ones (after the last batch, one core would compute them while the other waits). A document's features and
+    signature are a function of its stored rows alone (doc_id, run_id: a committed row never changes), read
+    back from the batch's committed parts: `update` takes those of the documents it assigns, whatever order
+    the batches were committed in, and computes the rest (a batch not seen here, or a crashed run's)."""
+
+    def __init__(self, warehouse: Path):
+        self.warehouse = warehouse
+        self.documents: dict[tuple[str, str], stories.StoryDocument] = {}
+
+    def batch_stored(self, run_id: str, number: int) -> int:
+        """Compute the features of the documents of the run's batch `number`, once committed; returns how many."""
+        path = store.commits_dir(self.warehouse) / f"{store.batch_commit_id(run_id, number)}.json"
+        if not path.exists():
+            return 0  # an empty batch commits nothing
+        parts = json.loads(path.read_text())["parts"]
+        if "documents" not in parts or "entity_mentions" not in parts:
+            return 0
+        rows = pq.read_table(self.warehouse / parts["documents"], schema=schemas.PART_TABLES["documents"],
+                             columns=[*DOCUMENT_COLUMNS, "run_id"])
+        mentions = pq.read_table(self.warehouse / parts["entity_mentions"],
+                                 schema=schemas.PART_TABLES["entity_mentions"], columns=MENTION_COLUMNS)
+        for doc, run in zip(story_documents(rows, mentions), rows["run_id"].to_pylist()):
+            self.documents[(doc.doc_id, run)] = doc
+        return rows.num_rows
+
+    def take(self, doc_id: str, run_id: str) -> stories.StoryDocument | None:
+        """The document's features computed ahead (handed out once: assignment sets its story on it), or None."""
+        return self.documents.pop((doc_id, run_id), None)
 
 
 def run_tables(assigned: list[stories.StoryDocument], runs: dict[str, str], first_seq: int,
-               gone: pa.Table) -> dict[str, pa.Table]:
-    """A run's rows of the three story tables: its members, their keys, and the feature counts' changes."""
+               gone: pa.Table, counted: Counter | None = None) -> dict[str, pa.Table]:
+    """A run's rows of the three story tables: its members, their keys, and the feature counts' changes
+    (`counted`: how many of the assigned documents say each feature, when already counted)."""
     seqs = list(range(first_seq, first_seq + len(assigned)))
     members = stories.members_table(assigned, [runs[d.doc_id] for d in assigned], seqs)
-    bands, keys, numbers = [], [], []
-    for doc, seq in zip(assigned, seqs):
-        for band, key in band_keys(doc.minhash) + [(HEADLINE_BAND, headline_key(n)) for n in sorted(doc.headline_names)]:
-            bands.append(band), keys.append(key), numbers.append(seq)
-    index = pa.table({"band": pa.array(bands, pa.int16()), "key": pa.array(keys, pa.uint64()),
-                      "member_seq": pa.array(numbers, pa.int64())}, schema=schemas.story_index)
-    changes: Counter = Counter()
-    for doc in assigned:
-        changes.update(counted_keys(doc.features, doc.published_date))
+    index = index_rows(assigned, seqs)
+    changes: Counter = Counter(counted) if counted is not None else Counter(f for doc in assigned for f in doc.features)
+    changes[TOTAL_KEY] += len(assigned)
+    changes.update(day_key(doc.published_date) for doc in assigned if doc.published_date is not None)
     for row in gone.to_pylist():
         changes.subtract(counted_keys(set(row["words"]) | set(row["names"]), row["published_date"]))
         changes[f"{GONE_KEY}{row['member_seq']}"] += 1
@@ -463,6 +552,18 @@ def run_tables(assigned: list[stories.StoryDocument], runs: dict[str, str], firs
     counts = pa.table({"feature": pa.array([f for f, _ in features], pa.string()),
                        "documents": pa.array([n for _, n in features], pa.int64())}, schema=schemas.story_features)
     return {"story_members": members, "story_index": index, "story_features": counts}
+
+
+def index_rows(assigned: list[stories.StoryDocument], seqs: list[int]) -> pa.Table:
+    """Rows of story_index: each member's band keys, then the keys of the names its headline says (sorted)."""
+    bands, keys, numbers = [numpy.zeros(0, numpy.int16)], [numpy.zeros(0, numpy.uint64)], [numpy.zeros(0, numpy.int64)]
+    for doc, seq in zip(assigned, seqs):
+        headline = [headline_key(name) for name in sorted(doc.headline_names)]
+        bands += [numpy.arange(BANDS, dtype=numpy.int16), numpy.full(len(headline), HEADLINE_BAND, numpy.int16)]
+        keys += [band_vector(doc.minhash), numpy.array(headline, numpy.uint64)]
+        numbers.append(numpy.full(BANDS + len(headline), seq, numpy.int64))
+    return pa.table({"band": pa.array(numpy.concatenate(bands)), "key": pa.array(numpy.concatenate(keys)),
+                     "member_seq": pa.array(numpy.concatenate(numbers))}, schema=schemas.story_index)
 
 
 def counted_keys(features, published: date | None) -> list[str]:
