@@ -83,7 +83,23 @@ def write_back(docs: list[Doc], attrs: list[int], values: numpy.ndarray, before:
         start = end
 
 
-class ArrayAttributeRuler:
+class BatchComponent:
+    """A pipeline component that annotates a batch of Docs at once (`set_annotations`), one Doc or many."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations([doc])
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128):
+        for batch in minibatch(docs, size=batch_size):
+            self.set_annotations(batch)
+            yield from batch
+
+    def set_annotations(self, docs: list[Doc]) -> None:
+        raise NotImplementedError
+
+
+class ArrayAttributeRuler(BatchComponent):
     """spaCy's AttributeRuler on arrays: the same patterns, the same precedence (the later rule wins)."""
 
     def __init__(self, ruler: AttributeRuler):
@@ -119,15 +135,6 @@ class ArrayAttributeRuler:
             part_ids[text] = len(self.parts)
             self.parts.append((attr_id(key), {key: value}))
         return part_ids[text]
-
-    def __call__(self, doc: Doc) -> Doc:
-        self.set_annotations([doc])
-        return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128):
-        for batch in minibatch(docs, size=batch_size):
-            self.set_annotations(batch)
-            yield from batch
 
     def set_annotations(self, docs: list[Doc]) -> None:
         table = concatenated(docs, self.columns)
@@ -240,7 +247,7 @@ def check_ruler(ruler) -> None:
                     raise Unsupported(f"rule {rule_id} reads {sorted(keys - LEXEME_KEYS - TOKEN_KEYS)}")
 
 
-class ArrayLemmatizer:
+class ArrayLemmatizer(BatchComponent):
     """spaCy's rule (or lookup) Lemmatizer on arrays: its own `lemmatize` asked once per combination."""
 
     def __init__(self, lemmatizer: Lemmatizer):
@@ -251,15 +258,6 @@ class ArrayLemmatizer:
         self.key_attrs = [ORTH, POS, MORPH] if lemmatizer.mode == "rule" else [ORTH]
         self.columns = [LEMMA, *self.key_attrs]
         self.lemmas: dict[tuple, int] = {}
-
-    def __call__(self, doc: Doc) -> Doc:
-        self.set_annotations([doc])
-        return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128):
-        for batch in minibatch(docs, size=batch_size):
-            self.set_annotations(batch)
-            yield from batch
 
     def set_annotations(self, docs: list[Doc]) -> None:
         table = concatenated(docs, self.columns)
